@@ -1,0 +1,28 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv and install into it.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: 2.13.0 is the CPU wheel on this machine's disk; letting
+	# stable-baselines3 pull torch in would download a CUDA build of several GB.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[agents,live,ui,fast,build,test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m agents demo --out demo
+
+test: $(STAMP)
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check gym_launchpad agents benchmarks tests
+
+clean:
+	rm -rf $(VENV) demo build *.egg-info

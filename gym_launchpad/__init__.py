@@ -1,0 +1,29 @@
+"""gym_launchpad: compose music by playing a virtual Launchpad, rewarded by real music.
+
+Importing the package registers ``gym_launchpad/Launchpad-v0`` and ``gym_launchpad/LaunchpadToy-v0``.
+"""
+
+from gymnasium.envs.registration import register
+
+from gym_launchpad.corpus import Corpus, CorpusError, CorpusSpecError
+from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
+
+__version__ = "0.1.0"
+
+#: The paper's section 5.2 toy: one pitch, bars of 4 steps, and a corpus of the single bar [1, 0, 1, 1].
+TOY_TARGET_BAR = [[[1, 0, 1, 1]]]
+
+register(
+    id="gym_launchpad/Launchpad-v0",
+    entry_point="gym_launchpad.envs:LaunchpadEnv",
+    max_episode_steps=1000,
+)
+
+register(
+    id="gym_launchpad/LaunchpadToy-v0",
+    entry_point="gym_launchpad.envs:LaunchpadEnv",
+    max_episode_steps=100,
+    kwargs={"n_notes": 1, "bar_bits": 2, "low_note": 60, "corpus": TOY_TARGET_BAR, "init": "random"},
+)
+
+__all__ = ["Corpus", "CorpusError", "CorpusSpecError", "LaunchpadSpec", "LaunchpadState", "__version__"]

@@ -1,0 +1,108 @@
+"""Pictures of a launchpad state: text for a terminal, and an RGB image of the grid beside the bar.
+
+Rows are drawn highest pitch first, as on a piano roll. The grid shows per pitch the ``B + 1`` beat
+toggles and the ``B`` offset bits (the buttons the offset actions press); the button of the last action
+is outlined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gym_launchpad.launchpad import NOOP, TOGGLE, LaunchpadState
+
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+CELL = 8  # pixels per button or roll step
+GAP = 1
+COLORS = {
+    "background": (24, 24, 28),
+    "toggle_off": (60, 60, 70),
+    "toggle_on": (250, 170, 40),
+    "offset_off": (50, 55, 75),
+    "offset_on": (90, 160, 250),
+    "roll_off": (36, 36, 42),
+    "roll_beat": (48, 48, 58),
+    "roll_on": (240, 240, 240),
+    "last_action": (230, 60, 60),
+}
+
+
+def note_name(midi_pitch: int) -> str:
+    return f"{NOTE_NAMES[midi_pitch % 12]}{midi_pitch // 12 - 1}"
+
+
+def ansi(state: LaunchpadState, last_action: int | None = None, distance: int | None = None) -> str:
+    """The launchpad as text: per pitch its toggles, offset, and the bar it plays (``#`` = sounding)."""
+    spec = state.spec
+    toggles, roll = state.toggles, state.roll()
+    marked = _last_button(state, last_action)
+    lines = []
+    header = f"{'pitch':>5} {'toggles':<{spec.n_patterns}} {'off':>3}  bar ({spec.steps} steps)"
+    lines.append(header)
+    for n in reversed(range(spec.n_notes)):
+        buttons = "".join("X" if toggles[n, k] else "." for k in range(spec.n_patterns))
+        if marked is not None and marked[0] == n and marked[1] < spec.n_patterns:
+            k = marked[1]
+            buttons = buttons[:k] + ("*" if toggles[n, k] else "o") + buttons[k + 1:]
+        offset = f"{state.offsets[n]:>3}" + ("<" if marked is not None and marked[0] == n and marked[1] >= spec.n_patterns else " ")
+        bar = "".join("#" if cell else ("|" if t % (spec.steps // 4 or 1) == 0 else "-") for t, cell in enumerate(roll[n]))
+        lines.append(f"{note_name(int(spec.pitches[n])):>5} {buttons} {offset} {bar}")
+    footer = f"notes sounding: {int(roll.sum())}"
+    if distance is not None:
+        footer += f"  distance to nearest corpus bar: {distance}"
+    if last_action is not None:
+        kind, note, arg = spec.decode_action(last_action)
+        footer += f"  last action: {last_action} ({kind}" + (f" {note_name(int(spec.pitches[note]))} {arg})" if note >= 0 else ")")
+    lines.append(footer)
+    return "\n".join(lines) + "\n"
+
+
+def rgb_array(state: LaunchpadState, last_action: int | None = None) -> np.ndarray:
+    """``(H, W, 3)`` uint8: the 13-column button grid on the left, the bar as a piano roll on the right."""
+    spec = state.spec
+    n, columns = spec.n_notes, spec.n_patterns + spec.bar_bits
+    toggles, roll = state.toggles, state.roll()
+    offset_bits = ((state.offsets[:, None] >> np.arange(spec.bar_bits)) & 1).astype(bool)
+    pitch = CELL + GAP
+    height = n * pitch + GAP
+    grid_width = columns * pitch + GAP
+    width = grid_width + CELL + spec.steps * pitch + GAP
+    image = np.empty((height, width, 3), dtype=np.uint8)
+    image[:] = COLORS["background"]
+    marked = _last_button(state, last_action)
+    for row in range(n):
+        y = (n - 1 - row) * pitch + GAP
+        for col in range(columns):
+            x = col * pitch + GAP
+            if col < spec.n_patterns:
+                color = COLORS["toggle_on" if toggles[row, col] else "toggle_off"]
+            else:
+                color = COLORS["offset_on" if offset_bits[row, col - spec.n_patterns] else "offset_off"]
+            image[y:y + CELL, x:x + CELL] = color
+            if marked == (row, col):
+                _outline(image, y, x, COLORS["last_action"])
+        for t in range(spec.steps):
+            x = grid_width + CELL + t * pitch
+            beat = t % max(spec.steps // 4, 1) == 0
+            image[y:y + CELL, x:x + CELL] = COLORS["roll_on" if roll[row, t] else ("roll_beat" if beat else "roll_off")]
+    return image
+
+
+def _last_button(state: LaunchpadState, action: int | None):
+    """(row, grid column) of the button an action pressed, or None."""
+    if action is None:
+        return None
+    spec = state.spec
+    kind, note, arg = spec.action_kind[action], spec.action_note[action], spec.action_arg[action]
+    if kind == NOOP:
+        return None
+    power = int(arg).bit_length() - 1
+    return (int(note), power if kind == TOGGLE else spec.n_patterns + power)
+
+
+def _outline(image, y, x, color):
+    image[y:y + CELL, x] = color
+    image[y:y + CELL, x + CELL - 1] = color
+    image[y, x:x + CELL] = color
+    image[y + CELL - 1, x:x + CELL] = color
