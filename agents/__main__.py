@@ -1,0 +1,33 @@
+"""``python -m agents COMMAND [ARGS]``: one module per command, imported only when it runs."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+#: command -> (module, one-line help). Each module has ``main(argv: list[str]) -> int``.
+COMMANDS = {
+    "demo": ("agents.demo", "the README's main job: baselines, the pretrained agent and the ceiling on the shipped corpus"),
+    "train": ("agents.train", "train SB3 DQN with a preset (linear, mlp, rowwise)"),
+    "evaluate": ("agents.evaluate", "evaluate trained models and baselines; write a table, JSON and figures"),
+    "toy-study": ("agents.toy_study", "tabular Q-learning and MCMC exploration on LaunchpadToy-v0 (paper 5.2)"),
+    "play": ("agents.play", "the interactive launchpad: play live with the agent, or record headless"),
+}
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        width = max(map(len, COMMANDS))
+        lines = [f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()]
+        print("usage: python -m agents COMMAND [ARGS]\n\ncommands:\n" + "\n".join(lines))
+        if argv and argv[0] not in ("-h", "--help"):
+            print(f"\nerror: unknown command {argv[0]!r}", file=sys.stderr)
+            return 2
+        return 0
+    module = importlib.import_module(COMMANDS[argv[0]][0])
+    return int(module.main(argv[1:]) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
