@@ -1,0 +1,14 @@
+"""Fixtures for the agents' tests: a small synthetic corpus, so the tests run without the shipped one."""
+
+import numpy as np
+import pytest
+
+from gym_launchpad import Corpus, LaunchpadSpec
+
+
+@pytest.fixture(scope="session")
+def synthetic_corpus_path(tmp_path_factory):
+    """200 random sparse bars for the default spec, saved as a corpus file."""
+    rng = np.random.default_rng(0)
+    corpus = Corpus.from_bars(LaunchpadSpec(), rng.random((200, 24, 64)) < 0.1)
+    return str(corpus.save(tmp_path_factory.mktemp("corpus") / "synthetic.npz"))
