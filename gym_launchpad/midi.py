@@ -1,0 +1,310 @@
+"""Bars as MIDI: a bar or a composition (one bar per step) to ``pretty_midi``, ``.mid`` and ``.wav``.
+
+A bar is ``(N,)`` uint64 row words (:mod:`gym_launchpad.launchpad`); a composition is ``(M, N)``, one bar
+after another. Every bar is a 4/4 bar of ``2**B`` equal steps, so a step is ``4 / 2**B`` quarter notes
+(a 64th note at the default ``B = 6``). At ``resolution=480`` ticks per quarter a step is a whole number
+of ticks for every ``B <= 6``, which is why a written file reads back to exactly the same bar words.
+
+By default a note sounding on consecutive steps (across bar lines too) is one held note; with
+``join=False`` every sounding step is its own hit, one step long.
+
+``launchpad render SONG.mid -o SONG.wav`` renders a file to audio with FluidSynth and a General MIDI
+soundfont, or with pretty_midi's sine synthesis (and a warning saying so) when FluidSynth is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import warnings
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gym_launchpad.launchpad import LaunchpadSpec
+
+#: Ticks per quarter note of every file written here; a step of any bar of up to 64 steps is whole ticks.
+RESOLUTION = 480
+
+#: Quarter notes in a bar (every bar is 4/4).
+QUARTERS_PER_BAR = 4
+
+#: Where Debian, Fedora and Homebrew put General MIDI soundfonts, tried in order before the one that
+#: ships inside the pretty_midi wheel.
+SYSTEM_SOUNDFONTS = (
+    "/usr/share/sounds/sf2/TimGM6mb.sf2",
+    "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+    "/usr/share/soundfonts/default.sf2",
+    "/usr/share/soundfonts/FluidR3_GM.sf2",
+    "/opt/homebrew/share/soundfonts/default.sf2",
+    "/usr/local/share/soundfonts/default.sf2",
+)
+
+#: Rendering backends, in the order ``"auto"`` tries them.
+BACKENDS = ("fluidsynth", "pyfluidsynth", "sine")
+
+DRUM_CHANNEL = 9
+
+
+def check_bars(bars, spec: LaunchpadSpec) -> np.ndarray:
+    """``bars`` as a ``(M, N)`` uint64 array (a single ``(N,)`` bar becomes ``M = 1``), or a ValueError."""
+    array = np.asarray(bars)
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[1] != spec.n_notes:
+        raise ValueError(
+            f"bars must be one bar (n_notes={spec.n_notes},) or a composition (n_bars, {spec.n_notes}) of "
+            f"uint64 row words, got shape {np.shape(bars)}"
+        )
+    if array.dtype != np.uint64:
+        if not np.issubdtype(array.dtype, np.integer) or (array.size and array.min() < 0):
+            raise ValueError(f"bar words must be non-negative integers (uint64), got dtype {array.dtype}")
+        array = array.astype(np.uint64)
+    if np.any(array & ~spec.row_mask):
+        raise ValueError(f"bar words have bits beyond step {spec.steps - 1}: they are not bars of {spec}")
+    return array
+
+
+def step_seconds(spec: LaunchpadSpec, tempo_bpm: float) -> float:
+    """Seconds per step at ``tempo_bpm`` quarter notes per minute."""
+    return 60.0 / tempo_bpm * QUARTERS_PER_BAR / spec.steps
+
+
+def check_midi_settings(tempo_bpm: float, program: int, velocity: int, channel: int) -> None:
+    """A ValueError naming the first setting outside what a MIDI file or port can carry."""
+    # A MIDI tempo is microseconds per quarter in 24 bits: slower than ~3.6 BPM does not fit.
+    if not 4 <= tempo_bpm <= 1000:
+        raise ValueError(f"tempo_bpm must be in 4..1000 quarter notes per minute, got {tempo_bpm}")
+    for name, value, low, high in (("program", program, 0, 127), ("velocity", velocity, 1, 127),
+                                   ("channel", channel, 0, 15)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
+
+
+def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True) -> list[tuple[int, int, int]]:
+    """``(row, first_step, end_step)`` of every note of a composition, steps counted from its start.
+
+    With ``join`` a run of sounding steps of one row is one note; otherwise each sounding step is a
+    note one step long.
+    """
+    bars = check_bars(bars, spec)
+    # (N, M * steps): each row's whole timeline, so a note held across a bar line stays one note.
+    timeline = spec.words_to_roll(bars).transpose(1, 0, 2).reshape(spec.n_notes, -1)
+    spans = []
+    for row, cells in enumerate(timeline):
+        if join:
+            edges = np.diff(np.concatenate(([0], cells.astype(np.int8), [0])))
+            starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        else:
+            starts = np.flatnonzero(cells)
+            ends = starts + 1
+        spans.extend((row, int(s), int(e)) for s, e in zip(starts, ends, strict=True))
+    return sorted(spans, key=lambda span: (span[1], span[0]))
+
+
+def bars_to_midi(
+    bars,
+    spec: LaunchpadSpec,
+    *,
+    tempo_bpm: float = 120.0,
+    program: int = 0,
+    velocity: int = 90,
+    channel: int = 0,
+    join: bool = True,
+    name: str = "launchpad",
+):
+    """A bar or a composition as a ``pretty_midi.PrettyMIDI`` of one instrument at ``resolution=480``.
+
+    The file is 4/4 at ``tempo_bpm`` and spans every bar, trailing empty bars included (a text event
+    ``"end"`` marks the end of the last bar). ``channel`` 9 makes the instrument a drum kit, as in
+    General MIDI; any other channel is applied when the file is written (:func:`write_midi`), since
+    pretty_midi assigns channels itself.
+    """
+    import pretty_midi
+
+    bars = check_bars(bars, spec)
+    check_midi_settings(tempo_bpm, program, velocity, channel)
+    step_s = step_seconds(spec, tempo_bpm)
+    midi = pretty_midi.PrettyMIDI(resolution=RESOLUTION, initial_tempo=float(tempo_bpm))
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(QUARTERS_PER_BAR, 4, 0.0))
+    instrument = pretty_midi.Instrument(program=int(program), is_drum=channel == DRUM_CHANNEL, name=name)
+    pitches = spec.pitches
+    instrument.notes = [
+        pretty_midi.Note(velocity=int(velocity), pitch=int(pitches[row]), start=start * step_s, end=end * step_s)
+        for row, start, end in note_spans(bars, spec, join=join)
+    ]
+    midi.instruments.append(instrument)
+    midi.text_events.append(pretty_midi.Text("end", len(bars) * spec.steps * step_s))
+    return midi
+
+
+def write_midi(bars, path, spec: LaunchpadSpec, *, channel: int = 0, **options) -> Path:
+    """Write a bar or a composition to a ``.mid`` file; ``options`` are those of :func:`bars_to_midi`."""
+    import mido
+
+    midi = bars_to_midi(bars, spec, channel=channel, **options)
+    buffer = io.BytesIO()
+    midi.write(buffer)
+    buffer.seek(0)
+    file = mido.MidiFile(file=buffer)
+    for track in file.tracks:
+        for message in track:
+            if not message.is_meta and hasattr(message, "channel"):
+                message.channel = channel
+    path = Path(path)
+    file.save(path)
+    return path
+
+
+# --- audio ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RenderResult:
+    """What :func:`render_audio` wrote and how."""
+
+    path: Path
+    backend: str
+    soundfont: Path | None
+    seconds: float
+    sample_rate: int
+
+
+def find_soundfont(soundfont=None) -> Path:
+    """The soundfont to use: ``soundfont`` if given (it must exist), else a system General MIDI one,
+    else the one inside the pretty_midi wheel."""
+    if soundfont is not None:
+        path = Path(soundfont)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"soundfont {path} does not exist: pass the path of a .sf2 file, or leave --soundfont out to "
+                f"use a General MIDI soundfont found on this system (e.g. apt-get install timgm6mb-soundfont)"
+            )
+        return path
+    for candidate in SYSTEM_SOUNDFONTS:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    from importlib import resources
+
+    bundled = Path(str(resources.files("pretty_midi") / "TimGM6mb.sf2"))
+    if bundled.is_file():
+        return bundled
+    raise FileNotFoundError(
+        "no General MIDI soundfont found: install one (apt-get install timgm6mb-soundfont) or pass --soundfont"
+    )
+
+
+def _pyfluidsynth_available() -> bool:
+    try:
+        import fluidsynth  # noqa: F401
+    except (ImportError, OSError):  # OSError: the Python binding is there but libfluidsynth is not
+        return False
+    return True
+
+
+def _available_backend() -> str:
+    if shutil.which("fluidsynth"):
+        return "fluidsynth"
+    if _pyfluidsynth_available():
+        return "pyfluidsynth"
+    return "sine"
+
+
+def _write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    scaled = audio / peak * 0.9 if peak > 0 else audio
+    samples = np.clip(scaled * 32767, -32768, 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(samples.tobytes())
+
+
+def _render_fluidsynth_cli(midi_path: Path, wav_path: Path, soundfont: Path, sample_rate: int) -> None:
+    # -n -i: no MIDI input driver, no shell; -F renders the file as fast as possible instead of playing it.
+    command = ["fluidsynth", "-ni", "-q", "-F", str(wav_path), "-r", str(sample_rate), str(soundfont), str(midi_path)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or not wav_path.is_file():
+        raise RuntimeError(f"fluidsynth failed ({' '.join(command)}):\n{done.stderr.strip() or done.stdout.strip()}")
+
+
+def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 44100, backend: str = "auto"):
+    """Render a MIDI file to a WAV file; returns a :class:`RenderResult`.
+
+    ``backend="auto"`` uses the ``fluidsynth`` program if it is on ``PATH``, else pyfluidsynth
+    (``pip install gym_launchpad[audio]``), else pretty_midi's sine synthesis, with a warning, since
+    sine waves are only a sketch of the music.
+    """
+    import pretty_midi
+
+    midi_path, wav_path = Path(midi_path), Path(wav_path)
+    if backend not in ("auto", *BACKENDS):
+        raise ValueError(f"backend must be 'auto' or one of {BACKENDS}, got {backend!r}")
+    if not midi_path.is_file():
+        raise FileNotFoundError(f"MIDI file {midi_path} does not exist")
+    try:
+        midi = pretty_midi.PrettyMIDI(str(midi_path))
+    except Exception as error:  # pretty_midi/mido raise many kinds of errors for a broken file
+        raise ValueError(f"{midi_path} is not a readable MIDI file: {error}") from error
+    if backend == "auto":
+        backend = _available_backend()
+        if backend == "sine":
+            warnings.warn(
+                "FluidSynth is not installed, so the audio is pretty_midi's sine synthesis: install the "
+                "fluidsynth program (apt-get install fluidsynth) or pyfluidsynth (pip install gym_launchpad[audio]) "
+                "to hear real instruments",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    elif backend == "fluidsynth" and not shutil.which("fluidsynth"):
+        raise RuntimeError("the fluidsynth program is not on PATH: apt-get install fluidsynth")
+    elif backend == "pyfluidsynth" and not _pyfluidsynth_available():
+        raise RuntimeError("pyfluidsynth is not installed: pip install gym_launchpad[audio]")
+    sf2 = find_soundfont(soundfont) if backend != "sine" else None
+    wav_path.parent.mkdir(parents=True, exist_ok=True)
+    if backend == "fluidsynth":
+        _render_fluidsynth_cli(midi_path, wav_path, sf2, sample_rate)
+    elif backend == "pyfluidsynth":
+        _write_wav(wav_path, midi.fluidsynth(fs=sample_rate, sf2_path=str(sf2)), sample_rate)
+    else:
+        _write_wav(wav_path, midi.synthesize(fs=sample_rate), sample_rate)
+    with wave.open(str(wav_path), "rb") as written:
+        seconds = written.getnframes() / written.getframerate()
+    return RenderResult(wav_path, backend, sf2, seconds, sample_rate)
+
+
+# --- command line --------------------------------------------------------------------------------
+def add_cli(subparsers) -> None:
+    """Add ``launchpad render SONG.mid -o SONG.wav [--soundfont SF2]``."""
+    parser = subparsers.add_parser(
+        "render",
+        help="render a MIDI file to a WAV file (FluidSynth, or sine waves without it)",
+        description=render_audio.__doc__.splitlines()[0],
+    )
+    parser.add_argument("midi", metavar="SONG.mid", help="the MIDI file to render")
+    parser.add_argument("-o", "--output", metavar="SONG.wav", help="the WAV file to write (default: SONG.wav)")
+    parser.add_argument("--soundfont", metavar="SF2", help="a .sf2 soundfont (default: a General MIDI one found)")
+    parser.add_argument("--sample-rate", type=int, default=44100, help="samples per second (default: 44100)")
+    parser.add_argument("--backend", choices=("auto", *BACKENDS), default="auto",
+                        help="synthesizer (default: auto, the first of fluidsynth, pyfluidsynth, sine available)")
+    parser.set_defaults(run=_render_command)
+
+
+def _render_command(args) -> int:
+    output = Path(args.output) if args.output else Path(args.midi).with_suffix(".wav")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = render_audio(args.midi, output, soundfont=args.soundfont, sample_rate=args.sample_rate,
+                                  backend=args.backend)
+        except (FileNotFoundError, ValueError, RuntimeError) as error:
+            print(f"launchpad render: {error}", file=sys.stderr)
+            return 1
+    for warning in caught:
+        print(f"launchpad render: {warning.message}", file=sys.stderr)
+    via = f"{result.backend} with {result.soundfont}" if result.soundfont else result.backend
+    print(f"wrote {result.path} ({result.seconds:.2f} s at {result.sample_rate} Hz, {via})")
+    return 0
