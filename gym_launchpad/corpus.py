@@ -126,6 +126,14 @@ class Corpus:
                    np.asarray(bar_number)[first], dict(metadata or {}))
 
     @classmethod
+    def from_midi(cls, paths, spec: LaunchpadSpec | None = None, **options) -> Corpus:
+        """Build a corpus from MIDI files and folders; see :func:`gym_launchpad.corpus_build.build_from_midi`
+        (``fold``, ``min_cells``, ``min_pitches``, ``min_onsets``, ``per_track`` and the build arguments)."""
+        from gym_launchpad.corpus_build import from_midi
+
+        return from_midi(paths, spec, **options)
+
+    @classmethod
     def merge(cls, corpora, metadata=None) -> Corpus:
         """One corpus holding the bars of all ``corpora`` (same spec), counts added."""
         corpora = list(corpora)

@@ -22,6 +22,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -263,11 +264,20 @@ def score_bars(spec: LaunchpadSpec, notes: ScoreNotes, options: BarOptions, grid
 
 
 # --- the shipped corpus: Bach chorales from the music21 corpus -------------------------------------------
+#: Files music21 lists under Bach that are not chorales.
+NOT_CHORALES = frozenset({"bwv846.mxl"})
+
+
 def bach_chorale_paths() -> list[Path]:
-    """The ``.mxl`` Bach chorales of the music21 corpus, sorted (``.krn`` encodings carry a CCARH notice)."""
+    """The ``.mxl`` Bach chorales of the music21 corpus, sorted (``.krn`` encodings carry a CCARH notice).
+
+    music21 files the Prelude in C major (``bwv846.mxl``) beside the chorales; it is not a chorale, and
+    its arpeggios fit the launchpad's periodic patterns unusually well, so it is left out.
+    """
     from music21 import corpus as m21_corpus
 
-    return sorted(path for path in m21_corpus.getComposer("bach") if path.suffix == ".mxl")
+    return sorted(path for path in m21_corpus.getComposer("bach")
+                  if path.suffix == ".mxl" and path.name not in NOT_CHORALES)
 
 
 def music21_corpus_root() -> Path:
@@ -320,12 +330,12 @@ def score_notes_from_music21(score) -> tuple[ScoreNotes, BarGrid, np.ndarray]:
     return notes, grid, np.array(numbers, dtype=np.int64)
 
 
-def read_chorale_bars(path, spec: LaunchpadSpec, options: BarOptions = BarOptions()) -> FileBars:
+def read_chorale_bars(path, spec: LaunchpadSpec, options: BarOptions | None = None) -> FileBars:
     """The kept 4/4 bars of one music21-readable score, numbered by their measure numbers."""
     from music21 import converter
 
     notes, grid, numbers = score_notes_from_music21(converter.parse(str(path)))
-    return score_bars(spec, notes, options, grid=grid, bar_numbers=numbers)
+    return score_bars(spec, notes, options or BarOptions(), grid=grid, bar_numbers=numbers)
 
 
 def _read_chorale_task(task):
@@ -333,7 +343,7 @@ def _read_chorale_task(task):
     return read_chorale_bars(path, spec, options)
 
 
-def build_bach_corpus(spec: LaunchpadSpec = LaunchpadSpec(), options: BarOptions = BarOptions(),
+def build_bach_corpus(spec: LaunchpadSpec | None = None, options: BarOptions | None = None,
                       limit: int | None = None, workers: int = 2) -> tuple[Corpus, dict]:
     """The corpus of every kept 4/4 bar of the music21 Bach chorales (``.mxl``), and build figures.
 
@@ -342,6 +352,7 @@ def build_bach_corpus(spec: LaunchpadSpec = LaunchpadSpec(), options: BarOptions
     """
     import music21
 
+    spec, options = spec or LaunchpadSpec(), options or BarOptions()
     paths = bach_chorale_paths()[:limit]
     if not paths:
         raise RuntimeError("music21's corpus has no Bach chorales (.mxl): install music21 with its corpus")
@@ -609,8 +620,9 @@ class _Worker:
         self.conn.close()
 
 
-def _run_workers(tasks, args, workers: int, timeout: float, on_result):
-    """Read ``tasks`` (``(index, path)``) in ``workers`` processes, calling ``on_result(index, result)``.
+def _run_workers(tasks, args, workers: int, timeout: float, on_result, stopped=lambda: False):
+    """Read ``tasks`` (``(index, path)``) in ``workers`` processes, calling ``on_result(index, result)``
+    until all are read or ``stopped()``.
 
     A file that takes longer than ``timeout`` seconds, or kills its worker, is reported as failed and
     its worker replaced, so no file can stop or hang the build.
@@ -622,7 +634,7 @@ def _run_workers(tasks, args, workers: int, timeout: float, on_result):
         for _ in range(max(1, min(workers, len(tasks)))):
             pool.append(_Worker(context, args))
             pool[-1].give(next(queue, None))
-        while any(worker.task is not None for worker in pool):
+        while not stopped() and any(worker.task is not None for worker in pool):
             busy = [worker for worker in pool if worker.task is not None]
             connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.5)
             for i, worker in enumerate(pool):
@@ -732,6 +744,28 @@ class _Progress:
             self.bar.close()
 
 
+class _StopOnCtrlC:
+    """Turns the first Ctrl-C into a request to stop cleanly; a second one interrupts at once."""
+
+    def __init__(self):
+        self._requested = False
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame):
+        self._requested = True
+        self.restore()
+
+    def requested(self) -> bool:
+        return self._requested
+
+    def restore(self):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
 @dataclass
 class BuildResult:
     """A corpus built from MIDI files (None when no bar was kept) and the figures of the build."""
@@ -779,14 +813,14 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
             failures.append((files[index][1], result[1], result[2]))
         bar_progress.update(totals["bars_kept"], len(failures))
 
-    interrupted = False
+    interrupt = _StopOnCtrlC()
     try:
         _run_workers([(i, path) for i, (path, _) in enumerate(files)], (spec, options, parser), workers,
-                     timeout, on_result)
-    except KeyboardInterrupt:
-        interrupted = True
+                     timeout, on_result, stopped=interrupt.requested)
     finally:
+        interrupt.restore()
         bar_progress.close()
+    interrupted = interrupt.requested()
     seconds = time.perf_counter() - started
     failures.sort()
     by_reason = {}
@@ -827,3 +861,190 @@ def write_report(report: dict, output) -> Path:
     path = report_path(output)
     path.write_text(json.dumps(report, indent=1) + "\n")
     return path
+
+
+# --- looking at a corpus -------------------------------------------------------------------------------------
+def describe(corpus: Corpus) -> str:
+    """A text summary: spec, hash, how it was built, sources, and the distributions of notes and pitches."""
+    spec, counts = corpus.spec, corpus.counts
+    cells = np.bitwise_count(corpus.bars).sum(axis=1)
+    pitch_cells = (np.bitwise_count(corpus.bars) * counts[:, None]).sum(axis=0)
+    weighted = np.repeat(cells, counts)
+    meta = corpus.metadata
+    lines = [
+        f"bars: {len(corpus)} distinct, {corpus.total_count} with repeats, from {len(corpus.sources)} sources",
+        f"spec: n_notes={spec.n_notes} bar_bits={spec.bar_bits} low_note={spec.low_note} ({spec.steps} steps a bar)",
+        f"hash: {corpus.hash}",
+        f"built by: {meta.get('builder', 'unknown')}"
+        + (f" with {meta['parser']} {meta.get('parser_version', '')}" if "parser" in meta else "")
+        + (f" (music21 {meta['music21_version']})" if "music21_version" in meta else ""),
+        f"options: {json.dumps(meta.get('options', {}), sort_keys=True)}",
+    ]
+    if "failures_by_reason" in meta:
+        lines.append(f"files: {meta.get('files')} read, {meta.get('files_failed')} failed "
+                     f"{json.dumps(meta['failures_by_reason'], sort_keys=True)}"
+                     + (" (interrupted)" if meta.get("interrupted") else ""))
+    quantiles = np.percentile(weighted, [0, 10, 50, 90, 100]).astype(int)
+    lines.append("note cells per bar (min/10%/median/90%/max): " + " / ".join(map(str, quantiles)))
+    lines.append("pitch  share of note cells")
+    share = pitch_cells / max(pitch_cells.sum(), 1)
+    for row in range(spec.n_notes - 1, -1, -1):
+        lines.append(f"{spec.low_note + row:5d}  {share[row]:6.1%} {'#' * round(share[row] * 200)}")
+    return "\n".join(lines)
+
+
+def plot_bars(corpus: Corpus, path, n: int = 4, seed: int = 0) -> Path:
+    """A PNG of ``n`` bars drawn at random (with ``seed``), each titled with its source and bar number."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        from gymnasium.error import DependencyNotInstalled
+
+        raise DependencyNotInstalled("the PNG needs matplotlib: pip install matplotlib") from error
+    picks = np.sort(np.random.default_rng(seed).choice(len(corpus), size=min(n, len(corpus)), replace=False))
+    figure, axes = plt.subplots(1, len(picks), figsize=(3.2 * len(picks), 3.2), squeeze=False)
+    spec = corpus.spec
+    for ax, i in zip(axes[0], picks, strict=True):
+        ax.imshow(corpus.rolls(i), origin="lower", aspect="auto", cmap="Greys", interpolation="nearest",
+                  extent=(0, spec.steps, spec.low_note - 0.5, spec.low_note + spec.n_notes - 0.5))
+        source, bar = corpus.source_of(i)
+        ax.set_title(f"{source}\nbar {bar} (x{corpus.counts[i]})", fontsize=8)
+        ax.set_xticks(range(0, spec.steps + 1, spec.steps // 4))
+        ax.set_xlabel("step")
+    axes[0][0].set_ylabel("MIDI pitch")
+    figure.tight_layout()
+    path = Path(path)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+# --- the command line: launchpad corpus build|info|merge -------------------------------------------------------
+def add_cli(subparsers):
+    """Register ``launchpad corpus build|info|merge``."""
+    corpus_parser = subparsers.add_parser("corpus", help="build, inspect and merge corpora of bars")
+    commands = corpus_parser.add_subparsers(dest="corpus_command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build a corpus from a folder of MIDI files",
+                                description="Read every .mid/.midi file under DIR (recursively) into a corpus "
+                                "of 4/4 bars; failures are counted and listed in OUTPUT.report.json.")
+    build.add_argument("dirs", nargs="+", metavar="DIR", help="folders (or files) of MIDI files")
+    build.add_argument("-o", "--output", required=True, type=Path, help="the corpus file to write (.npz)")
+    build.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: every core)")
+    build.add_argument("--parser", choices=("auto", *PARSERS), default="auto",
+                       help="auto: symusic when installed, else pretty_midi")
+    build.add_argument("--limit", type=int, default=None, help="only the first N files (sorted by name)")
+    build.add_argument("--sample", type=float, default=None, metavar="FRACTION",
+                       help="a random fraction of the files, drawn with --seed (before --limit)")
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--drop-out-of-range", action="store_true",
+                       help="drop pitches outside the range instead of folding them in by octave")
+    build.add_argument("--min-cells", type=int, default=DEFAULT_MIN_CELLS, help="keep bars with this many note cells")
+    build.add_argument("--min-pitches", type=int, default=DEFAULT_MIN_PITCHES,
+                       help="keep bars with this many distinct pitches")
+    build.add_argument("--min-onsets", type=int, default=0,
+                       help="keep bars with this many note onsets (with --min-cells 0: count onsets instead)")
+    build.add_argument("--per-track", action="store_true",
+                       help="one bar per instrument track (the paper's layout) instead of all tracks merged")
+    build.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a file may take")
+    build.add_argument("--n-notes", type=int, default=LaunchpadSpec.n_notes)
+    build.add_argument("--bar-bits", type=int, default=LaunchpadSpec.bar_bits)
+    build.add_argument("--low-note", type=int, default=LaunchpadSpec.low_note)
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(run=_cli_build)
+
+    info = commands.add_parser("info", help="summarize a corpus file")
+    info.add_argument("file", type=Path)
+    info.add_argument("--png", type=Path, default=None, help="also draw a few bars with their sources here")
+    info.add_argument("--bars", type=int, default=4, help="how many bars the PNG shows")
+    info.set_defaults(run=_cli_info)
+
+    merge = commands.add_parser("merge", help="merge corpora of one spec into one")
+    merge.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    merge.add_argument("-o", "--output", required=True, type=Path)
+    merge.set_defaults(run=_cli_merge)
+
+
+def _cli_build(args) -> int:
+    from gym_launchpad.corpus import CorpusError
+
+    try:
+        spec = LaunchpadSpec(args.n_notes, args.bar_bits, args.low_note)
+        options = BarOptions(fold=not args.drop_out_of_range, min_cells=args.min_cells,
+                             min_pitches=args.min_pitches, min_onsets=args.min_onsets, per_track=args.per_track)
+        result = build_from_midi(args.dirs, spec, options, parser=args.parser, workers=args.workers,
+                                 limit=args.limit, sample=args.sample, seed=args.seed, timeout=args.timeout,
+                                 progress=not args.quiet)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"launchpad corpus build: {error}", file=sys.stderr)
+        return 2
+    report = result.report
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    report_file = write_report(report, args.output)
+    print(f"{report['files_read']} of {report['files']} files in {report['seconds']:.1f} s "
+          f"({report['files_per_second']:.1f} files/s): {report['files_parsed']} parsed, "
+          f"{report['files_failed']} failed {json.dumps(report['failures_by_reason'])}")
+    print(f"bars: {report['bars_4_4']} in 4/4, {report['bars_other_meter']} in other meters skipped, "
+          f"{report['bars_kept']} kept, {report['distinct_bars']} distinct")
+    if result.corpus is None:
+        print(f"no bar was kept, so no corpus was written; see {report_file}", file=sys.stderr)
+        return 1
+    try:
+        path = result.corpus.save(args.output)
+    except CorpusError as error:
+        print(f"launchpad corpus build: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({path.stat().st_size} bytes, hash {result.corpus.hash[:16]}) and {report_file}")
+    if report["interrupted"]:
+        print(f"interrupted: the corpus holds the {report['files_read']} files read before Ctrl-C, "
+              f"not all {report['files']}", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _cli_info(args) -> int:
+    from gym_launchpad.corpus import CorpusError
+
+    try:
+        corpus = Corpus.load(args.file)
+    except CorpusError as error:
+        print(f"launchpad corpus info: {error}", file=sys.stderr)
+        return 2
+    print(f"file: {args.file} ({args.file.stat().st_size} bytes)")
+    print(describe(corpus))
+    if args.png is not None:
+        print(f"wrote {plot_bars(corpus, args.png, n=args.bars)}")
+    return 0
+
+
+def _cli_merge(args) -> int:
+    from gym_launchpad.corpus import CorpusError
+
+    try:
+        merged = Corpus.merge(Corpus.load(path) for path in args.files)
+    except CorpusError as error:
+        print(f"launchpad corpus merge: {error}", file=sys.stderr)
+        return 2
+    path = merged.save(args.output)
+    print(f"wrote {path}: {len(merged)} distinct bars ({merged.total_count} with repeats) from "
+          f"{len(args.files)} corpora, hash {merged.hash[:16]}")
+    return 0
+
+
+def from_midi(paths, spec: LaunchpadSpec | None = None, *, fold: bool = True, min_cells: int = DEFAULT_MIN_CELLS,
+              min_pitches: int = DEFAULT_MIN_PITCHES, min_onsets: int = 0, per_track: bool = False,
+              **build_args) -> Corpus:
+    """:meth:`Corpus.from_midi`: the corpus of :func:`build_from_midi`, or a ``CorpusError`` if no bar was kept."""
+    from gym_launchpad.corpus import CorpusError
+
+    options = BarOptions(fold=fold, min_cells=min_cells, min_pitches=min_pitches, min_onsets=min_onsets,
+                         per_track=per_track)
+    result = build_from_midi(paths, spec, options, **build_args)
+    if result.corpus is None:
+        report = result.report
+        raise CorpusError(f"no bar was kept from {report['files']} MIDI files ({report['files_failed']} failed: "
+                          f"{report['failures_by_reason']}); check the folder or relax the filters")
+    return result.corpus
