@@ -18,6 +18,9 @@ INIT_MODES = ("triad", "empty", "random")
 #: A major triad spans a root, its major third (+4) and its fifth (+7).
 TRIAD_INTERVALS = (0, 4, 7)
 
+#: info carries ``state_index`` (:attr:`LaunchpadState.index`) when the state space is at most this big.
+MAX_INDEXED_STATES = 2**16
+
 
 class LaunchpadEnv(Env):
     """
@@ -64,6 +67,8 @@ class LaunchpadEnv(Env):
     ## Information
     `distance` (the reward's distance), `nearest_bar` (index in the corpus of the bar that set it),
     `nearest_source` and `nearest_bar_number` (where that bar comes from), `best_distance` (the ceiling).
+    `state_index` (`LaunchpadState.index`, an int in `[0, 2**(N*(2B+1)))`) for launchpads of at most 2**16
+    states, such as `LaunchpadToy-v0`, so tabular learners can index a table.
 
     ## Arguments
     ```python
@@ -177,13 +182,17 @@ class LaunchpadEnv(Env):
 
     def _info(self) -> dict:
         source, bar_number = self.corpus.source_of(self._nearest)
-        return {
+        info = {
             "distance": self._distance,
             "nearest_bar": self._nearest,
             "nearest_source": source,
             "nearest_bar_number": bar_number,
             "best_distance": self.ceiling.distance,
         }
+        # Tabular learners need a state id; only small launchpads have one worth a table row.
+        if self.launchpad.n_states <= MAX_INDEXED_STATES:
+            info["state_index"] = self.state.index
+        return info
 
     def _initial_state(self, init: str) -> LaunchpadState:
         spec, rng = self.launchpad, self.np_random
