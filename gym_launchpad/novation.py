@@ -139,7 +139,7 @@ def note_pad(note: int) -> tuple[int, int] | None:
 
 @dataclass(frozen=True)
 class Window:
-    """The part of the button grid the pads show: grid ``(row + pad_row, col + pad_col)`` is pad ``(pad_row, pad_col)``."""
+    """The 8 x 8 part of the button grid the pads show: pad ``(r, c)`` is grid button ``(row + r, col + c)``."""
 
     row: int = 0
     col: int = 0
