@@ -57,27 +57,15 @@ def mcmc_explore(
     return q, visits
 
 
-def mcmc_score(
-    table: TransitionTable,
-    beta: float,
-    n_sweeps: int,
-    rng: np.random.Generator,
-    *,
-    start: int = 0,
-    greedy_steps: int = GREEDY_STEPS,
-) -> float:
-    """Explore for ``n_sweeps`` sweeps, then the mean reward of ``greedy_steps`` greedy steps from ``start``."""
-    q, _ = mcmc_explore(table, beta, n_sweeps, rng, start=start)
-    return float(table.greedy_rewards(q, start, greedy_steps).mean())
-
-
 @dataclass
 class BetaCurve:
-    """Greedy score after exploration at each beta: ``scores[i, r]`` is repeat ``r`` of ``betas[i]``."""
+    """Greedy score after exploration at each beta: ``scores[i, r]`` is repeat ``r`` of ``betas[i]``;
+    ``explored[i, r]`` how many distinct states that run tried actions from."""
 
     betas: np.ndarray
     n_sweeps: int
     scores: np.ndarray
+    explored: np.ndarray
 
     @property
     def mean(self) -> np.ndarray:
@@ -90,7 +78,7 @@ class BetaCurve:
 
     def as_dict(self) -> dict:
         return {"n_sweeps": self.n_sweeps, "betas": self.betas.tolist(), "mean": self.mean.tolist(),
-                "sem": self.sem.tolist()}
+                "sem": self.sem.tolist(), "explored_states_mean": self.explored.mean(axis=1).tolist()}
 
 
 def beta_curve(
@@ -103,12 +91,15 @@ def beta_curve(
     start: int = 0,
     greedy_steps: int = GREEDY_STEPS,
 ) -> BetaCurve:
-    """:func:`mcmc_score` for every beta, ``repeats`` times each, every run from its own seeded stream."""
+    """Explore ``n_sweeps`` sweeps from ``start`` at every beta, ``repeats`` times each (every run from its
+    own seeded stream); score each run by the mean reward of ``greedy_steps`` greedy steps from ``start``."""
     betas = np.asarray(betas, dtype=float)
-    streams = np.random.SeedSequence(seed).spawn(len(betas) * repeats)
-    scores = np.array([
-        mcmc_score(table, beta, n_sweeps, np.random.default_rng(streams[i * repeats + r]),
-                   start=start, greedy_steps=greedy_steps)
-        for i, beta in enumerate(betas) for r in range(repeats)
-    ]).reshape(len(betas), repeats)
-    return BetaCurve(betas, n_sweeps, scores)
+    streams = iter(np.random.SeedSequence(seed).spawn(len(betas) * repeats))
+    scores = np.empty((len(betas), repeats))
+    explored = np.empty((len(betas), repeats), dtype=np.int64)
+    for i, beta in enumerate(betas):
+        for r in range(repeats):
+            q, visits = mcmc_explore(table, beta, n_sweeps, np.random.default_rng(next(streams)), start=start)
+            scores[i, r] = table.greedy_rewards(q, start, greedy_steps).mean()
+            explored[i, r] = np.count_nonzero(visits)
+    return BetaCurve(betas, n_sweeps, scores, explored)

@@ -267,4 +267,7 @@ def _print_summary(summary: dict):
               f"best beta {peak['best_beta']:.3g} {peak['best_mean']:.3f} +- {peak['best_sem']:.3f}, "
               f"beta={curve['betas'][-1]:.3g} {curve['mean'][-1]:.3f} +- {curve['sem'][-1]:.3f}; "
               f"interior peak: {peak['interior']}")
+        explored = dict(zip(curve["betas"], curve["explored_states_mean"], strict=True))
+        print(f"           states explored (mean): beta=0 {explored[0.0]:.1f}, best beta "
+              f"{explored[peak['best_beta']]:.1f}, beta={curve['betas'][-1]:.3g} {explored[curve['betas'][-1]]:.1f}")
     print(f"{summary['seconds']} s")

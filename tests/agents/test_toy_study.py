@@ -142,6 +142,9 @@ def test_mcmc_at_beta_zero_accepts_every_move_so_ignores_its_random_stream(toy_t
     q2, visits2 = mcmc_explore(toy_table, 0.0, 40, np.random.default_rng(2))
     assert np.array_equal(q1, q2) and np.array_equal(visits1, visits2)
     assert visits1.sum() == 40 * toy_table.n_actions
+    # Trying the actions in a fixed order makes the walk periodic: it never sees half the states.
+    _, visits = mcmc_explore(toy_table, 0.0, 400, np.random.default_rng(0))
+    assert np.count_nonzero(visits) == toy_table.n_states // 2
 
 
 def test_mcmc_at_large_beta_only_climbs(toy_table):
@@ -207,3 +210,14 @@ def test_toy_study_command_rejects_bad_arguments(argv, tmp_path, capsys):
         toy_study.main(["--out", str(tmp_path), *argv])
     assert exit_info.value.code == 2
     assert "error: argument" in capsys.readouterr().err
+
+
+def test_papers_update_and_the_envs_reward_agree_on_the_greedy_policy(toy_table):
+    # The paper bootstraps on R(s), the state acted in; the env pays R(T(s, a)), the state arrived in.
+    gamma, r, t = 0.999, toy_table.reward, toy_table.next_state
+    q_env = np.zeros(t.shape)
+    for _ in range(20000):
+        q_env = r[t] + gamma * q_env.max(axis=1)[t]
+    q_paper = toy_table.optimal_q(gamma)
+    np.testing.assert_allclose(q_paper, r[:, None] + gamma * q_env, atol=1e-6)
+    assert np.array_equal(q_paper.argmax(axis=1), q_env.argmax(axis=1))
