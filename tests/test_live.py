@@ -1,0 +1,394 @@
+"""The live player: its scheduling logic on a recording sink, and real MIDI ports over a private JACK server."""
+
+import importlib.util
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gymnasium.error import DependencyNotInstalled
+
+from gym_launchpad import live
+from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
+from gym_launchpad.live import NOTE_OFF, NOTE_ON, MidiPlayer, MidiPortError, PlaybackError, RecordingSink, RtMidiSink
+from gym_launchpad.midi import step_seconds
+
+SMALL = LaunchpadSpec(n_notes=4, bar_bits=3, low_note=60)  # 8 steps a bar
+FAST = 1000.0  # BPM: a step of SMALL is 30 ms, a bar 0.24 s
+
+
+def random_bar(spec, seed, density=0.3):
+    rng = np.random.default_rng(seed)
+    return LaunchpadState.from_toggles(spec, rng.random((spec.n_notes, spec.n_patterns)) < density,
+                                       rng.integers(0, spec.steps, spec.n_notes)).words()
+
+
+def reference_events(spec, bars, hold=True, channel=0, velocity=90):
+    """``(global step, message)`` of bars played one after another, straight from the piano roll."""
+    roll = np.concatenate([spec.words_to_roll(bar) for bar in bars], axis=1)  # (N, steps * bars)
+    before = np.zeros(spec.n_notes, dtype=bool)
+    events = []
+    for step, now in enumerate(roll.T):
+        ending = before & ~now if hold else before
+        starting = now & ~before if hold else now
+        events += [(step, (NOTE_OFF | channel, spec.low_note + row, 0)) for row in np.flatnonzero(ending)]
+        events += [(step, (NOTE_ON | channel, spec.low_note + row, velocity)) for row in np.flatnonzero(starting)]
+        before = now
+    return events
+
+
+def played_events(player, n_bars):
+    """``(global step, message)`` the player logged for its first ``n_bars`` bars."""
+    steps = player.spec.steps
+    return [(e.bar * steps + e.step, e.message) for e in player.event_log if e.bar < n_bars and e.message[0] != 0xC0]
+
+
+def left_sounding(messages):
+    sounding = set()
+    for message in messages:
+        status, pitch = message[0] & 0xF0, message[1]
+        if status == NOTE_ON and message[2] > 0:
+            sounding.add(pitch)
+        elif status in (NOTE_ON, NOTE_OFF):
+            sounding.discard(pitch)
+    return sounding
+
+
+def play(spec, bars, *, until_bar, queue_during=None, **options):
+    """Queue ``bars[0]``, start, queue ``bars[i]`` as bar ``i - 1`` starts, stop when bar ``until_bar`` starts."""
+    sink = RecordingSink()
+    player = MidiPlayer(spec, sink, tempo_bpm=options.pop("tempo_bpm", FAST), log_events=True, **options)
+    player.queue_bar(bars[0])
+    with player:
+        player.start()
+        for index, bar in enumerate(bars[1:], start=1):
+            assert player.wait_for_bar(index - 1, timeout=5)
+            player.queue_bar(bar)
+        assert player.wait_for_bar(until_bar, timeout=5)
+    return player, sink
+
+
+# --- scheduling logic, on a recording sink ---------------------------------------------------------
+@pytest.mark.parametrize("hold", [True, False])
+def test_plays_each_queued_bar_once_then_repeats_the_last(hold):
+    bars = [random_bar(SMALL, seed) for seed in range(3)]
+    player, sink = play(SMALL, bars, until_bar=5, hold=hold)
+    played = np.array(player.played_bars[:5])
+    np.testing.assert_array_equal(played, [bars[0], bars[1], bars[2], bars[2], bars[2]])
+    assert played_events(player, 5) == reference_events(SMALL, played, hold=hold)
+    assert sink.messages[0][1] == (0xC0, 0)  # the program change comes first
+    assert left_sounding(m for _, m in sink.messages) == set()
+
+
+def test_the_newest_bar_queued_wins():
+    bars = [random_bar(SMALL, seed) for seed in range(3)]
+    sink = RecordingSink()
+    with MidiPlayer(SMALL, sink, tempo_bpm=FAST) as player:
+        player.queue_bar(bars[0])
+        player.start()
+        player.queue_bar(bars[1])
+        player.queue_bar(bars[2])
+        assert player.wait_for_bar(2, timeout=5)
+    np.testing.assert_array_equal(player.played_bars[:3], [bars[0], bars[2], bars[2]])
+
+
+def test_silence_until_a_bar_is_queued():
+    with MidiPlayer(SMALL, RecordingSink(), tempo_bpm=FAST) as player:
+        player.start()
+        assert player.wait_for_bar(1, timeout=5)
+    assert not np.any(player.played_bars[0])
+
+
+def test_stop_turns_off_every_held_note():
+    bar = np.full(SMALL.n_notes, SMALL.row_mask, dtype=np.uint64)  # every note held through the bar
+    sink = RecordingSink()
+    player = MidiPlayer(SMALL, sink, tempo_bpm=FAST)
+    player.queue_bar(bar)
+    player.start()
+    assert player.wait_for_bar(0, timeout=5)
+    assert left_sounding(m for _, m in sink.messages) == set(SMALL.pitches)
+    player.stop()
+    assert not player.running
+    assert left_sounding(m for _, m in sink.messages) == set()
+
+
+def test_pause_silences_and_resume_plays_on_with_held_notes_struck_again():
+    bar = np.zeros(SMALL.n_notes, dtype=np.uint64)
+    bar[1] = SMALL.row_mask
+    sink = RecordingSink()
+    with MidiPlayer(SMALL, sink, tempo_bpm=FAST) as player:
+        player.queue_bar(bar)
+        player.start()
+        assert player.wait_for_bar(0, timeout=5)
+        player.pause()
+        assert player.paused
+        give_up = time.monotonic() + 5
+        while left_sounding(m for _, m in sink.messages) and time.monotonic() < give_up:
+            time.sleep(0.01)
+        assert left_sounding(m for _, m in sink.messages) == set()
+        where, count = player.position, len(sink.messages)
+        time.sleep(0.2)  # nearly a bar: nothing plays while paused
+        assert (player.position, len(sink.messages)) == (where, count)
+        player.resume()
+        assert player.wait_for_bar(where[0] + 1, timeout=5)
+        assert sink.messages[count][1] == (NOTE_ON, SMALL.low_note + 1, 90)
+    assert left_sounding(m for _, m in sink.messages) == set()
+
+
+class FailingSink(RecordingSink):
+    """Fails once, on its ``fail_at``-th message, then records again."""
+
+    def __init__(self, fail_at):
+        super().__init__()
+        self.fail_at = fail_at
+
+    def send(self, message):
+        self.fail_at -= 1
+        if self.fail_at == 0:
+            raise OSError("the MIDI device went away")
+        super().send(message)
+
+
+def test_an_error_in_the_player_turns_notes_off_and_is_raised_on_stop():
+    bar = np.full(SMALL.n_notes, SMALL.row_mask, dtype=np.uint64)
+    bar[0] = 0b01010101  # a note that starts again and again, so sends continue after the first step
+    sink = FailingSink(fail_at=8)
+    player = MidiPlayer(SMALL, sink, tempo_bpm=FAST)
+    player.queue_bar(bar)
+    player.start()
+    player._thread.join(5)
+    assert not player.running and isinstance(player.error, OSError)
+    assert left_sounding(m for _, m in sink.messages) == set()
+    with pytest.raises(PlaybackError, match="went away"):
+        player.queue_bar(bar)
+    with pytest.raises(PlaybackError, match="went away"):
+        player.stop()
+
+
+def test_an_error_in_the_body_stops_the_player_and_propagates():
+    sink = RecordingSink()
+    with pytest.raises(KeyError), MidiPlayer(SMALL, sink, tempo_bpm=FAST) as player:
+        player.queue_bar(np.full(SMALL.n_notes, SMALL.row_mask, dtype=np.uint64))
+        player.start()
+        player.wait_for_bar(0, timeout=5)
+        raise KeyError("the agent crashed")
+    assert not player.running and left_sounding(m for _, m in sink.messages) == set()
+
+
+def test_a_slow_bar_callback_never_holds_the_music_back():
+    seen = []
+
+    def slow_callback(bar_index, words):
+        time.sleep(0.3)  # longer than a bar
+        seen.append((bar_index, player.position[0], words.copy()))
+
+    bar = random_bar(SMALL, 1)
+    with MidiPlayer(SMALL, RecordingSink(), tempo_bpm=FAST, on_bar_start=slow_callback) as player:
+        player.queue_bar(bar)
+        player.start()
+        assert player.wait_for_bar(4, timeout=5)
+        time.sleep(0.35)
+    assert [index for index, _, _ in seen[:2]] == [0, 1]
+    assert all(position > index for index, position, _ in seen)  # the player had moved on meanwhile
+    np.testing.assert_array_equal(seen[0][2], bar)
+
+
+def test_set_tempo_changes_the_step_length_from_the_next_step():
+    bar = np.full(SMALL.n_notes, SMALL.row_mask, dtype=np.uint64)
+    sink = RecordingSink()
+    with MidiPlayer(SMALL, sink, tempo_bpm=FAST, hold=False, log_events=True) as player:
+        player.queue_bar(bar)
+        player.start()
+        assert player.wait_for_bar(1, timeout=5)
+        player.set_tempo(FAST / 2)
+        assert player.tempo_bpm == FAST / 2
+        assert player.wait_for_bar(3, timeout=5)
+    deadlines = np.array(sorted({e.deadline for e in player.event_log if e.message[0] == NOTE_ON}))
+    gaps = np.round(np.diff(deadlines), 9)
+    assert set(gaps) == {round(step_seconds(SMALL, FAST), 9), round(step_seconds(SMALL, FAST / 2), 9)}
+    assert np.all(np.diff(gaps) >= 0)  # fast steps, then slow ones, no going back
+
+
+def test_save_midi_writes_the_bars_as_played(tmp_path):
+    from gym_launchpad.corpus_build import read_midi_bars
+
+    bars = [random_bar(SMALL, seed, density=0.5) for seed in range(2)]
+    player, _ = play(SMALL, bars, until_bar=3)
+    path = player.save_midi(tmp_path / "played.mid")
+    read = read_midi_bars(path, SMALL)
+    played = np.array(player.played_bars)
+    np.testing.assert_array_equal(read.words, played[read.bar_number])
+    assert set(range(len(played))) - set(read.bar_number.tolist()) <= {i for i, b in enumerate(played) if not b.any()}
+
+
+def test_wait_for_bar_times_out_and_start_happens_once():
+    with MidiPlayer(SMALL, RecordingSink(), tempo_bpm=4) as player:  # a bar a minute
+        assert not player.wait_for_bar(0, timeout=0.01)  # not started
+        player.start()
+        assert not player.wait_for_bar(1, timeout=0.05)
+        with pytest.raises(RuntimeError, match="already been started"):
+            player.start()
+
+
+@pytest.mark.parametrize(
+    "words, message",
+    [
+        (np.zeros(SMALL.n_notes + 1, dtype=np.uint64), "shape"),
+        (np.zeros((2, SMALL.n_notes), dtype=np.uint64), "one bar"),
+        (np.array([1 << 8, 0, 0, 0], dtype=np.uint64), "beyond step 7"),
+    ],
+)
+def test_queue_bar_refuses_what_is_not_a_bar(words, message):
+    with pytest.raises(ValueError, match=message):
+        MidiPlayer(SMALL, RecordingSink()).queue_bar(words)
+
+
+def test_bad_player_settings_are_refused():
+    with pytest.raises(ValueError, match="velocity"):
+        MidiPlayer(SMALL, RecordingSink(), velocity=200)
+    with pytest.raises(ValueError, match="tempo_bpm"):
+        MidiPlayer(SMALL, RecordingSink()).set_tempo(0)
+
+
+def test_the_midi_api_comes_from_the_argument_then_the_environment(monkeypatch):
+    monkeypatch.delenv(live.MIDI_API_ENV, raising=False)
+    assert live.resolve_midi_api() == "auto"
+    monkeypatch.setenv(live.MIDI_API_ENV, "JACK")
+    assert live.resolve_midi_api() == "jack"
+    assert live.resolve_midi_api("alsa") == "alsa"
+    with pytest.raises(ValueError, match="GYM_LAUNCHPAD_MIDI_API must be one of auto, alsa, jack, coremidi"):
+        monkeypatch.setenv(live.MIDI_API_ENV, "oss")
+        live.resolve_midi_api()
+    with pytest.raises(ValueError, match="api must be one of"):
+        live.resolve_midi_api("winmm")
+
+
+def test_without_python_rtmidi_the_error_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "rtmidi", None)
+    with pytest.raises(DependencyNotInstalled, match=r"pip install gym_launchpad\[live\]"):
+        RtMidiSink.open()
+
+
+def test_no_running_midi_system_is_one_clear_message(monkeypatch):
+    rtmidi = pytest.importorskip("rtmidi")
+    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        pytest.skip("python-rtmidi was built without JACK")
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "gym_launchpad_no_such_server")
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+    with pytest.raises(MidiPortError, match="no MIDI system is available .*jack: .*start a JACK server"):
+        RtMidiSink.open(api="jack")
+
+
+# --- real MIDI ports, over a private JACK server ----------------------------------------------------
+@pytest.fixture(scope="session")
+def jack_server():
+    """A JACK server with the dummy driver for this test session; CI must have jackd and run these tests."""
+    rtmidi = pytest.importorskip("rtmidi")
+    missing = None
+    if shutil.which("jackd") is None:
+        missing = "jackd is not installed (apt-get install jackd2)"
+    elif rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        missing = "python-rtmidi was built without JACK support"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}, and CI must run the real MIDI port tests")
+        pytest.skip(f"{missing}: the real MIDI port tests need a JACK server")
+    with live.dummy_jack_server() as name:
+        yield name
+
+
+class PortReader:
+    """An rtmidi input port read by polling, so no Python runs on JACK's thread; times are JACK's own."""
+
+    def __init__(self, client_name):
+        import rtmidi
+
+        self.port = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, client_name, queue_size_limit=1 << 16)
+
+    def read(self):
+        """``(seconds since the first message, message)`` of everything received so far."""
+        received, clock = [], 0.0
+        while (item := self.port.get_message()) is not None:
+            message, delta = item
+            clock += delta
+            received.append((clock, tuple(message)))
+        return received
+
+    def close(self):
+        self.port.close_port()
+        self.port.delete()
+
+
+@pytest.mark.jack
+@pytest.mark.slow
+def test_a_virtual_port_delivers_every_note_at_its_step(jack_server):
+    spec = LaunchpadSpec()
+    tempo = 240.0  # a bar a second, a step 15.6 ms
+    bars = [random_bar(spec, seed, density=0.2) for seed in (10, 11)]
+    bars[0][0] |= np.uint64(1)  # a note at the very first step: the clock starts there
+    reader = PortReader("test-reader-1")
+    with RtMidiSink.open(None, api="jack", client_name="test-player-1", virtual_name="song") as sink:
+        assert sink.port_name == "test-player-1:song"
+        reader.port.open_port(reader.port.get_ports().index("test-player-1:song"))
+        time.sleep(0.2)  # JACK connects on its next cycles
+        player, _ = play_to(sink, spec, bars, tempo, until_bar=3)
+        time.sleep(0.1)
+    received = [(t, m) for t, m in reader.read() if m[0] in (NOTE_ON, NOTE_OFF)]
+    reader.close()
+    composition = np.array([bars[0], bars[1], bars[1]])  # bar 2 repeats bar 1: nothing new was queued
+    np.testing.assert_array_equal(player.played_bars[:3], composition)
+    expected = reference_events(spec, composition)
+    assert [m for _, m in received[:len(expected)]] == [m for _, m in expected]
+    start, step_s = received[0][0], step_seconds(spec, tempo)
+    arrived_at_step = [round((t - start) / step_s) for t, _ in received[:len(expected)]]
+    assert arrived_at_step == [step for step, _ in expected]
+    assert left_sounding(m for _, m in received) == set()  # stop turned off what bar 3 began
+
+
+def play_to(sink, spec, bars, tempo, until_bar):
+    player = MidiPlayer(spec, sink, tempo_bpm=tempo, log_events=True)
+    player.queue_bar(bars[0])
+    with player:
+        player.start()
+        for index, bar in enumerate(bars[1:], start=1):
+            assert player.wait_for_bar(index - 1, timeout=10)
+            player.queue_bar(bar)
+        assert player.wait_for_bar(until_bar, timeout=10)
+    return player, sink
+
+
+@pytest.mark.jack
+def test_an_existing_port_is_found_by_name_and_a_wrong_name_lists_the_ports(jack_server):
+    reader = PortReader("test-reader-2")
+    reader.port.open_virtual_port("notes in")
+    try:
+        wrong_name = r"no MIDI output port 'no such synth' on jack; .*'test-reader-2:notes in'"
+        with pytest.raises(MidiPortError, match=wrong_name):
+            RtMidiSink.open("no such synth", api="jack")
+        assert "test-reader-2:notes in" in live.list_output_ports("jack")
+        with RtMidiSink.open("TEST-READER-2", api="jack", client_name="test-player-2") as sink:
+            assert sink.port_name == "test-reader-2:notes in"
+            time.sleep(0.2)
+            player, _ = play_to(sink, SMALL, [random_bar(SMALL, 3, density=0.6)], FAST, until_bar=1)
+            time.sleep(0.1)
+        received = [m for _, m in reader.read()]
+        assert received == [(0xC0, 0)] + [e.message for e in player.event_log]
+    finally:
+        reader.close()
+
+
+@pytest.mark.jack
+@pytest.mark.slow
+def test_timing_benchmark_smoke(jack_server):
+    path = Path(__file__).parents[1] / "benchmarks" / "live_timing.py"
+    spec = importlib.util.spec_from_file_location("live_timing", path)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    results = benchmark.measure(bars=1, tempo_bpm=480, loads=(0,), schedulers=("deadline", "naive"))
+    assert [r["scheduler"] for r in results] == ["deadline", "naive"]
+    for result in results:
+        summary = benchmark.summary(result)
+        assert len(result["arrival_ms"]) > 0 and 0 <= summary["p50"] <= summary["p99"] <= summary["max"]
