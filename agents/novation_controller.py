@@ -11,6 +11,8 @@ messages on JACK ports (``tests/agents/test_play.py``), following the programmer
 
 from __future__ import annotations
 
+import time
+
 from gym_launchpad.novation import (
     MODELS,
     ControlPress,
@@ -24,6 +26,9 @@ from gym_launchpad.novation import (
     led_messages,
     programmer_mode,
 )
+
+#: Seconds to wait after the last message before closing the ports: longer than a JACK period.
+CLOSE_DRAIN_S = 0.1
 
 
 class NovationController:
@@ -107,6 +112,8 @@ class NovationController:
         for message in led_messages(blank_frame(), self._shown):
             self.midi_out.send_message(message)
         self.midi_out.send_message(programmer_mode(self.model, enable=False))
+        # JACK sends in its next process cycle: closing at once would drop these last messages.
+        time.sleep(CLOSE_DRAIN_S)
         for port in (self.midi_in, self.midi_out):
             port.close_port()
             port.delete()
