@@ -259,6 +259,10 @@ def _print_summary(summary: dict):
           f"(median step {q['learned_step_median']}); back at the best reward within 200 steps after "
           f"{q['recovered_within_200']}/{q['replacements']} replacements (median {q['recovery_steps_median']} "
           f"steps); zero entries are exactly the true zeros in {q['zeros_are_true_zeros']}/{q['seeds']} seeds")
+    holds = [run["greedy_holds_best_from_states"] for run in q["runs"]]
+    at_best = [run["fraction_of_steps_at_best"] for run in q["runs"]]
+    print(f"  at the best reward in {min(at_best):.1%}..{max(at_best):.1%} of the steps; the final Q's greedy policy "
+          f"holds the best reward from {min(holds)}..{max(holds)} of {summary['n_states']} states")
     m = summary["mcmc"]
     print(f"MCMC: optimal greedy score {m['optimal_greedy_score']:.3f}")
     for curve in m["curves"]:
