@@ -24,6 +24,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from multiprocessing import connection, get_context
@@ -488,7 +489,10 @@ def _notes_pretty_midi(data: bytes) -> ScoreNotes:
     except mido.KeySignatureError:
         # The key does not change a bar; read the file with its key signatures set to C major.
         midi = mido.MidiFile(file=io.BytesIO(_key_signatures_to_c(data)))
-    score = pretty_midi.PrettyMIDI(mido_object=midi)
+    with warnings.catch_warnings():
+        # It warns of time signatures outside the first track; they are read from every track below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        score = pretty_midi.PrettyMIDI(mido_object=midi)
     # pretty_midi has turned the message times into absolute ticks, in every track.
     signatures = [(message.time, message.numerator, message.denominator)
                   for track in midi.tracks for message in track if message.type == "time_signature"]

@@ -36,7 +36,8 @@ def test_every_shipped_bar_passes_the_filters():
 
 def test_provenance_names_chorale_files_and_measure_numbers():
     corpus = Corpus.default()
-    assert all(name.startswith("bach/") and name.endswith(".mxl") for name in corpus.sources)
+    assert all(name.startswith("bach/bwv") and name.endswith(".mxl") for name in corpus.sources)
+    assert "bach/bwv846.mxl" not in corpus.sources  # a prelude, not a chorale
     # Measure 0 is a pickup, never a full bar.
     assert corpus.bar_number.min() >= 1
     assert corpus.metadata["builder"] == "gym_launchpad.corpus_build.build_bach_corpus"
