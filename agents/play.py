@@ -129,18 +129,21 @@ def _sb3_agent(path: Path, algo: str, corpus, init) -> Agent:
 # --- the session ------------------------------------------------------------------------------------
 @dataclass
 class Timing:
-    """Per bar: how long the agent took to act, and how late after the bar line the next bar was queued."""
+    """How long the agent took to act, how late after each bar line the next bar was queued, and how long
+    the window took to handle and draw each frame."""
 
     agent_s: list[float] = field(default_factory=list)
     queued_after_bar_line_s: list[float] = field(default_factory=list)
+    frame_s: list[float] = field(default_factory=list)
 
     def summary(self, bar_s: float) -> str:
         def stats(values):
             ms = np.asarray(values) * 1000
             return f"median {np.median(ms):.1f} ms, max {ms.max():.1f} ms" if len(ms) else "none"
 
-        return (f"agent action: {stats(self.agent_s)}; next bar queued after the bar line: "
+        text = (f"agent action: {stats(self.agent_s)}; next bar queued after the bar line: "
                 f"{stats(self.queued_after_bar_line_s)} (a bar is {bar_s * 1000:.0f} ms)")
+        return text + (f"; window frame: {stats(self.frame_s)}" if self.frame_s else "")
 
 
 class Session:
@@ -438,6 +441,7 @@ class PlayWindow:
         run_control(self.session, name)
 
     def frame(self) -> None:
+        start = time.perf_counter()
         for event in self.pygame.event.get():
             self.handle(event)
         self.session.tick()
@@ -446,6 +450,7 @@ class PlayWindow:
         self.draw()
         self.pygame.display.flip()
         self.frames += 1
+        self.session.timing.frame_s.append(time.perf_counter() - start)
 
     def run_frames(self, n: int) -> None:
         for _ in range(n):

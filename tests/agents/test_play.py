@@ -182,6 +182,29 @@ def test_the_screenshot_shows_the_grid_lit_as_the_state(pygame_dummy, session, t
     assert image.shape[:2] == window.screen.get_size()
 
 
+def test_the_window_records_and_saves_the_bars_the_player_played(pygame_dummy, agent, tmp_path):
+    with MidiPlayer(agent.env.launchpad, RecordingSink(), tempo_bpm=FAST_BPM * 2) as player:
+        session = Session(agent, seed=5, player=player, tempo_bpm=FAST_BPM * 2, out=tmp_path / "window.mid")
+        player.on_bar_start = session.on_bar_start
+        player.queue_bar(session.env.words)
+        window = PlayWindow(session)
+        player.start()
+        while session.bars_played < 3:
+            window.run_frames(1)
+            if session.bars_played == 1 and session.last_human_action is None:
+                click(pygame_dummy, window.button_rect(7, 0).center)  # a human press between the agent's
+        click(pygame_dummy, window.controls["play"].center)  # pause: the player stops at the next step
+        window.run_frames(1)
+        assert player.paused
+        click(pygame_dummy, window.controls["save"].center)
+        window.run_frames(1)
+    played = np.array(player.played_bars)
+    assert session.agent_actions == session.bars_played == len(played) == 3
+    np.testing.assert_array_equal(read_bars(session.out, session.spec, 3), played)
+    assert session.last_human_action == button_action(session.spec, 7, 0)
+    assert "window frame: median" in session.timing.summary(session.bar_seconds)
+
+
 def test_no_display_is_one_clear_message(monkeypatch, session):
     pygame = pytest.importorskip("pygame")
     monkeypatch.setenv("SDL_VIDEODRIVER", "no_such_driver")
@@ -276,10 +299,16 @@ def jack():
     """A private JACK server with the dummy driver; skipped without jackd, except in CI, which must test it."""
     from gym_launchpad.live import dummy_jack_server
 
+    rtmidi = pytest.importorskip("rtmidi")
+    missing = None
     if shutil.which("jackd") is None:
+        missing = "jackd is not installed (apt-get install jackd2)"
+    elif rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        missing = "python-rtmidi was built without JACK support"
+    if missing:
         if os.environ.get("CI"):
-            pytest.fail("jackd is not installed, and CI must test MIDI ports (apt-get install jackd2)")
-        pytest.skip("jackd is not installed (apt-get install jackd2)")
+            pytest.fail(f"{missing}, and CI must test the real MIDI ports")
+        pytest.skip(missing)
     with dummy_jack_server() as name:
         yield name
 
