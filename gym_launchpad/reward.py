@@ -10,9 +10,11 @@ computable exactly (:func:`best_reachable_distance`): every row can be chosen on
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 
 import numpy as np
+from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.corpus import Corpus
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState, rotate_words
@@ -43,42 +45,134 @@ def naive_distance(corpus_rolls: np.ndarray, roll: np.ndarray) -> tuple[float, i
     return float(squared[i]), i
 
 
+#: The implementations of the incremental kernel; ``$GYM_LAUNCHPAD_KERNEL`` picks one, else the first installed.
+KERNELS = ("numba", "numpy")
+
+
+class NumpyKernel:
+    """The incremental distance update and its minimum in numpy ufuncs: the reference and the fallback.
+
+    Changing row ``n`` of a bar from word ``old`` to ``new`` moves the distance to every corpus bar by
+    ``popcount(column ^ new) - popcount(column ^ old)``, where ``column`` holds row ``n`` of every corpus
+    bar. Recomputing the old count instead of storing ``(N, K)`` counts keeps a batch of envs at ``(E, K)``.
+    """
+
+    name = "numpy"
+
+    def __init__(self, k: int):
+        self._xor = np.empty(k, dtype=np.uint64)
+        self._new = np.empty(k, dtype=np.uint8)
+        self._old = np.empty(k, dtype=np.uint8)
+        self._delta = np.empty(k, dtype=np.int8)
+        # Bound the (rows, K) temporaries of a batched update to about 32 MB of words.
+        self._chunk = max(1, (1 << 22) // k)
+
+    def update_row(self, column, distances, old, new):
+        np.bitwise_xor(column, new, out=self._xor)
+        np.bitwise_count(self._xor, out=self._new)
+        np.bitwise_xor(column, old, out=self._xor)
+        np.bitwise_count(self._xor, out=self._old)
+        # Counts are <= 64, so their difference fits int8, the narrowest array to add into the distances.
+        np.subtract(self._new.view(np.int8), self._old.view(np.int8), out=self._delta)
+        distances += self._delta
+
+    def first_min(self, distances) -> tuple[int, int]:
+        i = int(distances.argmin())
+        return int(distances[i]), i
+
+    def update_rows(self, columns, distances, envs, rows, old, new):
+        for start in range(0, len(envs), self._chunk):
+            part = slice(start, start + self._chunk)
+            block = columns[rows[part]]
+            gained = np.bitwise_count(block ^ new[part, None]).view(np.int8)
+            lost = np.bitwise_count(block ^ old[part, None]).view(np.int8)
+            distances[envs[part]] += gained - lost
+
+    def first_mins(self, distances, mins, argmins):
+        argmins[:] = distances.argmin(axis=1)
+        mins[:] = np.take_along_axis(distances, argmins[:, None], axis=1)[:, 0]
+
+
+class NumbaKernel:
+    """The same kernel compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update."""
+
+    name = "numba"
+
+    def __init__(self, k: int):
+        from gym_launchpad import _numba_kernels
+
+        self.update_row = _numba_kernels.update_row
+        self.update_rows = _numba_kernels.update_rows
+        self.first_mins = _numba_kernels.first_mins
+        self._first_min = _numba_kernels.first_min
+
+    def first_min(self, distances) -> tuple[int, int]:
+        best, i = self._first_min(distances)
+        return int(best), int(i)
+
+
+def make_kernel(k: int, backend: str | None = None):
+    """The kernel for a corpus of ``k`` bars: ``backend``, else ``$GYM_LAUNCHPAD_KERNEL``, else numba if installed."""
+    backend = backend or os.environ.get("GYM_LAUNCHPAD_KERNEL") or None
+    if backend not in (None, *KERNELS):
+        raise ValueError(f"unknown distance kernel {backend!r}; choose one of {', '.join(map(repr, KERNELS))} "
+                         "(or unset GYM_LAUNCHPAD_KERNEL)")
+    if backend in (None, "numba"):
+        try:
+            return NumbaKernel(k)
+        except ImportError:
+            if backend == "numba":
+                raise DependencyNotInstalled(
+                    'the "numba" distance kernel needs numba: pip install "gym_launchpad[fast]"'
+                ) from None
+    return NumpyKernel(k)
+
+
+def _draw_bars(rng: np.random.Generator, cumulative_counts: np.ndarray, sample_size: int) -> np.ndarray:
+    """``sample_size`` bar indices drawn without replacement from the corpus with its repeats."""
+    positions = rng.choice(int(cumulative_counts[-1]), size=sample_size, replace=False)
+    return np.searchsorted(cumulative_counts, positions, side="right")
+
+
 class DistanceTracker:
     """Distances from one evolving bar to every corpus bar, updated one row at a time.
 
-    ``row_counts[n, i]`` is the Hamming distance of row ``n`` to row ``n`` of corpus bar ``i``; their sum
-    over rows is ``distances[i]``. Changing row ``n`` recomputes one ``(K,)`` row of counts and moves the
-    sums by the difference, so a step touches ``K`` words whatever ``N`` is.
+    ``distances[i]`` is the Hamming distance from the bar ``words`` to corpus bar ``i``. Changing row
+    ``n`` moves every distance by the change in row ``n``'s own distance (see :class:`NumpyKernel`), so a
+    step reads the ``K`` words of one column whatever ``N`` is. ``backend`` picks the kernel
+    (:func:`make_kernel`).
     """
 
-    def __init__(self, corpus: Corpus):
+    def __init__(self, corpus: Corpus, backend: str | None = None):
         self.corpus = corpus
         # Row-major by pitch so an update reads one contiguous (K,) slice.
         self.columns = np.ascontiguousarray(corpus.bars.T)
         n, k = self.columns.shape
-        self.row_counts = np.zeros((n, k), dtype=np.uint8)
+        self._column_rows = list(self.columns)  # one view per row, made once rather than on every step
+        self.words = np.zeros(n, dtype=np.uint64)
         self.distances = np.zeros(k, dtype=DISTANCE_DTYPE)
-        self._xor = np.empty(k, dtype=np.uint64)
-        self._count = np.empty(k, dtype=np.uint8)
+        self.kernel = make_kernel(k, backend)
         self.cumulative_counts = np.cumsum(corpus.counts)
 
     def reset(self, words: np.ndarray):
         """Recompute every distance for the bar ``words`` (N,)."""
-        np.bitwise_count(self.columns ^ np.asarray(words, dtype=np.uint64)[:, None], out=self.row_counts)
-        self.row_counts.sum(axis=0, dtype=DISTANCE_DTYPE, out=self.distances)
+        self.words[:] = words
+        np.bitwise_count(self.columns ^ self.words[:, None]).sum(axis=0, dtype=DISTANCE_DTYPE, out=self.distances)
 
     def update(self, row: int, word) -> None:
         """Row ``row`` of the bar is now ``word``."""
-        np.bitwise_xor(self.columns[row], np.uint64(word), out=self._xor)
-        np.bitwise_count(self._xor, out=self._count)
-        self.distances -= self.row_counts[row]
-        self.distances += self._count
-        self.row_counts[row] = self._count
+        word = np.uint64(word)
+        self.kernel.update_row(self._column_rows[row], self.distances, self.words[row], word)
+        self.words[row] = word
+
+    @property
+    def row_counts(self) -> np.ndarray:
+        """``(N, K)`` uint8: the distance of each row of the bar to that row of each corpus bar."""
+        return np.bitwise_count(self.columns ^ self.words[:, None])
 
     def nearest(self) -> tuple[int, int]:
         """(smallest distance, index of the first corpus bar at it)."""
-        i = int(np.argmin(self.distances))
-        return int(self.distances[i]), i
+        return self.kernel.first_min(self.distances)
 
     def sampled(self, rng: np.random.Generator, sample_size: int) -> tuple[int, int]:
         """(smallest distance, its bar) over ``sample_size`` bars drawn without replacement.
@@ -86,13 +180,61 @@ class DistanceTracker:
         Bars are drawn from the corpus with its repeats (as the authors drew from their un-deduplicated
         bar list), so a bar that occurred ``c`` times is ``c`` times as likely to be drawn.
         """
-        total = int(self.cumulative_counts[-1])
-        if sample_size >= total:
+        if sample_size >= self.cumulative_counts[-1]:
             return self.nearest()
-        positions = rng.choice(total, size=sample_size, replace=False)
-        drawn = np.searchsorted(self.cumulative_counts, positions, side="right")
+        drawn = _draw_bars(rng, self.cumulative_counts, sample_size)
         j = int(np.argmin(self.distances[drawn]))
         return int(self.distances[drawn[j]]), int(drawn[j])
+
+
+class BatchDistanceTracker:
+    """:class:`DistanceTracker` for ``E`` bars at once: ``distances`` is ``(E, K)``, ``words`` is ``(E, N)``.
+
+    Every method takes the envs it acts on as an index array and works on all of them in one kernel call.
+    """
+
+    def __init__(self, corpus: Corpus, num_envs: int, backend: str | None = None):
+        self.corpus = corpus
+        self.columns = np.ascontiguousarray(corpus.bars.T)
+        n, k = self.columns.shape
+        self.words = np.zeros((num_envs, n), dtype=np.uint64)
+        self.distances = np.zeros((num_envs, k), dtype=DISTANCE_DTYPE)
+        self.kernel = make_kernel(k, backend)
+        self.cumulative_counts = np.cumsum(corpus.counts)
+        self._mins = np.zeros(num_envs, dtype=DISTANCE_DTYPE)
+        self._argmins = np.zeros(num_envs, dtype=np.int64)
+
+    def reset(self, envs: np.ndarray, words: np.ndarray):
+        """Envs ``envs`` (M,) now play the bars ``words`` (M, N): recompute their distances."""
+        envs = np.asarray(envs, dtype=np.int64)
+        self.words[envs] = words
+        for e in envs:  # once an episode; one (N, K) pass each keeps the temporaries small
+            np.bitwise_count(self.columns ^ self.words[e][:, None]).sum(axis=0, dtype=DISTANCE_DTYPE,
+                                                                         out=self.distances[e])
+
+    def update(self, envs: np.ndarray, rows: np.ndarray, words: np.ndarray):
+        """Env ``envs[m]`` changed its row ``rows[m]`` to the word ``words[m]``; ``envs`` are distinct."""
+        old = self.words[envs, rows]
+        new = np.asarray(words, dtype=np.uint64)
+        self.kernel.update_rows(self.columns, self.distances, envs, rows, old, new)
+        self.words[envs, rows] = new
+
+    def nearest(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(E,)`` smallest distances and ``(E,)`` index of the first corpus bar at each."""
+        self.kernel.first_mins(self.distances, self._mins, self._argmins)
+        return self._mins.astype(np.int64), self._argmins.copy()
+
+    def sampled(self, envs: np.ndarray, rngs, sample_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`DistanceTracker.sampled` for envs ``envs`` (M,), env ``envs[m]`` drawing from ``rngs[m]``."""
+        envs = np.asarray(envs, dtype=np.int64)
+        if sample_size >= self.cumulative_counts[-1]:
+            mins, argmins = self.nearest()
+            return mins[envs], argmins[envs]
+        # Each env draws from its own generator, so it draws exactly what a single env seeded alike would.
+        drawn = np.stack([_draw_bars(rng, self.cumulative_counts, sample_size) for rng in rngs])
+        distances = self.distances[envs[:, None], drawn]
+        bars = np.take_along_axis(drawn, distances.argmin(axis=1)[:, None], axis=1)[:, 0]
+        return distances.min(axis=1).astype(np.int64), bars
 
 
 @dataclass(frozen=True)

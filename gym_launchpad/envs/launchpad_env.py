@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from gymnasium import Env, spaces
 
@@ -119,8 +121,14 @@ class LaunchpadEnv(Env):
         self._tracker = DistanceTracker(self.corpus)
         self.state = LaunchpadState.empty(spec)
         self.words = self.state.words()
+        self._obs_positions, self._obs_values = observation_table(spec, obs_mode)
+        # Kept flat (a reshaped view would not survive pickling as a view) and shaped on the way out.
+        self._obs = self._full_observation().reshape(-1)
         self.last_action: int | None = None
         self._distance, self._nearest = 0, 0
+        self._source_bar, self._source = None, None
+        # Whether info carries state_index: decided once here rather than on every step.
+        self._indexed = spec.n_states <= MAX_INDEXED_STATES
 
     # --- the Gymnasium API -------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -137,6 +145,7 @@ class LaunchpadEnv(Env):
             self.state = self._initial_state(init)
         self.words = self.state.words()
         self._tracker.reset(self.words)
+        self._obs[:] = self._full_observation().reshape(-1)
         self.last_action = None
         self._score()
         return self._observation(), self._info()
@@ -166,9 +175,11 @@ class LaunchpadEnv(Env):
         row = self.state.apply(action)
         self.last_action = action
         if row >= 0:
-            word = self.launchpad.row_table[self.state.masks[row], self.state.offsets[row]]
+            mask, offset = self.state.masks[row], self.state.offsets[row]
+            word = self.launchpad.row_table[mask, offset]
             self.words[row] = word
             self._tracker.update(row, word)
+            self._obs[self._obs_positions[row]] = self._obs_values[mask, offset]
 
     def _score(self) -> float:
         if self.reward_mode == "nearest":
@@ -178,10 +189,16 @@ class LaunchpadEnv(Env):
         return -float(self._distance)
 
     def _observation(self) -> np.ndarray:
+        # A copy: callers keep observations (replay buffers), and the next step edits self._obs in place.
+        return self._obs.reshape(self.observation_space.shape).copy()
+
+    def _full_observation(self) -> np.ndarray:
         return observe(self.launchpad, self.obs_mode, self.state.masks, self.state.offsets, self.words)
 
     def _info(self) -> dict:
-        source, bar_number = self.corpus.source_of(self._nearest)
+        if self._nearest != self._source_bar:  # the nearest bar seldom changes; its provenance is a lookup
+            self._source_bar, self._source = self._nearest, self.corpus.source_of(self._nearest)
+        source, bar_number = self._source
         info = {
             "distance": self._distance,
             "nearest_bar": self._nearest,
@@ -190,22 +207,12 @@ class LaunchpadEnv(Env):
             "best_distance": self.ceiling.distance,
         }
         # Tabular learners need a state id; only small launchpads have one worth a table row.
-        if self.launchpad.n_states <= MAX_INDEXED_STATES:
+        if self._indexed:
             info["state_index"] = self.state.index
         return info
 
     def _initial_state(self, init: str) -> LaunchpadState:
-        spec, rng = self.launchpad, self.np_random
-        state = LaunchpadState.empty(spec)
-        if init == "triad":
-            root = rng.integers(0, spec.n_notes - TRIAD_INTERVALS[-1])
-            rows = root + np.array(TRIAD_INTERVALS)
-            state.masks[rows] = 1 << rng.integers(0, spec.n_patterns, size=len(rows))
-            state.offsets[rows] = rng.integers(0, spec.steps, size=len(rows))
-        elif init == "random":
-            state.masks[:] = rng.integers(0, 1 << spec.n_patterns, size=spec.n_notes)
-            state.offsets[:] = rng.integers(0, spec.steps, size=spec.n_notes)
-        return state
+        return initial_state(self.launchpad, init, self.np_random)
 
     # --- for tools: simulate without stepping ------------------------------------------------
     def distances_after_each_action(self) -> np.ndarray:
@@ -216,6 +223,7 @@ class LaunchpadEnv(Env):
         spec, state, tracker = self.launchpad, self.state, self._tracker
         result = np.empty(spec.n_actions, dtype=np.int64)
         kinds, notes, args = spec.action_kind, spec.action_note, spec.action_arg
+        row_counts = tracker.row_counts  # computed on each access: once here, not once an action
         for a in range(spec.n_actions):
             if kinds[a] == 2:
                 result[a] = tracker.distances.min()
@@ -227,8 +235,49 @@ class LaunchpadEnv(Env):
             else:
                 offset = (offset + args[a]) % spec.steps
             new = np.bitwise_count(tracker.columns[n] ^ spec.row_table[mask, offset])
-            result[a] = (tracker.distances - tracker.row_counts[n] + new).min()
+            result[a] = (tracker.distances - row_counts[n] + new).min()
         return result
+
+
+def initial_state(spec: LaunchpadSpec, init: str, rng: np.random.Generator) -> LaunchpadState:
+    """A start state drawn from ``rng`` (see *Starting State*); the vector env draws each env's with this too."""
+    state = LaunchpadState.empty(spec)
+    if init == "triad":
+        root = rng.integers(0, spec.n_notes - TRIAD_INTERVALS[-1])
+        rows = root + np.array(TRIAD_INTERVALS)
+        state.masks[rows] = 1 << rng.integers(0, spec.n_patterns, size=len(rows))
+        state.offsets[rows] = rng.integers(0, spec.steps, size=len(rows))
+    elif init == "random":
+        state.masks[:] = rng.integers(0, 1 << spec.n_patterns, size=spec.n_notes)
+        state.offsets[:] = rng.integers(0, spec.steps, size=spec.n_notes)
+    return state
+
+
+@functools.lru_cache(maxsize=None)
+def observation_table(spec: LaunchpadSpec, obs_mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Where each row lives in the flattened observation, and what it shows for every mask and offset.
+
+    Returns ``positions`` ``(N, P)`` and ``values`` ``(2**(B+1), 2**B, P)`` int8 such that, after row ``n``
+    changed to ``(mask, offset)``, ``obs.reshape(-1)[positions[n]] = values[mask, offset]`` is the new
+    observation: an action changes one row, so a step writes ``P`` cells instead of observing anew. The
+    values are :func:`observe` of a one-row launchpad, so the two cannot disagree.
+    """
+    one_row = LaunchpadSpec(1, spec.bar_bits, 0)
+    masks, offsets = np.meshgrid(np.arange(1 << spec.n_patterns), np.arange(spec.steps), indexing="ij")
+    masks, offsets = masks[..., None], offsets[..., None]
+    values = observe(one_row, obs_mode, masks, offsets, spec.row_table[masks, offsets])
+    values = np.ascontiguousarray(values.reshape(*masks.shape[:2], -1))
+    size = values.shape[-1]
+    n = np.arange(spec.n_notes)[:, None]
+    if obs_mode == "toggles":  # all toggles row by row, then all offset bits row by row
+        toggles = n * spec.n_patterns + np.arange(spec.n_patterns)
+        offset_bits = spec.n_toggle_actions + n * spec.bar_bits + np.arange(spec.bar_bits)
+        positions = np.concatenate([toggles, offset_bits], axis=1)
+    else:  # one block of P cells per row
+        positions = n * size + np.arange(size)
+    for table in (positions, values):
+        table.setflags(write=False)
+    return positions, values
 
 
 def observe(spec: LaunchpadSpec, obs_mode: str, masks, offsets, words) -> np.ndarray:
