@@ -465,12 +465,16 @@ def _pair_like_pretty_midi(starts, ends, pitches, tracks):
     """Re-pair note-ons and note-offs with pretty_midi's rule: each note ends at the first note-off of its
     track and pitch after its start; a note that no later note-off ends is dropped.
 
-    symusic pairs first-in first-out, which differs on overlapping notes of one pitch; the note-on and
-    note-off ticks are all still there, so the pairing can be redone.
+    symusic pairs first-in first-out, which differs on overlapping notes of one pitch. The ticks of its
+    notes' starts and ends are the file's note-ons and note-offs, so the pairing can be redone, except
+    for note-ons that symusic found no note-off for: it drops them, and they stay lost.
     """
     key = tracks * 128 + pitches
     # Ticks are < 2**31 in symusic, so (key, tick) packs into one sortable int64.
     offs = np.unique(key << 31 | ends)
+    # symusic keeps a note-on and note-off of one tick as a note of length 0; pretty_midi drops it.
+    struck = ends > starts
+    starts, pitches, tracks, key = starts[struck], pitches[struck], tracks[struck], key[struck]
     at = np.searchsorted(offs, key << 31 | starts, side="right")
     found = at < len(offs)
     found[found] = (offs[at[found]] >> 31) == key[found]
