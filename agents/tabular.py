@@ -62,7 +62,8 @@ def glie_epsilon(t: int) -> float:
 @dataclass
 class QLearningRun:
     """What one run of :func:`q_learning` did, step by step (``rewards[t]`` is the env's reward of step
-    ``t``, i.e. ``R(states[t + 1])``; ``resets`` are the steps before which the env was reset)."""
+    ``t``, i.e. ``R(states[t + 1])`` except across a reset; ``resets`` are the steps after which the env was
+    reset)."""
 
     q: np.ndarray
     states: np.ndarray  # (n_steps + 1,) state index before each step, and the last one
