@@ -37,6 +37,8 @@ from gym_launchpad.render import note_name
 #: The authors' demo played 0.04 s per step: 64 steps of a 4/4 bar in 2.56 s, 93.75 quarter notes a minute.
 DEFAULT_TEMPO = 93.75
 TEMPO_STEP = 5.0
+#: The tempo controls stay within these (quarter notes a minute).
+TEMPO_RANGE = (20.0, 400.0)
 BASELINE_NAMES = ("greedy", "random", "noop")
 SB3_ALGOS = ("dqn", "ppo", "a2c")
 
@@ -162,7 +164,7 @@ class Session:
                  soundfont=None, program: int = 0):
         from gym_launchpad.midi import check_midi_settings
 
-        check_midi_settings(tempo_bpm, program, 90, 0)
+        check_midi_settings(tempo_bpm, program, velocity=90, channel=0)
         self.agent = agent
         self.env = agent.env
         self.spec = self.env.launchpad
@@ -260,7 +262,7 @@ class Session:
         self.recording = not self.recording
 
     def change_tempo(self, delta: float) -> None:
-        tempo = min(max(self.tempo_bpm + delta, 20.0), 400.0)
+        tempo = min(max(self.tempo_bpm + delta, TEMPO_RANGE[0]), TEMPO_RANGE[1])
         self.tempo_bpm = tempo
         if self.player is not None:
             self.player.set_tempo(tempo)
@@ -304,7 +306,6 @@ class Session:
 # --- the window -------------------------------------------------------------------------------------
 COLORS = {
     "background": (22, 22, 28),
-    "panel": (34, 34, 42),
     "text": (225, 225, 230),
     "dim_text": (140, 140, 155),
     "black_key": (30, 30, 36),

@@ -372,7 +372,7 @@ class FakeLaunchpad:
     def __init__(self):
         import rtmidi
 
-        self.mode = None
+        self.sysex = []
         self.leds = {}
         self._lock = threading.Lock()
         self._out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "Launchpad X")
@@ -386,9 +386,14 @@ class FakeLaunchpad:
         message = event[0]
         with self._lock:
             if message[0] == 0xF0:
-                self.mode = message
+                self.sysex.append(message)
             elif message[0] in (0x90, 0xB0):
                 self.leds[message[1]] = message[2]
+
+    @property
+    def mode(self):
+        """The last mode SysEx it was sent, or None."""
+        return self.sysex[-1] if self.sysex else None
 
     def press_pad(self, pad_row, pad_col):
         self._out.send_message([0x90, pad_note(pad_row, pad_col), 100])
@@ -454,6 +459,21 @@ def test_a_launchpad_presses_buttons_pages_and_shows_the_state(jack, session):
         time.sleep(0.1)
         device.close()
     assert device.mode == programmer_mode(MODELS["x"], enable=False)
+    assert set(device.leds.values()) == {0}
+
+
+@pytest.mark.jack
+def test_the_play_command_drives_a_launchpad(jack, tmp_path, synthetic_corpus_path, capsys):
+    device = FakeLaunchpad()
+    try:
+        assert play.main(["--headless", "--launchpad", "--bars", "2", "--bpm", str(FAST_BPM), "--api", "jack",
+                          "--out", str(tmp_path / "pads.mid"), "--agent", "noop",
+                          "--corpus", synthetic_corpus_path]) == 0
+        time.sleep(0.1)
+    finally:
+        device.close()
+    assert "Launchpad X on 'Launchpad X:LPX MIDI Out' is the controller" in capsys.readouterr().err
+    assert device.sysex == [programmer_mode(MODELS["x"]), programmer_mode(MODELS["x"], enable=False)]
     assert set(device.leds.values()) == {0}
 
 
