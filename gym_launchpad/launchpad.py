@@ -82,6 +82,11 @@ class LaunchpadSpec:
         return self.n_actions - 1
 
     @property
+    def n_states(self) -> int:
+        """``2**(N*(2B+1))``: the number of states, each with one :attr:`LaunchpadState.index`."""
+        return 1 << (self.n_notes * (2 * self.bar_bits + 1))
+
+    @property
     def pitches(self) -> np.ndarray:
         """MIDI pitch of each row."""
         return np.arange(self.low_note, self.low_note + self.n_notes)
@@ -274,6 +279,33 @@ class LaunchpadState:
     def copy(self) -> LaunchpadState:
         return LaunchpadState(self.spec, self.masks.copy(), self.offsets.copy())
 
+    # One integer per state, shared by the env's info and tabular learners. A state is N*(2B+1) bits: the
+    # toggles observation read as a binary number, least significant bit first. Bit ``n*(B+1) + k`` is
+    # pattern k of row n; bits ``N*(B+1) + n*B ..`` are row n's offset. So the index of a state is exactly
+    # ``sum(obs[i] << i)`` for its ``obs_mode="toggles"`` observation, and toggle action ``a`` flips bit ``a``.
+    @property
+    def index(self) -> int:
+        """This state's integer in ``[0, spec.n_states)``; :meth:`from_index` inverts it."""
+        spec = self.spec
+        index = 0
+        for n in range(spec.n_notes):
+            index |= int(self.masks[n]) << (n * spec.n_patterns)
+            index |= int(self.offsets[n]) << (spec.n_toggle_actions + n * spec.bar_bits)
+        return index
+
+    @classmethod
+    def from_index(cls, spec: LaunchpadSpec, index: int) -> LaunchpadState:
+        """The state whose :attr:`index` is ``index``."""
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < spec.n_states:
+            raise ValueError(f"a state index for {spec} must be an int in [0, 2**{spec.n_states.bit_length() - 1}), "
+                             f"got {index!r}")
+        index = int(index)
+        state = cls.empty(spec)
+        for n in range(spec.n_notes):
+            state.masks[n] = (index >> (n * spec.n_patterns)) & ((1 << spec.n_patterns) - 1)
+            state.offsets[n] = (index >> (spec.n_toggle_actions + n * spec.bar_bits)) & (spec.steps - 1)
+        return state
+
     def words(self) -> np.ndarray:
         """The bar as ``(N,)`` uint64 words."""
         return self.spec.row_table[self.masks, self.offsets]
@@ -303,43 +335,3 @@ class LaunchpadState:
             and np.array_equal(self.masks, other.masks)
             and np.array_equal(self.offsets, other.offsets)
         )
-
-
-# --- state encoder: one integer per state, shared by the env's info and tabular learners --------------
-# A state is N*(2B+1) bits: the toggles observation read as a binary number, least significant bit first.
-# Bit ``n*(B+1) + k`` is pattern k of row n; bits ``N*(B+1) + n*B .. + B-1`` are row n's offset. So the
-# index of a state is exactly ``sum(obs[i] << i)`` for its ``obs_mode="toggles"`` observation, and a toggle
-# action ``a`` flips bit ``a`` of the index.
-
-
-def _n_states(self: LaunchpadSpec) -> int:
-    """``2**(N*(2B+1))``: the number of states, each with one :attr:`LaunchpadState.index`."""
-    return 1 << (self.n_notes * (2 * self.bar_bits + 1))
-
-
-def _state_index(self: LaunchpadState) -> int:
-    """This state's integer in ``[0, spec.n_states)``; :meth:`LaunchpadState.from_index` inverts it."""
-    spec = self.spec
-    index = 0
-    for n in range(spec.n_notes):
-        index |= int(self.masks[n]) << (n * spec.n_patterns)
-        index |= int(self.offsets[n]) << (spec.n_toggle_actions + n * spec.bar_bits)
-    return index
-
-
-def _state_from_index(cls, spec: LaunchpadSpec, index: int) -> LaunchpadState:
-    """The state whose :attr:`index` is ``index``."""
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < spec.n_states:
-        raise ValueError(f"a state index for {spec} must be an int in [0, 2**{spec.n_states.bit_length() - 1}), "
-                         f"got {index!r}")
-    index = int(index)
-    state = cls.empty(spec)
-    for n in range(spec.n_notes):
-        state.masks[n] = (index >> (n * spec.n_patterns)) & ((1 << spec.n_patterns) - 1)
-        state.offsets[n] = (index >> (spec.n_toggle_actions + n * spec.bar_bits)) & (spec.steps - 1)
-    return state
-
-
-LaunchpadSpec.n_states = property(_n_states)
-LaunchpadState.index = property(_state_index)
-LaunchpadState.from_index = classmethod(_state_from_index)
