@@ -12,3 +12,11 @@ def synthetic_corpus_path(tmp_path_factory):
     rng = np.random.default_rng(0)
     corpus = Corpus.from_bars(LaunchpadSpec(), rng.random((200, 24, 64)) < 0.1)
     return str(corpus.save(tmp_path_factory.mktemp("corpus") / "synthetic.npz"))
+
+
+@pytest.fixture(scope="session")
+def small_corpus_path(tmp_path_factory):
+    """50 random bars for an 8-note launchpad with bars of 8 steps (low note 60)."""
+    rng = np.random.default_rng(1)
+    corpus = Corpus.from_bars(LaunchpadSpec(8, 3, 60), rng.random((50, 8, 8)) < 0.3)
+    return str(corpus.save(tmp_path_factory.mktemp("corpus") / "small.npz"))

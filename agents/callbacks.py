@@ -1,0 +1,151 @@
+"""SB3 callbacks for launchpad training: music scalars, the paper's evaluation, and lean checkpoints.
+
+TensorBoard scalars written here (besides SB3's own ``rollout/``, ``train/`` and ``time/``):
+
+- ``music/mean_distance_per_step``: an episode's mean distance to the nearest corpus bar (minus its mean
+  reward per step in ``"nearest"`` mode);
+- ``music/final_distance``: the distance of the episode's last bar;
+- ``music/ceiling_fraction``: how far that last bar came from silence (0) to the exact ceiling (1);
+- ``music/notes_per_bar``: sounding cells per bar, averaged over the episode;
+- ``music/distinct_nearest_bars``: how many different corpus bars were nearest during the episode;
+- ``eval/mean_reward_per_step``, ``eval/mean_reward`` (per episode) and ``eval/<metric>`` for every
+  metric of :func:`agents.evaluate.episode_metrics`, every ``eval_freq`` steps.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+
+from agents.evaluate import ceiling_fraction, episode_metrics, rollout, silence_distance
+from gym_launchpad.launchpad import LaunchpadSpec
+
+
+def bars_from_observations(spec: LaunchpadSpec, obs_mode: str, obs: np.ndarray) -> np.ndarray:
+    """The bars ``(..., N)`` uint64 that observations ``(..., obs shape)`` of ``obs_mode`` show.
+
+    The inverse of :func:`gym_launchpad.envs.launchpad_env.observe` up to the state (a bar is all the
+    music metrics need), so the scalars work on any vectorised env, whose sub-envs are out of reach.
+    """
+    obs = np.asarray(obs).astype(np.int64)
+    n, p, b = spec.n_notes, spec.n_patterns, spec.bar_bits
+    if obs_mode == "roll":
+        return spec.roll_to_words(obs)
+    if obs_mode == "onehot":
+        masks = (obs[..., :p] << np.arange(p)).sum(axis=-1)
+        offsets = obs[..., p:].argmax(axis=-1)
+    elif obs_mode == "toggles":
+        lead = obs.shape[:-1]
+        masks = (obs[..., : n * p].reshape(*lead, n, p) << np.arange(p)).sum(axis=-1)
+        offsets = (obs[..., n * p:].reshape(*lead, n, b) << np.arange(b)).sum(axis=-1)
+    else:
+        raise ValueError(f"unknown obs_mode {obs_mode!r}")
+    return spec.row_table[masks, offsets]
+
+
+class MusicMetricsCallback(BaseCallback):
+    """Logs the ``music/`` scalars for every finished training episode (averaged until SB3's next dump)."""
+
+    def __init__(self, spec: LaunchpadSpec, obs_mode: str, corpus, verbose: int = 0):
+        super().__init__(verbose)
+        self.spec, self.obs_mode = spec, obs_mode
+        self.silent_distance = silence_distance(corpus)
+
+    def _init_callback(self) -> None:
+        n_envs = self.training_env.num_envs
+        self._distance_sum = np.zeros(n_envs)
+        self._notes_sum = np.zeros(n_envs)
+        self._steps = np.zeros(n_envs, dtype=np.int64)
+        self._nearest = [set() for _ in range(n_envs)]
+
+    def _on_step(self) -> bool:
+        infos, dones = self.locals["infos"], self.locals["dones"]
+        observations = np.stack([
+            info["terminal_observation"] if done and "terminal_observation" in info else obs
+            for obs, info, done in zip(self.locals["new_obs"], infos, dones)
+        ])
+        notes = np.bitwise_count(bars_from_observations(self.spec, self.obs_mode, observations)).sum(axis=-1)
+        for i, info in enumerate(infos):
+            self._distance_sum[i] += info["distance"]
+            self._notes_sum[i] += notes[i]
+            self._steps[i] += 1
+            self._nearest[i].add(info["nearest_bar"])
+            if dones[i]:
+                self._finish(i, info)
+        return True
+
+    def _finish(self, i: int, info: dict) -> None:
+        steps = self._steps[i]
+        self.logger.record_mean("music/mean_distance_per_step", self._distance_sum[i] / steps)
+        self.logger.record_mean("music/final_distance", info["distance"])
+        self.logger.record_mean("music/ceiling_fraction",
+                                float(ceiling_fraction(info["distance"], info["best_distance"], self.silent_distance)))
+        self.logger.record_mean("music/notes_per_bar", self._notes_sum[i] / steps)
+        self.logger.record_mean("music/distinct_nearest_bars", len(self._nearest[i]))
+        self._distance_sum[i] = self._notes_sum[i] = self._steps[i] = 0
+        self._nearest[i] = set()
+
+
+class LaunchpadEvalCallback(BaseCallback):
+    """The paper's evaluation: every ``eval_freq`` steps, ``n_episodes`` seeded episodes with epsilon-greedy
+    actions; logs ``eval/`` scalars and keeps the best model by mean reward per step."""
+
+    def __init__(self, eval_env, eval_freq: int, n_episodes: int, epsilon: float, corpus, seed: int = 0,
+                 best_model_path: str | None = None, verbose: int = 0):
+        super().__init__(verbose)
+        self.eval_env, self.eval_freq, self.n_episodes, self.epsilon = eval_env, eval_freq, n_episodes, epsilon
+        self.seed, self.best_model_path = seed, best_model_path
+        self.silent_distance = silence_distance(corpus)
+        self.best = -np.inf
+        self._next = eval_freq
+
+    def _init_callback(self) -> None:
+        # A resumed run continues the schedule where the checkpoint left it.
+        self._next = (self.num_timesteps // self.eval_freq + 1) * self.eval_freq
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps >= self._next:
+            self._next += self.eval_freq
+            self.evaluate()
+        return True
+
+    def evaluate(self) -> dict:
+        spec = self.eval_env.unwrapped.launchpad
+        episodes = [rollout(self.eval_env, self.model, seed=self.seed + i, epsilon=self.epsilon)
+                    for i in range(self.n_episodes)]
+        metrics = [episode_metrics(spec, e, self.silent_distance) for e in episodes]
+        summary = {key: float(np.mean([m[key] for m in metrics])) for key in metrics[0] if key != "key"}
+        summary["mean_reward"] = float(np.mean([e.rewards.sum() for e in episodes]))
+        for key, value in summary.items():
+            self.logger.record(f"eval/{key}", value)
+        self.logger.dump(self.num_timesteps)
+        if self.best_model_path and summary["mean_reward_per_step"] > self.best:
+            self.best = summary["mean_reward_per_step"]
+            self.model.save(self.best_model_path)
+        return summary
+
+
+class LatestReplayCheckpoint(CheckpointCallback):
+    """SB3's checkpoints, keeping every model but only the latest replay buffer (up to ~600 MB each)."""
+
+    def _on_step(self) -> bool:
+        result = super()._on_step()
+        if self.save_replay_buffer and self.n_calls % self.save_freq == 0:
+            prune_replay_buffers(self.save_path, self.name_prefix)
+        return result
+
+
+def prune_replay_buffers(folder: str, prefix: str) -> None:
+    """Delete all but the newest replay buffer checkpoint in ``folder``."""
+    buffers = sorted(glob.glob(os.path.join(folder, f"{prefix}_replay_buffer_*_steps.pkl")), key=_steps_of)
+    for path in buffers[:-1]:
+        os.remove(path)
+
+
+def _steps_of(path: str) -> int:
+    match = re.search(r"_(\d+)_steps\.\w+$", path)
+    return int(match.group(1)) if match else -1

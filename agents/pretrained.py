@@ -1,0 +1,95 @@
+"""Q-network weights as plain tensors: saved with safetensors beside a small JSON, loaded without unpickling.
+
+``NAME.safetensors`` holds ``model.q_net.state_dict()``; ``NAME.json`` holds the preset, the launchpad
+spec and the hash of the corpus the network was trained on. :func:`load` rebuilds the DQN policy from
+the preset and loads the tensors into it; weights trained for another spec or corpus are refused with
+one error saying which. The repo ships one agent, ``agents/pretrained/mlp.safetensors``
+(how it was made: ``agents/README.md``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from agents.presets import Preset
+
+#: Bumped when the JSON layout changes.
+FORMAT_VERSION = 1
+
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+DEFAULT_PRETRAINED = PRETRAINED_DIR / "mlp.safetensors"
+
+
+class PretrainedMismatchError(ValueError):
+    """Weights made for another launchpad spec or corpus than the one asked for."""
+
+
+def export(model, preset_name: str, preset: Preset, corpus, path, extra: dict | None = None) -> Path:
+    """Write ``model``'s Q-network to ``path`` (``.safetensors``) and its description beside it (``.json``)."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {name: value.detach().cpu().contiguous() for name, value in model.q_net.state_dict().items()}
+    save_file(tensors, str(path))
+    description = {
+        "format_version": FORMAT_VERSION,
+        "preset_name": preset_name,
+        "preset": preset.as_dict(),
+        "spec": corpus.spec.as_dict(),
+        "corpus_hash": corpus.hash,
+        **(extra or {}),
+    }
+    path.with_suffix(".json").write_text(json.dumps(description, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+class PretrainedAgent:
+    """A loaded Q-network acting greedily, with the ``predict`` signature of SB3 models."""
+
+    def __init__(self, policy, description: dict):
+        self.policy = policy
+        self.description = description
+        self.preset = Preset(**description["preset"])
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        return self.policy.predict(obs, state=state, episode_start=episode_start, deterministic=deterministic)
+
+    def make_env(self, corpus=None, **kwargs):
+        """An env this agent can play: its preset's observation and episode length."""
+        return self.preset.make_env(corpus, **kwargs)
+
+
+def load(path=DEFAULT_PRETRAINED, corpus=None) -> PretrainedAgent:
+    """Load weights written by :func:`export` for ``corpus`` (None: the shipped corpus; a path; a Corpus)."""
+    import torch
+    from safetensors.torch import load_file
+
+    from agents.networks import build_policy
+
+    path = Path(path)
+    meta_path = path.with_suffix(".json")
+    if not path.is_file() or not meta_path.is_file():
+        raise FileNotFoundError(f"pretrained weights need both {path} and {meta_path}; train and export with "
+                                "`python -m agents train` (it writes q_net.safetensors and q_net.json)")
+    description = json.loads(meta_path.read_text())
+    if description.get("format_version") != FORMAT_VERSION:
+        raise PretrainedMismatchError(f"{meta_path} has format {description.get('format_version')}, "
+                                      f"this code reads {FORMAT_VERSION}")
+    preset = Preset(**description["preset"])
+    corpus = preset.load_corpus(corpus)
+    if corpus.spec.as_dict() != description["spec"] or corpus.hash != description["corpus_hash"]:
+        raise PretrainedMismatchError(
+            f"{path} was trained for spec {description['spec']} on corpus {description['corpus_hash'][:12]}, "
+            f"not for spec {corpus.spec.as_dict()} on corpus {corpus.hash[:12]}: evaluate it on the corpus it was "
+            "trained on, or train a new agent on this one (python -m agents train --corpus ...)"
+        )
+    env = preset.make_env(corpus)
+    policy = build_policy(preset, env.observation_space, env.action_space)
+    env.close()
+    tensors = load_file(str(path))
+    with torch.no_grad():
+        policy.q_net.load_state_dict(tensors)
+        policy.q_net_target.load_state_dict(tensors)
+    return PretrainedAgent(policy, description)
