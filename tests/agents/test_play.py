@@ -488,3 +488,24 @@ def test_no_launchpad_is_one_clear_message(jack, session):
 def test_grid_shape_matches_the_window(pygame_dummy, session):
     window = PlayWindow(session)
     assert (window.rows, window.cols) == grid_shape(session.spec) == (24, 13)
+
+
+def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refused(tmp_path, synthetic_corpus_path):
+    pytest.importorskip("torch")
+    from agents import pretrained
+    from agents.networks import build_policy
+    from agents.presets import get_preset
+    from gym_launchpad import Corpus
+
+    preset = get_preset("mlp")
+    corpus = Corpus.load(synthetic_corpus_path)
+    env = preset.make_env(corpus)
+    path = pretrained.export(build_policy(preset, env.observation_space, env.action_space), "mlp", preset, corpus,
+                             tmp_path / "mlp.safetensors")
+    agent = make_agent(str(path), synthetic_corpus_path)
+    assert agent.label == "pretrained mlp (mlp.safetensors)"
+    session = Session(agent, seed=0)
+    session.play_offline(3)
+    assert session.agent_actions == 3 and session.last_agent_action is not None
+    with pytest.raises(play.PlayError, match="was trained for spec .* on corpus"):
+        make_agent(str(path), None)  # the shipped corpus is another corpus
