@@ -16,12 +16,14 @@ TOY_TARGET_BAR = [[[1, 0, 1, 1]]]
 register(
     id="gym_launchpad/Launchpad-v0",
     entry_point="gym_launchpad.envs:LaunchpadEnv",
+    vector_entry_point="gym_launchpad.envs.vector:LaunchpadVectorEnv",
     max_episode_steps=1000,
 )
 
 register(
     id="gym_launchpad/LaunchpadToy-v0",
     entry_point="gym_launchpad.envs:LaunchpadEnv",
+    vector_entry_point="gym_launchpad.envs.vector:LaunchpadVectorEnv",
     max_episode_steps=100,
     kwargs={"n_notes": 1, "bar_bits": 2, "low_note": 60, "corpus": TOY_TARGET_BAR, "init": "random"},
 )

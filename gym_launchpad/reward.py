@@ -227,7 +227,7 @@ class BatchDistanceTracker:
     def sampled(self, envs: np.ndarray, rngs, sample_size: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`DistanceTracker.sampled` for envs ``envs`` (M,), env ``envs[m]`` drawing from ``rngs[m]``."""
         envs = np.asarray(envs, dtype=np.int64)
-        if sample_size >= self.cumulative_counts[-1]:
+        if sample_size >= self.cumulative_counts[-1] or not len(envs):
             mins, argmins = self.nearest()
             return mins[envs], argmins[envs]
         # Each env draws from its own generator, so it draws exactly what a single env seeded alike would.

@@ -1,3 +1,4 @@
 from gym_launchpad.envs.launchpad_env import LaunchpadEnv
+from gym_launchpad.envs.vector import LaunchpadVectorEnv
 
-__all__ = ["LaunchpadEnv"]
+__all__ = ["LaunchpadEnv", "LaunchpadVectorEnv"]

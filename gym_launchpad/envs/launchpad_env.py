@@ -253,7 +253,7 @@ def initial_state(spec: LaunchpadSpec, init: str, rng: np.random.Generator) -> L
     return state
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def observation_table(spec: LaunchpadSpec, obs_mode: str) -> tuple[np.ndarray, np.ndarray]:
     """Where each row lives in the flattened observation, and what it shows for every mask and offset.
 

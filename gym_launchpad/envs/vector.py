@@ -1,0 +1,302 @@
+"""``E`` launchpads stepped as arrays: the ``vector_entry_point`` of every registered id.
+
+``gym.make_vec("gym_launchpad/Launchpad-v0", num_envs=64)`` returns :class:`LaunchpadVectorEnv`. It is the
+same environment as ``E`` copies of :class:`~gym_launchpad.envs.LaunchpadEnv` behind a ``TimeLimit`` in a
+``gymnasium.vector.SyncVectorEnv``, seeded alike (env ``i`` gets ``seed + i``): the same observations,
+rewards, terminations, truncations and infos, but one array operation per part of the step for all envs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from gym_launchpad.envs.launchpad_env import (
+    INIT_MODES,
+    LaunchpadEnv,
+    _check_choice,
+    _coerce_state,
+    initial_state,
+    observation_table,
+    observe,
+)
+from gym_launchpad.launchpad import NOOP, OFFSET, TOGGLE, LaunchpadState
+from gym_launchpad.reward import DEFAULT_SAMPLE_SIZE, BatchDistanceTracker
+
+
+class LaunchpadVectorEnv(VectorEnv):
+    """``num_envs`` :class:`~gym_launchpad.envs.LaunchpadEnv` s whose step is a handful of array operations.
+
+    The arguments are those of :class:`~gym_launchpad.envs.LaunchpadEnv`, plus ``num_envs``,
+    ``max_episode_steps`` (the ``TimeLimit`` of ``gym.make``; ``make_vec`` passes the registered one)
+    and ``autoreset_mode`` (Gymnasium's :class:`~gymnasium.vector.AutoresetMode`, ``NEXT_STEP`` by default,
+    as ``SyncVectorEnv``).
+
+    Per env it keeps the toggles as pattern masks ``(E, N)``, the offsets ``(E, N)``, the bar words and
+    the distance to every corpus bar ``(E, K)`` (:class:`~gym_launchpad.reward.BatchDistanceTracker`), and
+    its observation. A step applies every env's action at once, updates the one changed row of each env
+    in one kernel call, and writes each env's changed row of the observation from a table. Only random
+    draws loop over envs: each env owns a generator, as a single env owns ``np_random``, so it draws
+    exactly what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
+
+    ``render()`` draws env 0. ``infos`` are dicts of arrays with ``_key`` masks, as ``SyncVectorEnv`` builds.
+    """
+
+    metadata = {**LaunchpadEnv.metadata, "autoreset_mode": AutoresetMode.NEXT_STEP}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        corpus=None,
+        reward_mode: str = "nearest",
+        sample_size: int = DEFAULT_SAMPLE_SIZE,
+        obs_mode: str = "toggles",
+        init: str = "triad",
+        n_notes: int = 24,
+        bar_bits: int = 6,
+        low_note: int = 47,
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+    ):
+        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+            raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
+        if max_episode_steps is not None and (not isinstance(max_episode_steps, (int, np.integer))
+                                              or max_episode_steps < 1):
+            raise ValueError(f"max_episode_steps must be a positive int or None, got {max_episode_steps!r}")
+        # One single env checks the arguments and resolves the corpus, ceiling and spaces exactly as gym.make does.
+        self._single = LaunchpadEnv(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits,
+                                    low_note, render_mode)
+        self.launchpad = spec = self._single.launchpad
+        self.corpus, self.ceiling = self._single.corpus, self._single.ceiling
+        self.reward_mode, self.sample_size = reward_mode, self._single.sample_size
+        self.obs_mode, self.init, self.render_mode = obs_mode, init, render_mode
+        self.max_episode_steps = max_episode_steps
+        self.autoreset_mode = AutoresetMode(autoreset_mode)
+        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
+
+        self.num_envs = e = int(num_envs)
+        self.single_action_space = spaces.Discrete(spec.n_actions)
+        self.action_space = batch_space(self.single_action_space, e)
+        self.single_observation_space = self._single.observation_space
+        self.observation_space = batch_space(self.single_observation_space, e)
+
+        self.masks = np.zeros((e, spec.n_notes), dtype=np.int64)
+        self.offsets = np.zeros((e, spec.n_notes), dtype=np.int64)
+        self._tracker = BatchDistanceTracker(self.corpus, e)
+        self._obs_positions, self._obs_values = observation_table(spec, obs_mode)
+        self._obs = np.zeros((e, self._obs_positions.size), dtype=np.int8)
+        self._distance = np.zeros(e, dtype=np.int64)
+        self._nearest = np.zeros(e, dtype=np.int64)
+        self._elapsed = np.zeros(e, dtype=np.int64)
+        self._last_action = np.full(e, -1, dtype=np.int64)
+        self._rewards = np.zeros(e, dtype=np.float64)
+        self._terminations = np.zeros(e, dtype=bool)
+        self._truncations = np.zeros(e, dtype=bool)
+        self._autoreset = np.zeros(e, dtype=bool)
+        self._rngs: list[np.random.Generator | None] = [None] * e
+        self._rng_seeds: list[int | None] = [None] * e
+        self._ready = False
+        self._all = np.arange(e)
+        self._indexed = self._single._indexed
+        self._kind, self._note, self._arg = spec.action_kind, spec.action_note, spec.action_arg
+
+    # --- the Gymnasium API -------------------------------------------------------------------
+    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
+        """Reset every env (``seed``: None, an int (env ``i`` gets ``seed + i``) or one seed per env).
+
+        ``options`` are the single env's (``state``, ``init``), given to every env reset, plus
+        ``reset_mask``: a ``(num_envs,)`` bool array of the envs to reset (the others keep going).
+        """
+        if seed is None:
+            seeds = [None] * self.num_envs
+        elif isinstance(seed, (int, np.integer)):
+            seeds = [int(seed) + i for i in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"reset(seed=...) as a list needs num_envs={self.num_envs} seeds, got {len(seeds)}")
+        options = dict(options or {})
+        envs = self._all
+        if "reset_mask" in options:
+            mask = options.pop("reset_mask")
+            if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_ or mask.shape != (self.num_envs,):
+                raise ValueError(f"options['reset_mask'] must be a bool numpy array of shape ({self.num_envs},), "
+                                 f"got {mask!r}")
+            if not mask.any():
+                raise ValueError("options['reset_mask'] must select at least one env")
+            envs = np.flatnonzero(mask)
+        for e in envs:
+            if seeds[e] is not None or self._rngs[e] is None:
+                self._rngs[e], self._rng_seeds[e] = seeding.np_random(seeds[e])
+        self._reset_envs(envs, options)
+        self._terminations[envs] = self._truncations[envs] = self._autoreset[envs] = False
+        self._ready = True
+        return self._observation(), self._infos(_mask(envs, self.num_envs))
+
+    def step(self, actions):
+        if not self._ready:
+            raise RuntimeError("LaunchpadVectorEnv.step() before reset(): call reset() first")
+        actions = self._checked_actions(actions)
+        done_before = self._autoreset.copy()
+        if self.autoreset_mode == AutoresetMode.DISABLED and done_before.any():
+            raise RuntimeError(f"envs {np.flatnonzero(done_before).tolist()} ended; with autoreset_mode=DISABLED "
+                               "reset them with reset(options={'reset_mask': ...}) before stepping")
+        if self.autoreset_mode == AutoresetMode.NEXT_STEP and done_before.any():
+            # As SyncVectorEnv: an env that ended last step is reset now and its action ignored.
+            stepping = np.flatnonzero(~done_before)
+            self._reset_envs(np.flatnonzero(done_before), {})
+        else:
+            stepping = self._all
+        self._press(stepping, actions[stepping])
+        self._elapsed[stepping] += 1
+        self._score(stepping)
+        self._rewards[:] = 0.0
+        self._rewards[stepping] = -self._distance[stepping].astype(np.float64)
+        self._terminations[:] = False
+        self._truncations[:] = False
+        if self.max_episode_steps is not None:
+            self._truncations[stepping] = self._elapsed[stepping] >= self.max_episode_steps
+        ended = self._terminations | self._truncations
+        infos = {}
+        if self.autoreset_mode == AutoresetMode.SAME_STEP and ended.any():
+            infos["final_obs"] = np.full(self.num_envs, None, dtype=object)
+            final_obs = self._observation()
+            for e in np.flatnonzero(ended):
+                infos["final_obs"][e] = final_obs[e]
+            infos["_final_obs"] = ended.copy()
+            infos["final_info"] = self._infos(ended)
+            infos["_final_info"] = ended.copy()
+            self._reset_envs(np.flatnonzero(ended), {})
+        infos.update(self._infos(np.ones(self.num_envs, dtype=bool)))
+        self._autoreset = ended
+        return self._observation(), self._rewards.copy(), self._terminations.copy(), self._truncations.copy(), infos
+
+    def render(self):
+        """The picture of env 0 (``render_mode`` "ansi" or "rgb_array"), or None."""
+        if self.render_mode is None:
+            return None
+        from gym_launchpad import render
+
+        state = LaunchpadState(self.launchpad, self.masks[0].copy(), self.offsets[0].copy())
+        last = int(self._last_action[0]) if self._last_action[0] >= 0 else None
+        if self.render_mode == "ansi":
+            return render.ansi(state, last, int(self._distance[0]))
+        return render.rgb_array(state, last)
+
+    @property
+    def np_random_seed(self) -> tuple[int | None, ...]:
+        """The seed of each env's generator, as ``SyncVectorEnv.np_random_seed``."""
+        return tuple(self._rng_seeds)
+
+    @property
+    def states(self) -> list[LaunchpadState]:
+        """Each env's state, as copies."""
+        pairs = zip(self.masks, self.offsets, strict=True)
+        return [LaunchpadState(self.launchpad, masks.copy(), offsets.copy()) for masks, offsets in pairs]
+
+    @property
+    def words(self) -> np.ndarray:
+        """``(E, N)`` uint64: the bar each env plays."""
+        return self._tracker.words
+
+    # --- the step, as named parts ------------------------------------------------------------
+    def _checked_actions(self, actions) -> np.ndarray:
+        actions = np.asarray(actions)
+        if actions.shape != (self.num_envs,):
+            raise ValueError(f"step() needs one action per env, shape ({self.num_envs},); got shape {actions.shape}")
+        n_actions = self.launchpad.n_actions
+        if not np.issubdtype(actions.dtype, np.integer) or actions.min() < 0 or actions.max() >= n_actions:
+            bad = next(a for a in actions.tolist() if not (isinstance(a, int) and 0 <= a < n_actions))
+            self.launchpad.check_action(bad)  # raises the single env's error for the first bad action
+        return actions.astype(np.int64)
+
+    def _press(self, envs: np.ndarray, actions: np.ndarray):
+        """Every env in ``envs`` presses its button: toggle flips, offset adds, the no-op does nothing."""
+        spec = self.launchpad
+        kind, note, arg = self._kind[actions], self._note[actions], self._arg[actions]
+        self._last_action[envs] = actions
+        toggled = kind == TOGGLE
+        self.masks[envs[toggled], note[toggled]] ^= arg[toggled]
+        moved = kind == OFFSET
+        e, n = envs[moved], note[moved]
+        self.offsets[e, n] = (self.offsets[e, n] + arg[moved]) % spec.steps
+        changed = kind != NOOP
+        e, n = envs[changed], note[changed]
+        mask, offset = self.masks[e, n], self.offsets[e, n]
+        self._tracker.update(e, n, spec.row_table[mask, offset])
+        self._obs[e[:, None], self._obs_positions[n]] = self._obs_values[mask, offset]
+
+    def _reset_envs(self, envs: np.ndarray, options: dict):
+        """Start a new episode in each env of ``envs``, drawing its start state from its own generator."""
+        unknown = set(options) - {"state", "init"}
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {sorted(unknown)}; known: 'state', 'init', 'reset_mask'")
+        if "state" in options:
+            state = _coerce_state(self.launchpad, options["state"])
+            self.masks[envs], self.offsets[envs] = state.masks, state.offsets
+        else:
+            init = options.get("init", self.init)
+            _check_choice("init", init, INIT_MODES)
+            for e in envs:
+                state = initial_state(self.launchpad, init, self._rngs[e])
+                self.masks[e], self.offsets[e] = state.masks, state.offsets
+        words = self.launchpad.row_table[self.masks[envs], self.offsets[envs]]
+        self._tracker.reset(envs, words)
+        observation = observe(self.launchpad, self.obs_mode, self.masks[envs], self.offsets[envs], words)
+        self._obs[envs] = observation.reshape(len(envs), -1)
+        self._elapsed[envs] = 0
+        self._last_action[envs] = -1
+        self._score(envs)
+
+    def _score(self, envs: np.ndarray):
+        if self.reward_mode == "nearest":
+            distance, nearest = self._tracker.nearest()
+            distance, nearest = distance[envs], nearest[envs]
+        else:
+            distance, nearest = self._tracker.sampled(envs, [self._rngs[e] for e in envs], self.sample_size)
+        self._distance[envs], self._nearest[envs] = distance, nearest
+
+    def _observation(self) -> np.ndarray:
+        return self._obs.reshape(self.observation_space.shape).copy()
+
+    def _infos(self, present: np.ndarray) -> dict:
+        """The single env's info keys as arrays over envs, set where ``present`` (zero or None elsewhere)."""
+        corpus = self.corpus
+        nearest = np.where(present, self._nearest, 0)
+        sources = np.full(self.num_envs, None, dtype=object)
+        sources[present] = corpus.sources[corpus.source_index[nearest[present]]].astype(object)
+        values = {
+            "distance": self._distance,
+            "nearest_bar": self._nearest,
+            "nearest_source": sources,
+            "nearest_bar_number": corpus.bar_number[nearest].astype(np.int64),
+            "best_distance": np.full(self.num_envs, self.ceiling.distance, dtype=np.int64),
+        }
+        if self._indexed:
+            values["state_index"] = self._state_index()
+        infos = {}
+        for key, value in values.items():
+            if value.dtype != object:
+                value = np.where(present, value, 0)
+            infos[key], infos[f"_{key}"] = value, present.copy()
+        return infos
+
+    def _state_index(self) -> np.ndarray:
+        """:attr:`LaunchpadState.index` of every env (only for launchpads small enough to index)."""
+        spec = self.launchpad
+        n = np.arange(spec.n_notes)
+        toggle_shift = n * spec.n_patterns
+        offset_shift = spec.n_toggle_actions + n * spec.bar_bits
+        return ((self.masks << toggle_shift).sum(axis=1) | (self.offsets << offset_shift).sum(axis=1)).astype(np.int64)
+
+
+def _mask(envs: np.ndarray, num_envs: int) -> np.ndarray:
+    mask = np.zeros(num_envs, dtype=bool)
+    mask[envs] = True
+    return mask
