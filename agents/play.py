@@ -59,15 +59,18 @@ class Agent:
 
 def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "triad") -> Agent:
     """The agent ``choice`` names: None (the pretrained agent, or greedy when there is none), a baseline
-    name, a pretrained ``.safetensors`` file, or an SB3 ``.zip`` model."""
-    from gym_launchpad.envs import LaunchpadEnv
+    name, a pretrained ``.safetensors`` file, or an SB3 ``.zip`` model. ``corpus`` is None (the shipped
+    one), a path or a Corpus; the launchpad is built for the corpus's spec."""
+    from gym_launchpad.corpus import Corpus, CorpusSpecError
 
+    if corpus is not None and not isinstance(corpus, Corpus):
+        corpus = Corpus.load(corpus)  # once, so a bad file is one message whichever agent plays
     if choice is None or choice == "pretrained":
         from agents import pretrained
 
         try:
             return _pretrained_agent(pretrained.DEFAULT_PRETRAINED, corpus, init)
-        except (FileNotFoundError, pretrained.PretrainedMismatchError) as error:
+        except (FileNotFoundError, pretrained.PretrainedMismatchError, CorpusSpecError) as error:
             if choice == "pretrained":
                 raise PlayError(str(error)) from error
             print(f"play: no pretrained agent for this corpus ({error}); the greedy baseline plays instead",
@@ -76,7 +79,7 @@ def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "
     if choice in BASELINE_NAMES:
         from agents.baselines import make_baseline
 
-        env = LaunchpadEnv(corpus=corpus, init=init)
+        env = _launchpad_env(corpus, init)
         return Agent(make_baseline(choice, env), env, f"{choice} baseline")
     path = Path(choice)
     if path.suffix not in (".safetensors", ".zip"):
@@ -89,9 +92,16 @@ def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "
 
         try:
             return _pretrained_agent(path, corpus, init)
-        except (FileNotFoundError, pretrained.PretrainedMismatchError) as error:
+        except (FileNotFoundError, pretrained.PretrainedMismatchError, CorpusSpecError) as error:
             raise PlayError(str(error)) from error
     return _sb3_agent(path, algo, corpus, init)
+
+
+def _launchpad_env(corpus, init: str, obs_mode: str = "toggles"):
+    from gym_launchpad.envs import LaunchpadEnv
+
+    spec = corpus.spec.as_dict() if corpus is not None else {}
+    return LaunchpadEnv(corpus=corpus, init=init, obs_mode=obs_mode, **spec)
 
 
 def _pretrained_agent(path, corpus, init) -> Agent:
@@ -107,23 +117,25 @@ def _sb3_agent(path: Path, algo: str, corpus, init) -> Agent:
         import stable_baselines3
     except ImportError as error:
         raise DependencyNotInstalled("stable-baselines3 is not installed: pip install gym_launchpad[agents]") from error
-    from gym_launchpad.envs import LaunchpadEnv
-    from gym_launchpad.envs.launchpad_env import OBS_MODES
+    from gym_launchpad.envs.launchpad_env import OBS_MODES, observe
 
     try:
         model = getattr(stable_baselines3, algo.upper()).load(str(path), device="cpu")
     except Exception as error:  # SB3 raises many kinds for a file of another algorithm or a broken zip
         raise PlayError(f"{path} does not load as an SB3 {algo.upper()} model ({error}); pass --algo "
                         f"({', '.join(SB3_ALGOS)}) to name the algorithm it was trained with") from error
-    env = LaunchpadEnv(corpus=corpus, init=init)
-    for obs_mode in OBS_MODES:
-        candidate = LaunchpadEnv(corpus=env.corpus, obs_mode=obs_mode, init=init)
-        if candidate.observation_space == model.observation_space and candidate.action_space == model.action_space:
-            return Agent(model, candidate, f"{algo.upper()} {path.name}")
+    env = _launchpad_env(corpus, init)
+    state = env.state
+    shapes = {mode: observe(env.launchpad, mode, state.masks, state.offsets, env.words).shape for mode in OBS_MODES}
+    for mode, shape in shapes.items():
+        if model.observation_space.shape == shape and model.action_space == env.action_space:
+            if mode != env.obs_mode:
+                env = _launchpad_env(env.corpus, init, mode)
+            return Agent(model, env, f"{algo.upper()} {path.name}")
     raise PlayError(
-        f"{path} was trained for observations {model.observation_space} and actions {model.action_space}, but this "
-        f"launchpad ({env.launchpad}) has actions {env.action_space} and observations "
-        f"{', '.join(f'{m}: {LaunchpadEnv(corpus=env.corpus, obs_mode=m).observation_space}' for m in OBS_MODES)}: "
+        f"{path} was trained for observations of shape {model.observation_space.shape} and actions "
+        f"{model.action_space}, but this launchpad ({env.launchpad}) has actions {env.action_space} and "
+        f"observations of shape {', '.join(f'{shape} ({mode})' for mode, shape in shapes.items())}: "
         "it is a model for another launchpad spec"
     )
 
@@ -345,6 +357,7 @@ class Layout:
     step_w: int = 11
     control_h: int = 34
     legend_h: int = 54
+    min_width: int = 1060
 
 
 class PlayWindow:
@@ -389,7 +402,8 @@ class PlayWindow:
 
     def _size(self) -> tuple[int, int]:
         lay = self.layout
-        width = self._roll_x() + self.session.spec.steps * lay.step_w + lay.margin
+        # Never narrower than the controls and the legend, which do not shrink with the launchpad.
+        width = max(self._roll_x() + self.session.spec.steps * lay.step_w + lay.margin, lay.min_width)
         height = self._grid_origin()[1] + self.rows * lay.row_h + lay.margin + lay.control_h + lay.legend_h + lay.margin
         return width, height
 
@@ -682,8 +696,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
+    from gym_launchpad.corpus import CorpusError
+    from gym_launchpad.live import MidiPortError, PlaybackError
+
     args = build_parser().parse_args(argv)
-    session = None
+    session, code = None, 0
     try:
         _check_args(args)
         agent = make_agent(args.agent, args.corpus, args.algo, args.init)
@@ -697,25 +714,28 @@ def main(argv: list[str]) -> int:
             if offline:
                 session.play_offline(args.bars)
             else:
-                if player is not None:
-                    player.on_bar_start = session.on_bar_start
-                    player.queue_bar(session.env.words)
-                    player.start()
+                player.on_bar_start = session.on_bar_start
+                player.queue_bar(session.env.words)
+                player.start()
                 if args.headless:
                     _run_live_headless(session, controller, args.bars)
                 else:
                     _run_window(session, controller, args)
                 print(f"play: {session.timing.summary(session.bar_seconds)}", file=sys.stderr)
-    except PlayError as error:
+    except (PlayError, CorpusError, MidiPortError) as error:
         print(f"play: {error}", file=sys.stderr)
-        return 2
+        code = 2
+    except PlaybackError as error:  # the MIDI port went away mid-session (a synth quit, JACK stopped)
+        print(f"play: {error}", file=sys.stderr)
+        code = 1
     except KeyboardInterrupt:
         print("play: interrupted", file=sys.stderr)
+        code = 130
     finally:
         if session is not None and args.out is not None and len(session.recorded) > session.saved_bars:
             session.save()
             print(f"play: {session.message}", file=sys.stderr)
-    return 0
+    return code
 
 
 def _check_args(args) -> None:

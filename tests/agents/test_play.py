@@ -259,6 +259,7 @@ def test_a_missing_soundfont_still_saves_the_midi(tmp_path, synthetic_corpus_pat
     (["--headless", "--out", "song.wav"], "must be a .mid file"),
     (["--headless", "--out", "no/such/folder/x.mid"], "does not exist"),
     (["--wav", "x.wav", "--headless", "--port", "p"], "give --out song.mid too"),
+    (["--headless", "--out", "x.mid", "--corpus", "missing.npz"], "no corpus file at missing.npz"),
 ])
 def test_bad_input_is_one_clear_message(argv, message, synthetic_corpus_path, capsys, monkeypatch, tmp_path):
     from agents import pretrained
@@ -509,3 +510,17 @@ def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refu
     assert session.agent_actions == 3 and session.last_agent_action is not None
     with pytest.raises(play.PlayError, match="was trained for spec .* on corpus"):
         make_agent(str(path), None)  # the shipped corpus is another corpus
+
+
+def test_the_window_and_session_follow_the_corpus_spec(pygame_dummy):
+    from gym_launchpad import Corpus, LaunchpadSpec
+
+    spec = LaunchpadSpec(n_notes=12, bar_bits=4, low_note=60)
+    corpus = Corpus.from_bars(spec, np.random.default_rng(0).random((50, 12, 16)) < 0.2)
+    session = Session(make_agent("greedy", corpus), seed=0)
+    window = PlayWindow(session)
+    assert session.spec == spec and (window.rows, window.cols) == (12, 9)
+    click(pygame_dummy, window.button_rect(11, 8).center)  # the top pitch's +8 offset button
+    session.on_bar_start(0, session.env.words.copy())
+    window.run_frames(1)
+    assert session.last_human_action == spec.offset_action(11, 3) and session.agent_actions == 1
