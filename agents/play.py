@@ -216,7 +216,15 @@ class Session:
         self._bar_lines.put((words, time.perf_counter()))
 
     def tick(self) -> int:
-        """Handle the bar lines reported since the last tick; returns how many."""
+        """Handle the bar lines reported since the last tick; returns how many.
+
+        Raises :class:`~gym_launchpad.live.PlaybackError` once the player has stopped on an error (a MIDI
+        port that went away), since no bar line will come again.
+        """
+        if self.player is not None and self.player.error is not None:
+            from gym_launchpad.live import PlaybackError
+
+            raise PlaybackError(f"the MIDI player stopped on an error: {self.player.error}") from self.player.error
         handled = 0
         while True:
             try:

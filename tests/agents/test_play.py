@@ -102,7 +102,8 @@ def test_the_player_thread_only_posts_bar_lines_and_the_loop_queues_the_next_bar
         player.queue_bar(session.env.words)
         player.start()
         queued_after_press = []
-        while session.bars_played < 4:
+        deadline = time.monotonic() + 10
+        while session.bars_played < 4 and time.monotonic() < deadline:
             if session.tick():
                 queued_after_press.append(session.env.words.copy())
             time.sleep(0.002)
@@ -112,6 +113,30 @@ def test_the_player_thread_only_posts_bar_lines_and_the_loop_queues_the_next_bar
     np.testing.assert_array_equal(np.array(session.recorded), played[:4])
     np.testing.assert_array_equal(played[1:5], np.array(queued_after_press))
     assert any(message[0] & 0xF0 == 0x90 for _, message in sink.messages)
+
+
+def test_a_player_that_failed_ends_the_session_with_its_error(agent):
+    from gym_launchpad.live import PlaybackError
+
+    class VanishingPort:
+        def send(self, message):
+            if message[0] & 0xF0 == 0x90:
+                raise OSError("the MIDI port went away")
+
+        def close(self):
+            pass
+
+    with pytest.raises(PlaybackError):  # stop() raises it too, once the session has
+        with MidiPlayer(agent.env.launchpad, VanishingPort(), tempo_bpm=FAST_BPM) as player:
+            session = Session(agent, seed=2, player=player)
+            player.on_bar_start = session.on_bar_start
+            player.queue_bar(np.full(session.spec.n_notes, 1, dtype=np.uint64))  # a note on the first step
+            player.start()
+            deadline = time.monotonic() + 5
+            with pytest.raises(PlaybackError, match="the MIDI port went away"):
+                while time.monotonic() < deadline:
+                    session.tick()
+                    time.sleep(0.005)
 
 
 # --- the window -----------------------------------------------------------------------------------------
@@ -194,7 +219,8 @@ def test_the_window_records_and_saves_the_bars_the_player_played(pygame_dummy, a
         player.queue_bar(session.env.words)
         window = PlayWindow(session)
         player.start()
-        while session.bars_played < 3:
+        deadline = time.monotonic() + 10
+        while session.bars_played < 3 and time.monotonic() < deadline:
             window.run_frames(1)
             if session.bars_played == 1 and session.last_human_action is None:
                 click(pygame_dummy, window.button_rect(7, 0).center)  # a human press between the agent's
