@@ -670,19 +670,23 @@ def _import_pygame():
 
 # --- the command ------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m agents play", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m agents play",
+                                     description="The interactive launchpad, played by you and an agent together; "
+                                                 "see docs/play.md.")
     parser.add_argument("--agent", default=None,
                         help="'pretrained', a baseline (greedy, random, noop), a .safetensors file from "
                              "`python -m agents train`, or an SB3 .zip model (default: the pretrained agent, or "
                              "greedy when there is none)")
-    parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn", help="the SB3 algorithm of a .zip model")
+    parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn",
+                        help="the SB3 algorithm of a .zip model (default: dqn)")
     parser.add_argument("--no-agent", action="store_true", help="start with the agent off (press A to switch it on)")
     parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
-    parser.add_argument("--init", choices=("triad", "empty", "random"), default="triad", help="the starting state")
+    parser.add_argument("--init", choices=("triad", "empty", "random"), default="triad",
+                        help="the starting state (default: triad)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the starting state")
-    parser.add_argument("--bpm", type=float, default=DEFAULT_TEMPO, help="tempo in quarter notes a minute")
-    parser.add_argument("--program", type=int, default=0, help="General MIDI program (instrument) 0-127")
+    parser.add_argument("--bpm", type=float, default=DEFAULT_TEMPO,
+                        help=f"tempo in quarter notes a minute (default: {DEFAULT_TEMPO})")
+    parser.add_argument("--program", type=int, default=0, help="General MIDI program (instrument) 0-127 (default: 0)")
     parser.add_argument("--port", default=None,
                         help="MIDI output port to play to (a part of its name will do); default: open a virtual "
                              "port 'gym_launchpad:out' that a synthesizer connects to")
@@ -692,7 +696,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--wav", type=Path, default=None, help="also render the recording to this .wav file")
     parser.add_argument("--soundfont", default=None, help=".sf2 soundfont for --wav (default: a system GM one)")
     parser.add_argument("--headless", action="store_true", help="no window: play --bars bars and write --out")
-    parser.add_argument("--bars", type=int, default=32, help="bars a headless session plays")
+    parser.add_argument("--bars", type=int, default=32, help="bars a headless session plays (default: 32)")
     parser.add_argument("--launchpad", nargs="?", const="", default=None, metavar="PORT",
                         help="use a Novation Launchpad X or Mini MK3 as the controller (PORT: part of its MIDI "
                              "port name; default: the first one found)")
