@@ -309,7 +309,7 @@ class Session:
         bars = np.array(self.recorded, dtype=np.uint64)
         write_midi(bars, out, self.spec, tempo_bpm=self.tempo_bpm, program=self.program)
         self.out, self.saved_bars = out, len(bars)
-        self.message = f"saved {len(bars)} bars to {out}"
+        self.message = f"saved {len(bars)} bar{'s' if len(bars) != 1 else ''} to {out}"
         if self.wav is not None:
             try:
                 with warnings.catch_warnings(record=True) as caught:

@@ -298,6 +298,34 @@ def test_bad_input_is_one_clear_message(argv, message, synthetic_corpus_path, ca
     assert len(err) == 1 and message in err[0]
 
 
+@pytest.fixture
+def no_midi_system(monkeypatch):
+    """JACK as the MIDI system, with no server running and none to start."""
+    rtmidi = pytest.importorskip("rtmidi")
+    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        pytest.skip("python-rtmidi was built without JACK")
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "gym_launchpad_no_such_server")
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+
+
+def test_without_a_midi_system_the_window_records_to_out_and_says_so(pygame_dummy, no_midi_system, tmp_path,
+                                                                       synthetic_corpus_path, capsys):
+    out = tmp_path / "quiet.mid"
+    assert play.main(["--api", "jack", "--out", str(out), "--frames", "30", "--bpm", "30", "--agent", "noop",
+                      "--corpus", synthetic_corpus_path]) == 0
+    err = capsys.readouterr().err
+    assert "no MIDI output (no MIDI system is available" in err and f"recording to {out} only" in err
+    assert "saved 1 bar to" in err  # the bar that started with the window; the next is 8 s away
+    assert read_bars(out, make_agent("noop", synthetic_corpus_path).env.launchpad, 1).any()
+
+
+def test_without_a_midi_system_or_out_the_message_says_what_to_do(pygame_dummy, no_midi_system, capsys,
+                                                                   synthetic_corpus_path):
+    assert play.main(["--api", "jack", "--frames", "1", "--agent", "noop", "--corpus", synthetic_corpus_path]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "no MIDI system is available" in err[-1] and "give --out song.mid" in err[-1]
+
+
 def test_an_sb3_model_for_another_spec_is_refused(tmp_path, synthetic_corpus_path):
     stable_baselines3 = pytest.importorskip("stable_baselines3")
     from gym_launchpad.envs import LaunchpadEnv
