@@ -62,6 +62,12 @@ NOTE_ON, NOTE_OFF, PROGRAM_CHANGE = 0x90, 0x80, 0xC0
 #: about a millisecond on a busy machine, a spin is exact but burns its CPU.
 DEFAULT_SPIN_S = 0.001
 
+#: Python's thread switch interval while a player plays (see ``MidiPlayer(gil_switch_s=)``).
+GIL_SWITCH_S = 0.0005
+
+#: How long a JACK port is kept open after the last message: a few periods of even a large JACK buffer.
+JACK_DRAIN_S = 0.1
+
 #: Delay between start()/resume() and the first step, so that step's deadline is not already past.
 START_LEAD_S = 0.005
 
@@ -193,6 +199,9 @@ class RtMidiSink:
 
     def close(self) -> None:
         if self._out is not None:
+            if self.api == "jack":
+                # JACK sends on its next process cycles: closing at once would drop the last notes-off.
+                time.sleep(JACK_DRAIN_S)
             self._out.close_port()
             self._out.delete()
             self._out = None
@@ -256,6 +265,9 @@ class MidiPlayer:
             and only where the process may: root, ``CAP_SYS_NICE`` or an rtprio limit, as audio users
             have). Without it a busy machine delays wake-ups by milliseconds; ``scheduling`` says which
             policy the thread got.
+        gil_switch_s: while playing, lower Python's thread switch interval (``sys.setswitchinterval``,
+            5 ms by default) to this, so that after each sleep the player gets the GIL back from a busy
+            Python thread in a fraction of a millisecond instead of up to 5 ms. ``None`` leaves it alone.
 
     The bar index counts bars since :meth:`start`; ``played_bars`` holds the words of each, repeats included,
     and :meth:`save_midi` writes them to a file.
@@ -264,7 +276,7 @@ class MidiPlayer:
     def __init__(self, spec: LaunchpadSpec, sink: MidiSink, *, tempo_bpm: float = 120.0, velocity: int = 90,
                  channel: int = 0, program: int = 0, hold: bool = True,
                  on_bar_start: Callable[[int, np.ndarray], None] | None = None, log_events: bool = False,
-                 spin_s: float = DEFAULT_SPIN_S, realtime: bool = True):
+                 spin_s: float = DEFAULT_SPIN_S, realtime: bool = True, gil_switch_s: float | None = GIL_SWITCH_S):
         check_midi_settings(tempo_bpm, program, velocity, channel)
         self.spec = spec
         self.sink = sink
@@ -272,6 +284,8 @@ class MidiPlayer:
         self.on_bar_start = on_bar_start
         self.spin_s = spin_s
         self.realtime = realtime
+        self.gil_switch_s = gil_switch_s
+        self._saved_switch_s: float | None = None
         self.scheduling = "not started"
         self.event_log: list[PlayedEvent] | None = [] if log_events else None
         self.played_bars: list[np.ndarray] = []
@@ -296,6 +310,9 @@ class MidiPlayer:
         if self._thread is not None:
             raise RuntimeError("this MidiPlayer has already been started; make a new one to play again")
         self.sink.send((PROGRAM_CHANGE | self.channel, self.program))
+        if self.gil_switch_s is not None and sys.getswitchinterval() > self.gil_switch_s:
+            self._saved_switch_s = sys.getswitchinterval()
+            sys.setswitchinterval(self.gil_switch_s)
         if self.on_bar_start is not None:
             self._callbacks = queue.SimpleQueue()
             threading.Thread(target=self._deliver_callbacks, name="MidiPlayer callbacks", daemon=True).start()
@@ -347,6 +364,10 @@ class MidiPlayer:
             self._thread.join(timeout)
         if self._callbacks is not None:
             self._callbacks.put(None)
+        # Restore the switch interval unless someone (another player) changed it since.
+        if self._saved_switch_s is not None and sys.getswitchinterval() == self.gil_switch_s:
+            sys.setswitchinterval(self._saved_switch_s)
+        self._saved_switch_s = None
         self._raise_if_failed()
 
     @property
