@@ -6,6 +6,7 @@ Imported only through :func:`gym_launchpad.reward.kernel`, when numba is install
 numpy needs five passes over ``K`` elements for an update (two XORs, two popcounts, an add) and writes
 each intermediate out; here one loop reads a corpus word, XORs and popcounts it twice in registers, and
 updates the ``int16`` distance in place, so a step touches the ``K`` column words and the ``K`` distances once.
+The minimum stays with numpy: its ``argmin`` is already vectorised, and an argmin loop here would not be.
 """
 
 from __future__ import annotations
@@ -37,26 +38,8 @@ def update_row(column, distances, old, new):
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def first_min(distances):
-    """``(min, first index of the min)``: a vectorised min, then a scan that stops at the first hit."""
-    best = distances[0]
-    for k in range(distances.shape[0]):
-        best = min(best, distances[k])
-    for k in range(distances.shape[0]):
-        if distances[k] == best:
-            return best, k
-    return best, 0
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
 def update_rows(columns, distances, envs, rows, old, new):
     """For each ``m``: env ``envs[m]`` changed row ``rows[m]`` from word ``old[m]`` to ``new[m]``."""
     for m in range(envs.shape[0]):
         update_row(columns[rows[m]], distances[envs[m]], old[m], new[m])
 
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def first_mins(distances, mins, argmins):
-    """:func:`first_min` of every row of ``distances`` (E, K) into ``mins`` and ``argmins`` (E,)."""
-    for e in range(distances.shape[0]):
-        mins[e], argmins[e] = first_min(distances[e])

@@ -49,8 +49,20 @@ def naive_distance(corpus_rolls: np.ndarray, roll: np.ndarray) -> tuple[float, i
 KERNELS = ("numba", "numpy")
 
 
-class NumpyKernel:
-    """The incremental distance update and its minimum in numpy ufuncs: the reference and the fallback.
+class _Minimum:
+    """The smallest distance and its first bar: numpy's ``argmin`` is vectorised already, for both kernels."""
+
+    def first_min(self, distances) -> tuple[int, int]:
+        i = int(distances.argmin())
+        return int(distances[i]), i
+
+    def first_mins(self, distances, mins, argmins):
+        argmins[:] = distances.argmin(axis=1)
+        mins[:] = np.take_along_axis(distances, argmins[:, None], axis=1)[:, 0]
+
+
+class NumpyKernel(_Minimum):
+    """The incremental distance update in numpy ufuncs: the reference and the fallback.
 
     Changing row ``n`` of a bar from word ``old`` to ``new`` moves the distance to every corpus bar by
     ``popcount(column ^ new) - popcount(column ^ old)``, where ``column`` holds row ``n`` of every corpus
@@ -76,10 +88,6 @@ class NumpyKernel:
         np.subtract(self._new.view(np.int8), self._old.view(np.int8), out=self._delta)
         distances += self._delta
 
-    def first_min(self, distances) -> tuple[int, int]:
-        i = int(distances.argmin())
-        return int(distances[i]), i
-
     def update_rows(self, columns, distances, envs, rows, old, new):
         for start in range(0, len(envs), self._chunk):
             part = slice(start, start + self._chunk)
@@ -88,13 +96,9 @@ class NumpyKernel:
             lost = np.bitwise_count(block ^ old[part, None]).view(np.int8)
             distances[envs[part]] += gained - lost
 
-    def first_mins(self, distances, mins, argmins):
-        argmins[:] = distances.argmin(axis=1)
-        mins[:] = np.take_along_axis(distances, argmins[:, None], axis=1)[:, 0]
 
-
-class NumbaKernel:
-    """The same kernel compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update."""
+class NumbaKernel(_Minimum):
+    """The same update compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update."""
 
     name = "numba"
 
@@ -103,12 +107,6 @@ class NumbaKernel:
 
         self.update_row = _numba_kernels.update_row
         self.update_rows = _numba_kernels.update_rows
-        self.first_mins = _numba_kernels.first_mins
-        self._first_min = _numba_kernels.first_min
-
-    def first_min(self, distances) -> tuple[int, int]:
-        best, i = self._first_min(distances)
-        return int(best), int(i)
 
 
 def make_kernel(k: int, backend: str | None = None):

@@ -1,0 +1,80 @@
+"""What the benchmark scripts share: a result row, interleaved best-of timing, synthetic corpora, the table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from gym_launchpad.corpus import Corpus
+from gym_launchpad.launchpad import LaunchpadSpec
+
+
+@dataclass
+class Row:
+    """One line of the table: the question, what was measured, and the ratio against its target."""
+
+    question: str
+    figures: str
+    ratio: float
+    target: str  # e.g. "<= 1.5x"; empty when the issue sets none
+    met: bool | None = None
+
+    def markdown(self) -> str:
+        verdict = {True: "met", False: "MISSED", None: ""}[self.met]
+        return f"| {self.question} | {self.figures} | {self.ratio:.2f}x | {self.target} | {verdict} |"
+
+
+def check(ratio: float, target: str) -> bool:
+    """Whether ``ratio`` meets ``target``, written ``"<= 1.5x"`` or ``">= 100x"``."""
+    op, bound = target.split()
+    bound = float(bound.rstrip("x"))
+    return ratio <= bound if op == "<=" else ratio >= bound
+
+
+def best_of(runs: dict[str, Callable[[], float]], rounds: int) -> dict[str, float]:
+    """Run each ``runs[name]()`` (which returns seconds per operation) ``rounds`` times, interleaved.
+
+    The minimum is kept: on a shared machine noise only ever slows a run down, and interleaving puts both
+    sides of a ratio under the same load.
+    """
+    best = {name: float("inf") for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            best[name] = min(best[name], run())
+    return best
+
+
+def timed_calls(fn: Callable[[], object], number: int) -> float:
+    """Seconds per call of ``fn`` over ``number`` calls."""
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def synthetic_corpus(k: int, seed: int = 0, spec: LaunchpadSpec | None = None) -> Corpus:
+    """``k`` distinct random bars with one cell in eight sounding, built straight from words (no float rolls)."""
+    spec = spec or LaunchpadSpec()
+    rng = np.random.default_rng(seed)
+    size = k * spec.n_notes
+
+    def random_words():
+        return np.frombuffer(rng.bytes(8 * size), dtype=np.uint64).reshape(k, spec.n_notes)
+
+    # The AND of three random words sets each bit with probability 1/8.
+    words = random_words() & random_words() & random_words() & spec.row_mask
+    return Corpus.from_bars(spec, words, metadata={"builder": f"benchmarks synthetic_corpus(k={k}, seed={seed})"})
+
+
+def machine() -> str:
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| question | figures | ratio | target | |", "| --- | --- | --- | --- | --- |"]
+    return "\n".join(lines + [row.markdown() for row in rows])

@@ -1,0 +1,81 @@
+"""How close is the incremental kernel to the memory-bandwidth floor of a step?
+
+A step must read the changed row of all ``K`` corpus bars (``K`` uint64 words, one column) and read and
+write the ``K`` int16 distances: ``12 K`` bytes, counted here (``8 K`` without the distances is printed
+too). The floor is those bytes over this machine's read bandwidth, measured in the same run as the best
+of ``numpy.sum`` over a 256 MB array. The kernel's time is ``DistanceTracker.update`` of a random row then
+``nearest()``, at 100k bars (columns of 800 kB: one column fits in cache, the 24 of them only in L3), for the
+numba kernel and the numpy reference. Target: the kernel within 2x of the floor.
+
+    python benchmarks/bandwidth.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+from _common import Row, best_of, check, synthetic_corpus, table
+
+from gym_launchpad.reward import KERNELS, DistanceTracker
+
+TARGET = "<= 2x"
+
+
+def read_bandwidth(megabytes: int, rounds: int) -> float:
+    """Bytes per second of ``numpy.sum`` over a ``megabytes`` float64 array, best of ``rounds``."""
+    data = np.ones(megabytes * (1 << 20) // 8)
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        data.sum()
+        best = min(best, time.perf_counter() - start)
+    return data.nbytes / best
+
+
+def kernel_step(tracker: DistanceTracker, rows: list, words: list) -> float:
+    start = time.perf_counter()
+    for row, word in zip(rows, words, strict=True):
+        tracker.update(row, word)
+        tracker.nearest()
+    return (time.perf_counter() - start) / len(rows)
+
+
+def run(quick: bool = False) -> list[Row]:
+    k, steps, rounds, megabytes = (10_000, 50, 2, 32) if quick else (100_000, 1000, 7, 256)
+    corpus = synthetic_corpus(k)
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, corpus.spec.n_notes, steps).tolist()
+    words = [np.uint64(w) for w in corpus.bars[rng.integers(0, k, steps), rows]]
+    trackers = {}
+    for backend in KERNELS:
+        try:
+            trackers[backend] = DistanceTracker(corpus, backend=backend)
+        except ImportError:  # numba missing: the numpy reference alone
+            continue
+        trackers[backend].reset(corpus.bars[0])
+        kernel_step(trackers[backend], rows[:2], words[:2])  # compile / warm up
+    runs = {name: (lambda t=tracker: kernel_step(t, rows, words)) for name, tracker in trackers.items()}
+    runs["bandwidth"] = lambda: 1.0 / read_bandwidth(megabytes, 3)
+    best = best_of(runs, rounds)
+    bandwidth = 1.0 / best["bandwidth"]
+    floor, floor_words = 12 * k / bandwidth, 8 * k / bandwidth
+    main = next(iter(trackers))
+    ratio = best[main] / floor
+    kernels = ", ".join(f"{name} {best[name] * 1e6:.1f} us ({best[name] / floor:.2f}x)" for name in trackers)
+    figures = (f"{k} bars: read bandwidth {bandwidth / 1e9:.1f} GB/s; floor {floor * 1e6:.1f} us for 12K bytes "
+               f"({floor_words * 1e6:.1f} us for the 8K bytes of words alone); update+nearest {kernels}")
+    return [Row(f"kernel time / bandwidth floor, {main}", figures, ratio, TARGET, check(ratio, TARGET))]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke size: 10k bars, a 32 MB array")
+    print(table(run(parser.parse_args(argv).quick)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
