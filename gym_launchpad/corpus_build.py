@@ -195,11 +195,11 @@ def bar_grid(ticks_per_quarter: int, time_signatures, end_tick: int) -> BarGrid:
     starts, lengths, meters, complete = [], [], [], []
     for i, tick in enumerate(change_ticks):
         numerator, denominator = changes[tick]
-        until = change_ticks[i + 1] if i + 1 < len(change_ticks) else end_tick
+        next_change = change_ticks[i + 1] if i + 1 < len(change_ticks) else None
         bar = Fraction(4 * ticks_per_quarter * numerator, denominator)
         position = Fraction(tick)
-        while position < until:
-            stop = min(position + bar, Fraction(until)) if i + 1 < len(change_ticks) else position + bar
+        while position < end_tick and (next_change is None or position < next_change):
+            stop = position + bar if next_change is None else min(position + bar, Fraction(next_change))
             starts.append(position)
             lengths.append(stop - position)
             meters.append((numerator, denominator))
@@ -227,7 +227,8 @@ class ScoreNotes:
 
 @dataclass
 class FileBars:
-    """The bars read from one file: words, bar numbers (0-based position in the file's bar grid), counts."""
+    """The bars read from one file: words, bar numbers, and counts of the file's bars (``stats``: all bars,
+    complete 4/4 bars, bars skipped for another meter or for being cut short, bars kept)."""
 
     words: np.ndarray  # (K, N) uint64
     bar_number: np.ndarray  # (K,) int64

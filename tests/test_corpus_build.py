@@ -24,6 +24,7 @@ from gym_launchpad.corpus import Corpus
 from gym_launchpad.corpus_build import (
     BarOptions,
     MidiReadError,
+    bar_grid,
     build_from_midi,
     fold_pitches,
     quantize_bars,
@@ -178,6 +179,22 @@ def test_bars_left_out_of_the_grid_are_not_filled():
     spec = LaunchpadSpec(n_notes=1, bar_bits=2, low_note=60)
     words, _ = quantize_bars(spec, starts=[0], ends=[1440], pitches=[60], bar_starts=[0, 960], bar_ticks=[480, 480])
     assert words[:, 0].tolist() == [0b1111, 0b1111]
+
+
+def test_bar_lines_come_from_the_time_signatures():
+    grid = bar_grid(480, [(0, 4, 4), (2400, 3, 4), (9000, 4, 4)], end_tick=8000)
+    # A 3/4 signature 480 ticks into bar 1 cuts that bar short; the one after the last note adds nothing.
+    assert grid.starts.tolist() == [0, 1920, 2400, 3840, 5280, 6720]
+    assert grid.lengths.tolist() == [1920, 480, 1440, 1440, 1440, 1440]
+    assert grid.complete.tolist() == [True, False, True, True, True, True]
+    assert grid.is_4_4.tolist() == [True, False, False, False, False, False]
+    no_signature = bar_grid(480, [], end_tick=1921)
+    assert no_signature.starts.tolist() == [0, 1920] and no_signature.is_4_4.all()
+
+
+def test_a_meter_that_cannot_place_bar_lines_is_refused():
+    with pytest.raises(MidiReadError, match="bad time signature"):
+        bar_grid(480, [(0, 0, 4)], end_tick=100)
 
 
 # --- one file -----------------------------------------------------------------------------------------
