@@ -52,7 +52,8 @@ class Corpus:
         counts: ``(K,)`` int64 >= 1, how often each distinct bar occurred in the sources.
         sources: ``(S,)`` str, the source files (relative paths or names).
         source_index: ``(K,)`` int32, index into ``sources`` of each bar's first occurrence.
-        bar_number: ``(K,)`` int32, 0-based bar number of that occurrence in its source.
+        bar_number: ``(K,)`` int32, where that occurrence is in its source: the 0-based bar of the bar grid
+            for MIDI builds, the score's own measure number for the Bach corpus (see ``metadata``).
         metadata: JSON-serialisable build information (builder, parser, options, ...).
     """
 
@@ -149,7 +150,7 @@ class Corpus:
             sources.extend(c.sources.tolist())
         bars = np.concatenate([c.bars for c in corpora])
         counts = np.concatenate([c.counts for c in corpora])
-        source_index = np.concatenate([c.source_index + off for c, off in zip(corpora, offsets)])
+        source_index = np.concatenate([c.source_index + off for c, off in zip(corpora, offsets, strict=True)])
         bar_number = np.concatenate([c.bar_number for c in corpora])
         unique, first, inverse = np.unique(bars, axis=0, return_index=True, return_inverse=True)
         merged_counts = np.bincount(inverse.ravel(), weights=counts, minlength=len(unique)).astype(np.int64)
