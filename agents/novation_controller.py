@@ -128,8 +128,14 @@ def _open_rtmidi(api: str | None):
     failures = []
     for name, value in _candidate_apis(rtmidi, resolve_midi_api(api)):
         try:
-            return rtmidi.MidiIn(value, "gym_launchpad"), rtmidi.MidiOut(value, "gym_launchpad")
+            midi_in = rtmidi.MidiIn(value, "gym_launchpad")
         except rtmidi.RtMidiError as error:
+            failures.append(f"{name}: {error}")
+            continue
+        try:
+            return midi_in, rtmidi.MidiOut(value, "gym_launchpad")
+        except rtmidi.RtMidiError as error:
+            midi_in.delete()
             failures.append(f"{name}: {error}")
     raise MidiPortError(f"no MIDI system is available ({'; '.join(failures) or 'none compiled in'})")
 
