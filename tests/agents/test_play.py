@@ -578,3 +578,10 @@ def test_the_window_and_session_follow_the_corpus_spec(pygame_dummy):
     session.on_bar_start(0, session.env.words.copy())
     window.run_frames(1)
     assert session.last_human_action == spec.offset_action(11, 3) and session.agent_actions == 1
+
+
+def test_a_launchpad_without_a_midi_system_is_one_clear_message(no_midi_system, session):
+    from agents.novation_controller import NovationController
+
+    with pytest.raises(play.PlayError, match="cannot reach a Launchpad: no MIDI system is available"):
+        NovationController.open(session, api="jack")
