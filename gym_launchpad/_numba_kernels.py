@@ -43,3 +43,12 @@ def update_rows(columns, distances, envs, rows, old, new):
     for m in range(envs.shape[0]):
         update_row(columns[rows[m]], distances[envs[m]], old[m], new[m])
 
+
+
+def warm_up():
+    """Load (or compile) both kernels for the argument types the trackers pass, before the first step needs them."""
+    columns = np.zeros((1, 1), dtype=np.uint64)
+    distances = np.zeros((1, 1), dtype=np.int16)
+    update_row(columns[0], distances[0], np.uint64(0), np.uint64(0))
+    index = np.zeros(1, dtype=np.int64)
+    update_rows(columns, distances, index, index, np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.uint64))

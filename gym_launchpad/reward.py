@@ -105,6 +105,8 @@ class NumbaKernel(_Minimum):
     def __init__(self, k: int):
         from gym_launchpad import _numba_kernels
 
+        # Load the compiled code (from numba's cache, else compiling it) now, not in the env's first step.
+        _numba_kernels.warm_up()
         self.update_row = _numba_kernels.update_row
         self.update_rows = _numba_kernels.update_rows
 

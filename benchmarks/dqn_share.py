@@ -1,0 +1,85 @@
+"""What share of SB3 DQN training time is spent in the environment?
+
+Trains Stable-Baselines3's DQN on ``gym.make("gym_launchpad/Launchpad-v0")`` (shipped corpus, toggles
+observation) with the paper's settings (batch 32, a gradient step every 4 env steps, learning starts
+after 500 steps), one torch thread, for the linear Q-network (``net_arch=[]``) and the 1024-512 MLP.
+A wrapper outside the env accumulates the wall time of every ``step`` and ``reset`` SB3 makes; the share
+is that over the wall time of ``model.learn``. Target: <= 2%.
+
+    python benchmarks/dqn_share.py [--quick] [--steps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import gymnasium as gym
+from _common import Row, table
+
+import gym_launchpad  # noqa: F401  (registers the ids)
+
+TARGET = "<= 0.02x"
+NETWORKS = {"linear": [], "1024-512 MLP": [1024, 512]}
+
+
+class EnvClock(gym.Wrapper):
+    """Adds the wall time of each ``step`` and ``reset`` to :attr:`seconds`."""
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.seconds = 0.0
+        self.steps = 0
+
+    def step(self, action):
+        start = time.perf_counter()
+        result = self.env.step(action)
+        self.seconds += time.perf_counter() - start
+        self.steps += 1
+        return result
+
+    def reset(self, **kwargs):
+        start = time.perf_counter()
+        result = self.env.reset(**kwargs)
+        self.seconds += time.perf_counter() - start
+        return result
+
+
+def env_share(net_arch: list[int], steps: int, seed: int = 0) -> tuple[float, float, float]:
+    """(env seconds, learn seconds, env share) of ``steps`` DQN steps with Q-network ``net_arch``."""
+    import torch
+    from stable_baselines3 import DQN
+
+    torch.set_num_threads(1)
+    env = EnvClock(gym.make("gym_launchpad/Launchpad-v0"))
+    model = DQN("MlpPolicy", env, learning_starts=500, batch_size=32, train_freq=4, buffer_size=100_000,
+                target_update_interval=1000, policy_kwargs={"net_arch": net_arch}, seed=seed, device="cpu")
+    start = time.perf_counter()
+    model.learn(steps)
+    total = time.perf_counter() - start
+    return env.seconds, total, env.seconds / total
+
+
+def run(quick: bool = False, steps: int | None = None) -> list[Row]:
+    steps = steps or (600 if quick else 10_000)
+    rows = []
+    for name, net_arch in NETWORKS.items():
+        env_seconds, total, share = env_share(net_arch, steps)
+        figures = (f"{steps} steps: env {env_seconds:.2f} s ({env_seconds / steps * 1e6:.1f} us/step) of "
+                   f"{total:.1f} s learn ({total / steps * 1e6:.0f} us/step): {share:.2%}")
+        rows.append(Row(f"DQN training, {name}, env share", figures, share, TARGET, share <= 0.02))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke size: 600 steps")
+    parser.add_argument("--steps", type=int, default=None, help="DQN steps per network (default 10000)")
+    args = parser.parse_args(argv)
+    print(table(run(args.quick, args.steps)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

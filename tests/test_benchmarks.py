@@ -1,0 +1,68 @@
+"""Every benchmark runs at its smoke size, so none of them rots; the figures themselves are not asserted."""
+
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))  # the scripts import each other by name, as when run alone
+
+import _common  # noqa: E402
+import bandwidth  # noqa: E402
+import env_step  # noqa: E402
+import reward_kernel  # noqa: E402
+import vector_env  # noqa: E402
+
+
+def check_rows(rows, expected):
+    assert len(rows) == expected
+    for row in rows:
+        assert math.isfinite(row.ratio) and row.ratio > 0, row
+        assert row.figures and row.question
+        assert row.met == _common.check(row.ratio, row.target)
+        assert row.markdown().startswith(f"| {row.question} |")
+
+
+@pytest.mark.parametrize("module, rows", [(env_step, 2), (reward_kernel, 2), (vector_env, 1), (bandwidth, 1)])
+def test_benchmark_runs_at_smoke_size(module, rows):
+    check_rows(module.run(quick=True), rows)
+
+
+@pytest.mark.slow
+def test_dqn_share_runs_at_smoke_size():
+    pytest.importorskip("stable_baselines3")
+    import dqn_share
+
+    rows = dqn_share.run(steps=200)
+    assert [row.question for row in rows] == [f"DQN training, {name}, env share" for name in dqn_share.NETWORKS]
+    for row in rows:
+        assert 0 < row.ratio < 1 and row.met == (row.ratio <= 0.02)
+
+
+@pytest.mark.slow
+def test_main_prints_one_table_with_the_corpus_build(capsys):
+    if not (BENCHMARKS / "_fetched" / "debian_midi").is_dir() and not shutil.which("apt-get"):
+        pytest.skip("the corpus build benchmark fetches Debian's MIDI files with apt-get")
+    from benchmarks.__main__ import main
+
+    assert main(["--quick", "--skip", "env_step", "reward_kernel", "bandwidth", "dqn_share"]) == 0
+    out = capsys.readouterr().out
+    assert "| question | figures | ratio | target | |" in out
+    assert "| vector env, 64 envs, native / sync |" in out
+    corpus_row = next(line for line in out.splitlines() if line.startswith("| corpus build"))
+    assert "symusic" in corpus_row and "pretty_midi" in corpus_row and "nan" not in corpus_row
+
+
+def test_synthetic_corpus_is_sparse_and_distinct():
+    corpus = _common.synthetic_corpus(2000, seed=1)
+    assert len(corpus) == 2000 and corpus.total_count == 2000
+    density = sum(int(w).bit_count() for w in corpus.bars.ravel()) / corpus.bars.size / corpus.spec.steps
+    assert 0.1 < density < 0.15
+
+
+def test_targets_read_both_ways():
+    assert _common.check(1.4, "<= 1.5x") and not _common.check(1.6, "<= 1.5x")
+    assert _common.check(120, ">= 100x") and not _common.check(99, ">= 100x")
