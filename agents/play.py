@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import queue
+import shutil
 import sys
 import time
 import warnings
@@ -690,6 +691,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", default=None,
                         help="MIDI output port to play to (a part of its name will do); default: open a virtual "
                              "port 'gym_launchpad:out' that a synthesizer connects to")
+    parser.add_argument("--synth", action="store_true",
+                        help="start FluidSynth with a General MIDI soundfont (--soundfont) and play to it")
     parser.add_argument("--api", default=None, help="MIDI system: auto, alsa, jack, coremidi "
                                                     "(default: $GYM_LAUNCHPAD_MIDI_API, else auto)")
     parser.add_argument("--out", type=Path, default=None, help="save the recording to this .mid file on exit")
@@ -716,7 +719,7 @@ def main(argv: list[str]) -> int:
     try:
         _check_args(args)
         agent = make_agent(args.agent, args.corpus, args.algo, args.init)
-        offline = args.headless and args.port is None and args.launchpad is None
+        offline = args.headless and args.port is None and not args.synth and args.launchpad is None
         with contextlib.ExitStack() as stack:
             player = None if offline else _open_player(args, agent.env.launchpad, stack)
             session = Session(agent, agent_on=not args.no_agent, tempo_bpm=args.bpm, player=player, seed=args.seed,
@@ -753,8 +756,11 @@ def main(argv: list[str]) -> int:
 def _check_args(args) -> None:
     if args.bars < 1:
         raise PlayError(f"--bars must be >= 1, got {args.bars}")
-    if args.headless and args.out is None and args.port is None:
-        raise PlayError("--headless needs somewhere for the music: --out song.mid, or --port NAME to play live")
+    if args.synth and args.port is not None:
+        raise PlayError("--synth plays to the FluidSynth it starts: leave --port out, or --synth")
+    if args.headless and args.out is None and args.port is None and not args.synth:
+        raise PlayError("--headless needs somewhere for the music: --out song.mid, or --port NAME or --synth "
+                        "to play live")
     if args.wav is not None and args.out is None:
         raise PlayError("--wav renders the recording saved to --out: give --out song.mid too")
     if args.out is not None and args.out.suffix.lower() not in (".mid", ".midi"):
@@ -776,6 +782,8 @@ class _SilentSink:
 def _open_player(args, spec, stack):
     from gym_launchpad.live import MidiPlayer, MidiPortError, RtMidiSink
 
+    if args.synth:
+        args.port, args.api = _start_synth(args.soundfont, args.api, stack)
     try:
         sink = stack.enter_context(RtMidiSink.open(args.port, api=args.api))
         print(f"play: playing to MIDI port {sink.port_name!r} ({sink.api})", file=sys.stderr)
@@ -793,6 +801,67 @@ def _open_player(args, spec, stack):
     player = MidiPlayer(spec, sink, tempo_bpm=args.bpm, program=args.program)
     stack.callback(player.stop)
     return player
+
+
+#: FluidSynth's MIDI driver for each MIDI system (``fluidsynth -m``).
+SYNTH_MIDI_DRIVERS = {"alsa": "alsa_seq", "jack": "jack", "coremidi": "coremidi"}
+
+
+def _start_synth(soundfont, api: str | None, stack, timeout: float = 10.0) -> tuple[str, str]:
+    """Start FluidSynth on the first MIDI system that works; returns its MIDI input port and that system.
+
+    It runs until the session ends (``stack`` closes): then it is told to quit on its shell, so the
+    player's last notes-off reach it first.
+    """
+    import subprocess
+    import tempfile
+
+    from gym_launchpad.live import MIDI_APIS, MidiPortError, list_output_ports, resolve_midi_api
+    from gym_launchpad.midi import find_soundfont
+
+    program = shutil.which("fluidsynth")
+    if program is None:
+        raise PlayError("--synth needs the fluidsynth program: apt-get install fluidsynth (brew install fluid-synth)")
+    try:
+        soundfont = find_soundfont(soundfont)
+    except FileNotFoundError as error:
+        raise PlayError(str(error)) from error
+    name = resolve_midi_api(api)
+    failures = []
+    for system in list(MIDI_APIS) if name == "auto" else [name]:
+        try:
+            before = set(list_output_ports(system))
+            break
+        except MidiPortError as error:
+            failures.append(str(error))
+    else:
+        raise PlayError(f"--synth found no MIDI system to connect FluidSynth on: {'; '.join(failures)}")
+    # JACK: FluidSynth's audio goes to JACK too, connected to the speakers (-j).
+    audio = ["-a", "jack", "-j"] if system == "jack" else []
+    log = stack.enter_context(tempfile.TemporaryFile())  # a file, not a pipe: FluidSynth's messages never block it
+    synth = subprocess.Popen([program, *audio, "-m", SYNTH_MIDI_DRIVERS[system], str(soundfont)],
+                             stdin=subprocess.PIPE, stdout=log, stderr=log)
+    stack.callback(_stop_synth, synth)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and synth.poll() is None:
+        new = [port for port in list_output_ports(system) if port not in before and "fluid" in port.lower()]
+        if new:
+            print(f"play: started FluidSynth (pid {synth.pid}) with {soundfont}", file=sys.stderr)
+            return new[0], system
+        time.sleep(0.1)
+    log.seek(0)
+    output = log.read().decode(errors="replace").strip()
+    raise PlayError(f"FluidSynth did not open a MIDI input on {system} within {timeout:g} s: {output or 'no output'}")
+
+
+def _stop_synth(synth) -> None:
+    import subprocess
+
+    try:
+        synth.communicate(b"quit\n", timeout=5)
+    except (subprocess.TimeoutExpired, BrokenPipeError, ValueError):
+        synth.kill()
+        synth.wait()
 
 
 def _open_controller(args, session, stack):

@@ -2,6 +2,7 @@
 live playback to a JACK port, and a Novation Launchpad as the controller (a fake one on JACK ports)."""
 
 import os
+import re
 import shutil
 import threading
 import time
@@ -285,6 +286,7 @@ def test_a_missing_soundfont_still_saves_the_midi(tmp_path, synthetic_corpus_pat
     (["--headless", "--out", "song.wav"], "must be a .mid file"),
     (["--headless", "--out", "no/such/folder/x.mid"], "does not exist"),
     (["--wav", "x.wav", "--headless", "--port", "p"], "give --out song.mid too"),
+    (["--synth", "--port", "p"], "leave --port out, or --synth"),
     (["--headless", "--out", "x.mid", "--corpus", "missing.npz"], "no corpus file at missing.npz"),
 ])
 def test_bad_input_is_one_clear_message(argv, message, synthetic_corpus_path, capsys, monkeypatch, tmp_path):
@@ -407,6 +409,23 @@ def test_headless_plays_live_to_a_jack_port_and_records_it(jack, tmp_path, synth
     note_ons = {m[1] for m in synth.messages if m[0] & 0xF0 == 0x90 and m[2] > 0}
     assert note_ons and note_ons <= {int(p) for p in spec.pitches[np.flatnonzero(recorded.any(axis=0))]}
     assert note_ons >= {int(p) for p in spec.pitches[np.flatnonzero(recorded[0])]}
+
+
+@pytest.mark.jack
+def test_synth_starts_fluidsynth_plays_to_it_and_stops_it(jack, tmp_path, synthetic_corpus_path, capsys):
+    if shutil.which("fluidsynth") is None:
+        if os.environ.get("CI"):
+            pytest.fail("fluidsynth is not installed, and CI must test --synth (apt-get install fluidsynth)")
+        pytest.skip("fluidsynth is not installed (apt-get install fluidsynth)")
+    out = tmp_path / "synth.mid"
+    assert play.main(["--headless", "--synth", "--bars", "2", "--bpm", str(FAST_BPM), "--api", "jack",
+                      "--out", str(out), "--agent", "greedy", "--corpus", synthetic_corpus_path]) == 0
+    err = capsys.readouterr().err
+    pid = int(re.search(r"started FluidSynth \(pid (\d+)\)", err).group(1))
+    assert re.search(r"playing to MIDI port 'fluidsynth[^']*' \(jack\)", err)
+    assert "saved 2 bars" in err
+    with pytest.raises(ProcessLookupError):  # it quit, and was reaped, when the session ended
+        os.kill(pid, 0)
 
 
 @pytest.mark.jack
