@@ -148,7 +148,12 @@ def _find_port(ports: list[str], hints: list[str], direction: str) -> tuple[int,
         listed = ", ".join(repr(p) for p in ports) or "there are none"
         raise PlayError(f"no Launchpad MIDI {direction} port matching {' or '.join(map(repr, hints))}; the MIDI "
                         f"{direction} ports are: {listed}. Plug the Launchpad in, or name its port: --launchpad NAME")
-    return matches[0]
+    # A Launchpad has a DAW port beside its MIDI port; programmer mode speaks on the MIDI one.
+    return min(matches, key=lambda match: not _is_programmer_port(match[1]))
+
+
+def _is_programmer_port(port_name: str) -> bool:
+    return any(model.port_hint.lower() in port_name.lower() for model in MODELS.values())
 
 
 def _model_of(port_name: str, model: str | None) -> Model:

@@ -441,14 +441,25 @@ def test_a_port_that_does_not_exist_lists_the_ports(jack, capsys, synthetic_corp
 
 
 class FakeLaunchpad:
-    """A Launchpad X as its MIDI ports look: it keeps the mode and the LED colours it is sent, and presses pads."""
+    """A Launchpad X as its MIDI ports look: it keeps the mode and the LED colours it is sent, and presses pads.
+
+    Like the device, it also has a DAW port pair, which programmer mode does not use: what arrives there
+    is kept in ``daw``.
+    """
 
     def __init__(self):
         import rtmidi
 
         self.sysex = []
         self.leds = {}
+        self.daw = []
         self._lock = threading.Lock()
+        self._daw_out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "Launchpad X")
+        self._daw_out.open_virtual_port("LPX DAW Out")
+        self._daw_in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, "Launchpad X")
+        self._daw_in.ignore_types(sysex=False)
+        self._daw_in.open_virtual_port("LPX DAW In")
+        self._daw_in.set_callback(lambda event, _: self.daw.append(event[0]))
         self._out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "Launchpad X")
         self._out.open_virtual_port("LPX MIDI Out")
         self._in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, "Launchpad X")
@@ -478,7 +489,7 @@ class FakeLaunchpad:
         self._out.send_message([0xB0, cc, 0])
 
     def close(self):
-        for port in (self._in, self._out):
+        for port in (self._in, self._out, self._daw_in, self._daw_out):
             port.close_port()
             port.delete()
 
@@ -540,15 +551,17 @@ def test_a_launchpad_presses_buttons_pages_and_shows_the_state(jack, session):
 def test_the_play_command_drives_a_launchpad(jack, tmp_path, synthetic_corpus_path, capsys):
     device = FakeLaunchpad()
     try:
-        assert play.main(["--headless", "--launchpad", "--bars", "2", "--bpm", str(FAST_BPM), "--api", "jack",
-                          "--out", str(tmp_path / "pads.mid"), "--agent", "noop",
+        assert play.main(["--headless", "--launchpad", "Launchpad X", "--bars", "2", "--bpm", str(FAST_BPM),
+                          "--api", "jack", "--out", str(tmp_path / "pads.mid"), "--agent", "noop",
                           "--corpus", synthetic_corpus_path]) == 0
         time.sleep(0.1)
     finally:
         device.close()
-    assert "Launchpad X on 'Launchpad X:LPX MIDI Out' is the controller" in capsys.readouterr().err
+    # JACK numbers clients of one name: the fake's four ports are "Launchpad X", "Launchpad X-01", ...
+    assert re.search(r"Launchpad X on 'Launchpad X[-0-9]*:LPX MIDI Out' is the controller", capsys.readouterr().err)
     assert device.sysex == [programmer_mode(MODELS["x"]), programmer_mode(MODELS["x"], enable=False)]
     assert set(device.leds.values()) == {0}
+    assert device.daw == []  # "Launchpad X" names both port pairs; the MIDI pair is the one used
 
 
 @pytest.mark.jack
