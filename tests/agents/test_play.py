@@ -65,7 +65,8 @@ def test_a_human_press_is_one_env_step_and_heard_from_the_next_bar(session):
     session.press_button(3, 2)
     assert env.state != before and env.last_action == button_action(session.spec, 3, 2)
     assert session.last_human_action == env.last_action
-    assert session.info["distance"] == int(-env._score())  # the info is the env's own, after the press
+    # The info is the env's own, after the press: the no-op's lookahead distance is the current one.
+    assert session.info["distance"] == env.distances_after_each_action()[session.spec.noop_action]
     np.testing.assert_array_equal(session.playing_words, before.words())  # the bar sounding now is unchanged
 
 
