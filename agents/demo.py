@@ -3,7 +3,9 @@
 It makes ``gym_launchpad/Launchpad-v0`` on the shipped corpus, plays the ``greedy`` and ``random``
 baselines (:mod:`agents.baselines`) for ``--bars`` steps from one seeded reset, prints each one's mean
 reward per step beside the exact ceiling (the best reward anywhere in the state space), and writes
-``OUT/greedy.txt``, the launchpad greedy ends on, as ANSI text.
+``OUT/greedy.txt``, the launchpad greedy ends on, as ANSI text. It ends by evaluating the shipped
+pretrained agent (``agents/pretrained/mlp.safetensors``) beside the baselines on a few seeded episodes
+and printing the table (``python -m agents evaluate`` with ``--episodes`` and ``--steps`` below).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from agents import evaluate
 from agents.baselines import make_baseline
 from agents.evaluate import rollout
 
@@ -21,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
     parser.add_argument("--bars", type=int, default=64, help="steps (bars) each policy plays (default: 64)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the shared reset (default: 0)")
+    parser.add_argument("--episodes", type=int, default=3, help="episodes of the closing evaluation (default: 3)")
+    parser.add_argument("--steps", type=int, default=300, help="bars per evaluation episode (default: 300)")
     return parser
 
 
@@ -36,7 +41,7 @@ def main(argv: list[str]) -> int:
     corpus = env.unwrapped.corpus
     print(f"corpus: {corpus!r}")
     print(f"ceiling: the best bar anywhere in the state space is at distance {env.unwrapped.ceiling.distance} "
-          f"(reward {env.unwrapped.ceiling.reward:.0f} per step)")
+          f"(reward {-env.unwrapped.ceiling.distance} per step)")
     print(f"{args.bars} bars from reset(seed={args.seed}):")
     for name in ("greedy", "random"):
         episode = rollout(env, make_baseline(name, env, seed=args.seed), seed=args.seed, n_steps=args.bars)
@@ -48,4 +53,6 @@ def main(argv: list[str]) -> int:
             path.write_text(env.render())
             print(f"    wrote {path}: the launchpad greedy ends on")
     env.close()
-    return 0
+    print(f"\nevaluation of the pretrained agent and the baselines ({args.episodes} episodes x {args.steps} bars):")
+    command = ["--episodes", str(args.episodes), "--steps", str(args.steps), "--seed", str(args.seed)]
+    return evaluate.main(command + (["--corpus", args.corpus] if args.corpus else []))

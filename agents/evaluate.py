@@ -191,7 +191,8 @@ def corpus_metrics(corpus) -> dict:
     """The music statistics of the corpus itself; bar-to-bar change over consecutive bars of one source."""
     spec, bars = corpus.spec, corpus.bars
     in_scale, key = music_metrics.in_scale_ratio(spec, bars)
-    position = {(int(s), int(b)): i for i, (s, b) in enumerate(zip(corpus.source_index, corpus.bar_number, strict=True))}
+    places = zip(corpus.source_index, corpus.bar_number, strict=True)
+    position = {(int(s), int(b)): i for i, (s, b) in enumerate(places)}
     pairs = [(i, position[s, b + 1]) for (s, b), i in position.items() if (s, b + 1) in position]
     change = (float(np.bitwise_count(bars[[p for p, _ in pairs]] ^ bars[[q for _, q in pairs]]).sum(axis=1).mean())
               if pairs else float("nan"))
@@ -330,7 +331,8 @@ def build_parser():
         description="Evaluate policies on seeded episodes; print a markdown table, write results.md, "
                     "results.json and (with --runs) figures like the paper's 5-7.")
     parser.add_argument("policies", nargs="*", help="random, noop, greedy, a .safetensors / SB3 .zip / run folder, "
-                        "or LABEL=PATH (default: the shipped pretrained agent and the three baselines)")
+                        "or LABEL=PATH (default: the shipped pretrained agent, on the shipped corpus, and the "
+                        "three baselines)")
     parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
     parser.add_argument("--episodes", type=int, default=5, help="seeded episodes per policy")
     parser.add_argument("--steps", type=int, default=1000, help="bars per episode")
@@ -353,8 +355,10 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.episodes < 1 or args.steps < 1:
         raise SystemExit("--episodes and --steps must be >= 1")
-    texts = args.policies or ([f"pretrained-mlp={DEFAULT_PRETRAINED}"] if DEFAULT_PRETRAINED.is_file() else []) + [
-        "random", "noop", "greedy"]
+    # The shipped agent was trained on the shipped corpus; on another corpus only the baselines play by default.
+    shipped = DEFAULT_PRETRAINED.is_file() and args.corpus is None
+    baselines = ["random", "noop", "greedy"]
+    texts = args.policies or ([f"pretrained-mlp={DEFAULT_PRETRAINED}"] if shipped else []) + baselines
     try:
         contenders = [parse_contender(text) for text in texts]
     except ValueError as error:

@@ -14,6 +14,7 @@ import torch as th
 from gymnasium import spaces
 from stable_baselines3 import DQN
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, FlattenExtractor
+from stable_baselines3.common.vec_env import VecEnvWrapper
 from stable_baselines3.dqn.policies import DQNPolicy
 from torch import nn
 from torch.nn import functional as F
@@ -102,6 +103,21 @@ class LaunchpadDQN(DQN):
         self._n_updates += gradient_steps
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
         self.logger.record("train/loss", np.mean(losses))
+
+
+class ScaledRewardVecEnv(VecEnvWrapper):
+    """Multiplies the rewards the learner sees (``Preset.reward_scale``); the Monitor below logs the true ones."""
+
+    def __init__(self, venv, scale: float):
+        super().__init__(venv)
+        self.scale = scale
+
+    def reset(self):
+        return self.venv.reset()
+
+    def step_wait(self):
+        obs, rewards, dones, infos = self.venv.step_wait()
+        return obs, rewards * self.scale, dones, infos
 
 
 def build_policy(preset: Preset, observation_space: spaces.Space, action_space: spaces.Discrete) -> DQNPolicy:

@@ -93,3 +93,38 @@ def load(path=DEFAULT_PRETRAINED, corpus=None) -> PretrainedAgent:
         policy.q_net.load_state_dict(tensors)
         policy.q_net_target.load_state_dict(tensors)
     return PretrainedAgent(policy, description)
+
+
+def export_run(run_dir, model_name: str = "best_model.zip", out=DEFAULT_PRETRAINED) -> Path:
+    """Export one model of a training run (default: its best evaluation) as safetensors weights + JSON."""
+    from agents.networks import LaunchpadDQN
+
+    run_dir = Path(run_dir)
+    config = json.loads((run_dir / "config.json").read_text())
+    preset = Preset(**config["preset"])
+    corpus = preset.load_corpus(config["args"]["corpus"])
+    model = LaunchpadDQN.load(run_dir / model_name, device="cpu")
+    return export(model, config["preset_name"], preset, corpus, out, extra={
+        "timesteps": int(model.num_timesteps), "seed": config["args"]["seed"],
+        "source": f"{run_dir.name}/{model_name}",
+        "command": f"python -m agents.pretrained {run_dir} --model {model_name} --out {out}",
+    })
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m agents.pretrained",
+                                     description="Export a model of a training run as safetensors weights + JSON.")
+    parser.add_argument("run_dir", help="a run folder of `python -m agents train`")
+    parser.add_argument("--model", default="best_model.zip", help="model file in the run folder")
+    parser.add_argument("--out", default="agents/pretrained/mlp.safetensors",
+                        help="where to write the .safetensors (the .json goes beside it)")
+    args = parser.parse_args(argv)
+    path = export_run(args.run_dir, args.model, args.out)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) and {path.with_suffix('.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -104,11 +104,12 @@ def main(argv: list[str]) -> int:
 def train(args: TrainArgs, preset: Preset):
     """Train (or resume) a run as ``args`` and ``preset`` say; returns the model."""
     torch = _import_torch()
+    from stable_baselines3.common.callbacks import CallbackList
+    from stable_baselines3.common.logger import configure
+
     from agents.callbacks import LatestReplayCheckpoint, LaunchpadEvalCallback, MusicMetricsCallback
     from agents.networks import LaunchpadDQN, linear_schedule, policy_kwargs
     from agents.pretrained import export
-    from stable_baselines3.common.callbacks import CallbackList
-    from stable_baselines3.common.logger import configure
 
     torch.set_num_threads(args.threads)
     logdir = Path(args.logdir)
@@ -174,18 +175,21 @@ def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int):
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv
 
+    from agents.networks import ScaledRewardVecEnv
+
     if n_envs < 1:
         raise ValueError(f"--n-envs must be >= 1, got {n_envs}")
     if n_envs > 1:
-        try:
-            from agents.sb3_vec_env import make_sb3_vec_env
-        except ImportError as error:
-            raise RuntimeError(f"--n-envs {n_envs} needs agents.sb3_vec_env ({error}); use --n-envs 1") from error
-        return make_sb3_vec_env(corpus=corpus, n_envs=n_envs, seed=seed, obs_mode=preset.obs_mode,
-                                max_episode_steps=preset.episode_steps, **preset.env_kwargs)
-    vec_env = DummyVecEnv([lambda: Monitor(preset.make_env(corpus))])
-    vec_env.seed(seed)
-    return vec_env
+        from stable_baselines3.common.vec_env import VecMonitor
+
+        from agents.sb3_vec_env import make_sb3_vec_env
+
+        vec_env = VecMonitor(make_sb3_vec_env(num_envs=n_envs, seed=seed, corpus=corpus, obs_mode=preset.obs_mode,
+                                              max_episode_steps=preset.episode_steps, **preset.env_kwargs))
+    else:
+        vec_env = DummyVecEnv([lambda: Monitor(preset.make_env(corpus))])
+        vec_env.seed(seed)
+    return vec_env if preset.reward_scale == 1.0 else ScaledRewardVecEnv(vec_env, preset.reward_scale)
 
 
 def save_checkpoint(model, logdir: Path) -> Path:
@@ -207,7 +211,8 @@ def _resume_point(logdir: Path, config: dict):
     if not saved_path.is_file():
         raise SystemExit(f"--resume: {logdir} has no config.json; start the run without --resume")
     saved = json.loads(saved_path.read_text())
-    if saved["preset"] != config["preset"] or saved["args"]["corpus"] != config["args"]["corpus"]:
+    # Through Preset, so fields added since the run started compare at their defaults.
+    if Preset(**saved["preset"]) != Preset(**config["preset"]) or saved["args"]["corpus"] != config["args"]["corpus"]:
         raise SystemExit(f"--resume: {logdir} was trained with preset {saved['preset_name']} {saved['preset']} "
                          f"on corpus {saved['args']['corpus']}; pass the same --preset, --set and --corpus")
     models = sorted((logdir / "checkpoints").glob(f"{CHECKPOINT_PREFIX}_*_steps.zip"), key=_steps)

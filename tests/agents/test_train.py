@@ -2,7 +2,6 @@
 resumes, saves on Ctrl-C, and exports weights that load without pickle."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -221,3 +220,24 @@ def test_bad_arguments_get_one_clear_error(capsys):
     assert "choose one of linear, mlp, rowwise" in capsys.readouterr().err
     assert train.main(["--set", "loss=l1"]) == 2
     assert "unknown loss" in capsys.readouterr().err
+
+
+def test_training_on_the_native_vector_env(tmp_path, synthetic_corpus_path):
+    logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=400, extra=["--n-envs", "4",
+                                                                               "--checkpoint-freq", "0"])
+    tags = set(_scalars(logdir).Tags()["scalars"])
+    assert {"music/final_distance", "rollout/ep_rew_mean", "eval/mean_reward_per_step"} <= tags
+    assert LaunchpadDQN.load(logdir / "final_model.zip", device="cpu").num_timesteps == 400
+
+
+def test_reward_scale_changes_what_the_learner_sees_not_what_is_logged(tmp_path, synthetic_corpus_path):
+    logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=200,
+                    extra=["--checkpoint-freq", "100", "--set", "reward_scale=0.01"])
+    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_200_steps.zip", device="cpu")
+    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_200_steps.pkl")
+    stored = model.replay_buffer.rewards[: model.replay_buffer.size()]
+    distances = _scalars(logdir).Scalars("music/mean_distance_per_step")
+    episode_returns = _scalars(logdir).Scalars("rollout/ep_rew_mean")
+    # Distances here are about 100 per step: the buffer holds them scaled, the logs unscaled.
+    assert np.abs(stored).max() < 10 and min(d.value for d in distances) > 20
+    assert episode_returns[-1].value < -20 * 50
