@@ -66,7 +66,7 @@ class MusicMetricsCallback(BaseCallback):
         infos, dones = self.locals["infos"], self.locals["dones"]
         observations = np.stack([
             info["terminal_observation"] if done and "terminal_observation" in info else obs
-            for obs, info, done in zip(self.locals["new_obs"], infos, dones)
+            for obs, info, done in zip(self.locals["new_obs"], infos, dones, strict=True)
         ])
         notes = np.bitwise_count(bars_from_observations(self.spec, self.obs_mode, observations)).sum(axis=-1)
         for i, info in enumerate(infos):
