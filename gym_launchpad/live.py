@@ -419,8 +419,10 @@ class MidiPlayer:
         except BaseException as error:  # noqa: BLE001 - kept in self.error and raised by stop()/queue_bar()
             self.error = error
         finally:
-            with contextlib.suppress(Exception):
+            try:
                 self._all_notes_off()
+            except Exception as error:  # noqa: BLE001 - a note left sounding is an error worth raising
+                self.error = self.error or error
             with self._bar_started:
                 self._bar_started.notify_all()
 
@@ -497,10 +499,17 @@ class MidiPlayer:
             self.event_log.append(PlayedEvent(bar_index, step, deadline, time.perf_counter(), message))
 
     def _all_notes_off(self):
+        """Send a note-off for every sounding note, each tried even when one fails; raises the first failure."""
+        bar_index, step = self._position
+        failure = None
         for row in sorted(self._sounding):
-            bar_index, step = self._position
-            self._send(bar_index, step, time.perf_counter(), (NOTE_OFF | self.channel, self.spec.low_note + row, 0))
+            try:
+                self._send(bar_index, step, time.perf_counter(), (NOTE_OFF | self.channel, self.spec.low_note + row, 0))
+            except Exception as error:  # noqa: BLE001 - the other notes must still be turned off
+                failure = failure or error
         self._sounding.clear()
+        if failure is not None:
+            raise failure
 
     def _deliver_callbacks(self):
         while (item := self._callbacks.get()) is not None and not self._stopping:

@@ -168,6 +168,30 @@ def test_an_error_in_the_player_turns_notes_off_and_is_raised_on_stop():
         player.stop()
 
 
+class StuckNoteSink(RecordingSink):
+    """Cannot send the note-off of one pitch."""
+
+    def __init__(self, pitch):
+        super().__init__()
+        self.pitch = pitch
+
+    def send(self, message):
+        if message[0] == NOTE_OFF and message[1] == self.pitch:
+            raise OSError(f"cannot turn off {self.pitch}")
+        super().send(message)
+
+
+def test_a_note_off_that_fails_on_stop_does_not_keep_the_others_on_and_is_raised():
+    sink = StuckNoteSink(pitch=SMALL.low_note + 1)
+    player = MidiPlayer(SMALL, sink, tempo_bpm=FAST)
+    player.queue_bar(np.full(SMALL.n_notes, SMALL.row_mask, dtype=np.uint64))
+    player.start()
+    assert player.wait_for_bar(0, timeout=5)
+    with pytest.raises(PlaybackError, match=f"cannot turn off {SMALL.low_note + 1}"):
+        player.stop()
+    assert left_sounding(m for _, m in sink.messages) == {SMALL.low_note + 1}
+
+
 def test_an_error_in_the_body_stops_the_player_and_propagates():
     sink = RecordingSink()
     with pytest.raises(KeyError), MidiPlayer(SMALL, sink, tempo_bpm=FAST) as player:
