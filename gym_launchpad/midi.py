@@ -270,7 +270,10 @@ def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 4410
     elif backend == "pyfluidsynth":
         _write_wav(wav_path, midi.fluidsynth(fs=sample_rate, sf2_path=str(sf2)), sample_rate)
     else:
-        _write_wav(wav_path, midi.synthesize(fs=sample_rate), sample_rate)
+        audio = midi.synthesize(fs=sample_rate)
+        # pretty_midi's synthesis stops at the last note; a trailing rest is part of the music.
+        audio = np.pad(audio, (0, max(0, round(midi.get_end_time() * sample_rate) - len(audio))))
+        _write_wav(wav_path, audio, sample_rate)
     with wave.open(str(wav_path), "rb") as written:
         seconds = written.getnframes() / written.getframerate()
     return RenderResult(wav_path, backend, sf2, seconds, sample_rate)
@@ -282,7 +285,8 @@ def add_cli(subparsers) -> None:
     parser = subparsers.add_parser(
         "render",
         help="render a MIDI file to a WAV file (FluidSynth, or sine waves without it)",
-        description=render_audio.__doc__.splitlines()[0],
+        description="Render a MIDI file to a WAV file with FluidSynth and a General MIDI soundfont, or with "
+                    "sine waves when FluidSynth is not installed.",
     )
     parser.add_argument("midi", metavar="SONG.mid", help="the MIDI file to render")
     parser.add_argument("-o", "--output", metavar="SONG.wav", help="the WAV file to write (default: SONG.wav)")

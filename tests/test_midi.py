@@ -179,6 +179,16 @@ def test_sine_rendering_spans_the_song_and_sounds_only_where_notes_play(song, tm
     check_audio(result.path, 22050)
 
 
+@pytest.mark.parametrize("backend", ["sine", "fluidsynth"])
+def test_a_trailing_rest_is_rendered_too(tmp_path, backend):
+    if backend == "fluidsynth":
+        require_program("fluidsynth")
+    bars = np.zeros((2, SPEC.n_notes), dtype=np.uint64)
+    bars[0, 0] = 1  # one 64th note, then almost two bars of rest
+    path = midi.write_midi(bars, tmp_path / "rest.mid", SPEC, tempo_bpm=RENDER_TEMPO)
+    assert midi.render_audio(path, tmp_path / "rest.wav", backend=backend).seconds >= 2 * BAR_S
+
+
 def test_fluidsynth_rendering_spans_the_song_and_sounds_only_where_notes_play(song, tmp_path):
     require_program("fluidsynth")
     result = midi.render_audio(song, tmp_path / "fs.wav", backend="fluidsynth")
