@@ -8,6 +8,7 @@ is that over the wall time of ``model.learn``. For comparison the same loop is t
 env is stepped alone. Target: <= 2%.
 
     python benchmarks/dqn_share.py [--quick] [--steps N]
+    python benchmarks/dqn_share.py --profile     # where the linear network's training time goes
 """
 
 from __future__ import annotations
@@ -85,12 +86,28 @@ def run(quick: bool = False, steps: int | None = None) -> list[Row]:
     return rows
 
 
+def profile(steps: int, top: int = 25):
+    """cProfile of ``model.learn`` with the linear Q-network: where a training step's time goes."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(env_share, ENV_ID, NETWORKS["linear"], steps)
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats.print_stats(r"launchpad_env|reward\.py|gymnasium/wrappers|dqn\.py|off_policy|dummy_vec", top)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke size: 600 steps")
     parser.add_argument("--steps", type=int, default=None, help="DQN steps per network (default 10000)")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead, print a cProfile of the linear network's training (env parts and SB3's)")
     args = parser.parse_args(argv)
-    print(table(run(args.quick, args.steps)))
+    if args.profile:
+        profile(args.steps or 4000)
+    else:
+        print(table(run(args.quick, args.steps)))
     return 0
 
 
