@@ -1,3 +1,6 @@
+import importlib.util
+import sys
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -12,6 +15,10 @@ from gym_launchpad.reward import KERNELS, BatchDistanceTracker, DistanceTracker,
 
 ENV_IDS = [env_id for env_id in gym.registry if env_id.startswith("gym_launchpad/")]
 E = 4
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+# The numba kernel is the [fast] extra; without it the numpy reference runs alone.
+BACKENDS = [pytest.param(name, marks=pytest.mark.skipif(name == "numba" and not HAS_NUMBA, reason="needs numba"))
+            for name in KERNELS]
 
 
 def assert_same(ours, theirs, where="result"):
@@ -53,7 +60,7 @@ def test_make_vec_returns_the_native_vector_env_for_every_id():
         assert envs.action_space == gym.spaces.MultiDiscrete([envs.single_action_space.n] * 3)
 
 
-@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("kernel", BACKENDS)
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
 @pytest.mark.parametrize("env_id, kwargs", [
     ("gym_launchpad/Launchpad-v0", {}),
@@ -146,7 +153,7 @@ def random_corpus(spec, k, seed):
     return Corpus.from_bars(spec, bars & rng.integers(0, 2**63, size=bars.shape, dtype=np.uint64))
 
 
-@pytest.mark.parametrize("backend", KERNELS)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_single_and_batched_kernels_track_the_full_distances(backend):
     spec = LaunchpadSpec(6, 6, 50)
     corpus = random_corpus(spec, 700, 0)
@@ -193,3 +200,13 @@ def test_unknown_kernel_is_refused(monkeypatch):
     monkeypatch.setenv("GYM_LAUNCHPAD_KERNEL", "cuda")
     with pytest.raises(ValueError, match="unknown distance kernel 'cuda'"):
         make_kernel(10)
+
+
+def test_without_numba_the_numpy_reference_runs(monkeypatch):
+    monkeypatch.delenv("GYM_LAUNCHPAD_KERNEL", raising=False)
+    # As if numba were not installed: the kernels' module can be neither found nor imported.
+    monkeypatch.delattr(gym_launchpad, "_numba_kernels", raising=False)
+    monkeypatch.setitem(sys.modules, "gym_launchpad._numba_kernels", None)
+    assert make_kernel(10).name == "numpy"
+    with pytest.raises(gym.error.DependencyNotInstalled, match=r"gym_launchpad\[fast\]"):
+        make_kernel(10, "numba")
