@@ -618,3 +618,16 @@ def test_a_launchpad_without_a_midi_system_is_one_clear_message(no_midi_system, 
 
     with pytest.raises(play.PlayError, match="cannot reach a Launchpad: no MIDI system is available"):
         NovationController.open(session, api="jack")
+
+
+def test_the_shipped_pretrained_agent_plays_by_default():
+    pytest.importorskip("torch")
+    from agents import pretrained
+
+    if not pretrained.DEFAULT_PRETRAINED.is_file():
+        pytest.fail(f"the repo ships {pretrained.DEFAULT_PRETRAINED}, and play uses it by default")
+    agent = make_agent(None)
+    assert agent.label == f"pretrained mlp ({pretrained.DEFAULT_PRETRAINED.name})"
+    session = Session(agent, seed=0)
+    session.play_offline(4)
+    assert session.agent_actions == 4 and len(session.recorded) == 4
