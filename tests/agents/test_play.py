@@ -627,7 +627,7 @@ def test_the_shipped_pretrained_agent_plays_by_default():
     if not pretrained.DEFAULT_PRETRAINED.is_file():
         pytest.fail(f"the repo ships {pretrained.DEFAULT_PRETRAINED}, and play uses it by default")
     agent = make_agent(None)
-    assert agent.label == f"pretrained mlp ({pretrained.DEFAULT_PRETRAINED.name})"
+    assert agent.label.startswith("pretrained ") and pretrained.DEFAULT_PRETRAINED.name in agent.label
     session = Session(agent, seed=0)
     session.play_offline(4)
     assert session.agent_actions == 4 and len(session.recorded) == 4
