@@ -27,9 +27,6 @@ from gym_launchpad.novation import (
     programmer_mode,
 )
 
-#: Seconds to wait after the last message before closing the ports: longer than a JACK period.
-CLOSE_DRAIN_S = 0.1
-
 
 class NovationController:
     """Connects a session to a Launchpad's MIDI input and output; call :meth:`poll` from the session's loop."""
@@ -107,13 +104,15 @@ class NovationController:
 
     def close(self) -> None:
         """Turn the LEDs off, give the device back to live mode, and close the ports."""
+        from gym_launchpad.live import JACK_DRAIN_S
+
         if self.midi_out is None:
             return
         for message in led_messages(blank_frame(), self._shown):
             self.midi_out.send_message(message)
         self.midi_out.send_message(programmer_mode(self.model, enable=False))
-        # JACK sends in its next process cycle: closing at once would drop these last messages.
-        time.sleep(CLOSE_DRAIN_S)
+        # JACK sends in its next process cycles: closing at once would drop these last messages.
+        time.sleep(JACK_DRAIN_S)
         for port in (self.midi_in, self.midi_out):
             port.close_port()
             port.delete()
