@@ -247,15 +247,16 @@ def plot_training_curves(run_dirs, results: dict, path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
-    colors = {"linear": "tab:blue", "mlp": "tab:red", "rowwise": "tab:green"}
-    for run in map(Path, run_dirs):
-        preset = json.loads((run / "config.json").read_text())["preset_name"]
-        color = colors.get(preset, "tab:gray")
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
+    for i, run in enumerate(map(Path, run_dirs)):
+        preset = json.loads((run / "config.json").read_text())["preset"]
+        label = run.name + (f" (rewards x{preset['reward_scale']:g} in training)"
+                            if preset.get("reward_scale", 1.0) != 1.0 else "")
+        color = f"C{i}"
         steps, distance = read_scalars(run, "music/mean_distance_per_step")
-        axes[0].plot(steps, -distance, color=color, alpha=0.7, label=run.name)
+        axes[0].plot(steps, -distance, color=color, alpha=0.7, label=label)
         steps, reward = read_scalars(run, "eval/mean_reward_per_step")
-        axes[1].plot(steps, reward, "o-", color=color, alpha=0.8, label=run.name)
+        axes[1].plot(steps, reward, "o-", color=color, alpha=0.8, label=label)
     for label, row in results.items():
         if label in ("random", "noop", "greedy"):
             for ax in axes:
@@ -289,12 +290,12 @@ def plot_bars_over_training(stages, corpus, seed: int, steps: int, path) -> None
     import matplotlib.pyplot as plt
 
     spec = corpus.spec
-    fig, axes = plt.subplots(len(stages) + 1, 2, figsize=(9, 2.6 * (len(stages) + 1)))
+    fig, axes = plt.subplots(len(stages) + 1, 2, figsize=(12, 2.8 * (len(stages) + 1)))
     for row, (title, policy, env) in enumerate(stages):
         episode = rollout(env, policy, seed, n_steps=steps)
         nearest = int(episode.nearest[-1])
-        _show_bar(axes[row, 0], spec, episode.bars[-1],
-                  f"{chr(65 + row)}: {title}, bar after {len(episode.bars)} steps (distance {episode.distances[-1]})")
+        last = f"its bar after {len(episode.bars)} bars (distance {episode.distances[-1]})"
+        _show_bar(axes[row, 0], spec, episode.bars[-1], f"{chr(65 + row)}: {title}: {last}")
         _show_bar(axes[row, 1], spec, corpus.bars[nearest],
                   "its nearest corpus bar ({} bar {})".format(*corpus.source_of(nearest)))
     rng = np.random.default_rng(seed)
@@ -407,5 +408,5 @@ def _training_stages(run, corpus):
     stages = []
     for path in chosen:
         policy, env = build_contender(Contender(path.stem, "sb3", str(path)), corpus, 0)
-        stages.append((f"{run.name} after {policy.num_timesteps} training steps", policy, env))
+        stages.append((f"{run.name}, {policy.num_timesteps} training steps", policy, env))
     return stages

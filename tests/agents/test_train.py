@@ -241,3 +241,14 @@ def test_reward_scale_changes_what_the_learner_sees_not_what_is_logged(tmp_path,
     # Distances here are about 100 per step: the buffer holds them scaled, the logs unscaled.
     assert np.abs(stored).max() < 10 and min(d.value for d in distances) > 20
     assert episode_returns[-1].value < -20 * 50
+
+
+def test_export_command_writes_loadable_weights(tmp_path, synthetic_corpus_path, capsys):
+    logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=100, extra=["--checkpoint-freq", "0"])
+    out = tmp_path / "exported" / "linear.safetensors"
+    assert pretrained.main([str(logdir), "--model", "final_model.zip", "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    description = json.loads(out.with_suffix(".json").read_text())
+    assert description["source"] == "run/final_model.zip" and description["timesteps"] == 100
+    agent = pretrained.load(out, corpus=synthetic_corpus_path)
+    assert agent.preset.network == "linear"
