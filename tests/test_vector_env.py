@@ -45,9 +45,23 @@ def assert_same(ours, theirs, where="result"):
         assert np.array_equal(ours, theirs), f"{where}: {ours} != {theirs}"
 
 
-def sync_and_vector(env_id, mode=AutoresetMode.NEXT_STEP, **kwargs):
-    sync = SyncVectorEnv([lambda: gym.make(env_id, **kwargs) for _ in range(E)], autoreset_mode=mode)
-    vector = gym.make_vec(env_id, num_envs=E, autoreset_mode=mode, **kwargs)
+# rl_zoo3, once imported (tests/agents/test_zoo.py does), replaces gym.make's TimeLimit with a subclass
+# that adds info["TimeLimit.truncated"]; the reference single envs get Gymnasium's own class back.
+GYMNASIUM_TIME_LIMIT = next(cls for cls in gym.wrappers.TimeLimit.__mro__
+                            if cls.__module__.startswith("gymnasium.wrappers"))
+
+
+def make_single(env_id, max_episode_steps, **kwargs):
+    """``gym.make(env_id, ...)``, with Gymnasium's TimeLimit whatever another library patched in."""
+    env = gym.make(env_id, max_episode_steps=max_episode_steps, **kwargs)
+    assert isinstance(env, GYMNASIUM_TIME_LIMIT)
+    return GYMNASIUM_TIME_LIMIT(env.env, max_episode_steps)
+
+
+def sync_and_vector(env_id, mode, max_episode_steps, **kwargs):
+    sync = SyncVectorEnv([lambda: make_single(env_id, max_episode_steps, **kwargs) for _ in range(E)],
+                         autoreset_mode=mode)
+    vector = gym.make_vec(env_id, num_envs=E, autoreset_mode=mode, max_episode_steps=max_episode_steps, **kwargs)
     return sync, vector
 
 
@@ -72,7 +86,7 @@ def test_make_vec_returns_the_native_vector_env_for_every_id():
 def test_same_as_sync_vector_env_of_single_envs(env_id, kwargs, mode, kernel, monkeypatch):
     """Seeded alike and given the same actions, the vector env returns exactly what E single envs do."""
     monkeypatch.setenv("GYM_LAUNCHPAD_KERNEL", kernel)
-    sync, vector = sync_and_vector(env_id, mode, max_episode_steps=11, **kwargs)
+    sync, vector = sync_and_vector(env_id, mode, 11, **kwargs)
     assert vector.single_observation_space == sync.single_observation_space
     assert vector.observation_space == sync.observation_space
     assert_same(vector.reset(seed=5), sync.reset(seed=5), "reset")
@@ -85,7 +99,7 @@ def test_same_as_sync_vector_env_of_single_envs(env_id, kwargs, mode, kernel, mo
 
 
 def test_reset_mask_seeds_and_options_match_sync_vector_env():
-    sync, vector = sync_and_vector("gym_launchpad/Launchpad-v0", AutoresetMode.DISABLED, max_episode_steps=3)
+    sync, vector = sync_and_vector("gym_launchpad/Launchpad-v0", AutoresetMode.DISABLED, 3)
     assert_same(vector.reset(seed=[1, 7, 3, 4]), sync.reset(seed=[1, 7, 3, 4]))
     actions = np.array([0, 1, 2, 3])
     for _ in range(3):
