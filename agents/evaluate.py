@@ -221,6 +221,28 @@ def markdown_table(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def runs_table(run_dirs) -> str:
+    """A markdown table of training runs: preset, reward scale, steps trained, wall-clock time and steps/s,
+    read from their config and SB3's ``progress.csv`` (a resumed run counts its last stretch only)."""
+    import csv
+    import json
+    from pathlib import Path
+
+    lines = ["| run | preset | reward scale | steps | wall-clock (min) | steps/s | last eval reward/step |",
+             "|---|---|---|---|---|---|---|"]
+    for run in map(Path, run_dirs):
+        config = json.loads((run / "config.json").read_text())
+        with open(run / "tb" / "progress.csv", newline="") as file:
+            timed = [row for row in csv.DictReader(file) if row.get("time/time_elapsed")]
+        _, evals = read_scalars(run, "eval/mean_reward_per_step")
+        last_step, seconds = ((int(timed[-1]["time/total_timesteps"]), float(timed[-1]["time/time_elapsed"]))
+                              if timed else (0, float("nan")))
+        lines.append(f"| {run.name} | {config['preset_name']} | {config['preset'].get('reward_scale', 1.0):g} | "
+                     f"{last_step} | {seconds / 60:.0f} | {last_step / seconds:.0f} | "
+                     + (f"{evals[-1]:.1f} |" if len(evals) else "— |"))
+    return "\n".join(lines) + "\n"
+
+
 # --- figures like the paper's 5 to 7 ------------------------------------------------------------
 def read_scalars(run_dir, tag: str) -> tuple[np.ndarray, np.ndarray]:
     """(steps, values) of one scalar from a run's TensorBoard event files."""
@@ -378,6 +400,8 @@ def main(argv: list[str]) -> int:
                f"epsilon {args.epsilon}; corpus {corpus.hash[:12]} ({len(corpus)} bars); ceiling: distance "
                f"{ceiling.distance} (reward {-ceiling.distance} per step)\n\n")
     table = heading + markdown_table(results)
+    if args.runs:
+        table += "\ntraining runs (steps/s on this machine, shared with other jobs):\n\n" + runs_table(args.runs)
     print(table)
     if args.out:
         out = Path(args.out)
