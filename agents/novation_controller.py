@@ -121,11 +121,11 @@ class NovationController:
 
 def _open_rtmidi(api: str | None):
     """An rtmidi input and output on the first MIDI system that works (``api`` as in :mod:`gym_launchpad.live`)."""
-    from gym_launchpad.live import MidiPortError, _candidate_apis, _import_rtmidi, resolve_midi_api
+    from gym_launchpad.live import MidiPortError, candidate_apis, import_rtmidi, resolve_midi_api
 
-    rtmidi = _import_rtmidi()
+    rtmidi = import_rtmidi()
     failures = []
-    for name, value in _candidate_apis(rtmidi, resolve_midi_api(api)):
+    for name, value in candidate_apis(rtmidi, resolve_midi_api(api)):
         try:
             midi_in = rtmidi.MidiIn(value, "gym_launchpad")
         except rtmidi.RtMidiError as error:

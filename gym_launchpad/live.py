@@ -107,7 +107,7 @@ class RecordingSink:
         self.close()
 
 
-def _import_rtmidi():
+def import_rtmidi():
     try:
         import rtmidi
     except ImportError as error:
@@ -124,7 +124,7 @@ def resolve_midi_api(api: str | None = None) -> str:
     return name
 
 
-def _candidate_apis(rtmidi, name: str) -> list[tuple[str, int]]:
+def candidate_apis(rtmidi, name: str) -> list[tuple[str, int]]:
     compiled = rtmidi.get_compiled_api()
     if name == "auto":
         by_value = {getattr(rtmidi, constant): api for api, constant in MIDI_APIS.items()}
@@ -138,9 +138,9 @@ def _candidate_apis(rtmidi, name: str) -> list[tuple[str, int]]:
 
 def _midi_out(api: str | None, client_name: str):
     """An rtmidi ``MidiOut`` on the first MIDI system that works, and that system's name."""
-    rtmidi = _import_rtmidi()
+    rtmidi = import_rtmidi()
     failures = []
-    for name, value in _candidate_apis(rtmidi, resolve_midi_api(api)):
+    for name, value in candidate_apis(rtmidi, resolve_midi_api(api)):
         try:
             return rtmidi.MidiOut(value, client_name), name
         except rtmidi.RtMidiError as error:
@@ -180,7 +180,7 @@ class RtMidiSink:
             if port_name is None:
                 try:
                     midi_out.open_virtual_port(virtual_name)
-                except _import_rtmidi().RtMidiError as error:
+                except import_rtmidi().RtMidiError as error:
                     raise MidiPortError(
                         f"{api_name} cannot open a virtual MIDI port ({error}); name an existing output port: "
                         f"{_describe_ports(midi_out.get_ports())}"
@@ -575,7 +575,7 @@ def _wait_for_jack(name: str, server: subprocess.Popen, timeout: float) -> bool:
         done = subprocess.run([jack_wait, "--server", name, "--wait", "--timeout", str(max(1, round(timeout)))],
                               capture_output=True, text=True)
         return done.returncode == 0 and "available" in done.stdout and server.poll() is None
-    rtmidi = _import_rtmidi()
+    rtmidi = import_rtmidi()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.poll() is None:
         try:

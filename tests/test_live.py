@@ -1,8 +1,6 @@
 """The live player: its scheduling logic on a recording sink, and real MIDI ports over a private JACK server."""
 
 import importlib.util
-import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -307,23 +305,6 @@ def test_no_running_midi_system_is_one_clear_message(monkeypatch):
 
 
 # --- real MIDI ports, over a private JACK server ----------------------------------------------------
-@pytest.fixture(scope="session")
-def jack_server():
-    """A JACK server with the dummy driver for this test session; CI must have jackd and run these tests."""
-    rtmidi = pytest.importorskip("rtmidi")
-    missing = None
-    if shutil.which("jackd") is None:
-        missing = "jackd is not installed (apt-get install jackd2)"
-    elif rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
-        missing = "python-rtmidi was built without JACK support"
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing}, and CI must run the real MIDI port tests")
-        pytest.skip(f"{missing}: the real MIDI port tests need a JACK server")
-    with live.dummy_jack_server() as name:
-        yield name
-
-
 class PortReader:
     """An rtmidi input port read by polling, so no Python runs on JACK's thread; times are JACK's own."""
 

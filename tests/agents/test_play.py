@@ -357,25 +357,6 @@ def test_without_pretrained_weights_greedy_plays_and_says_so(monkeypatch, tmp_pa
 
 
 # --- live MIDI on JACK ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def jack():
-    """A private JACK server with the dummy driver; skipped without jackd, except in CI, which must test it."""
-    from gym_launchpad.live import dummy_jack_server
-
-    rtmidi = pytest.importorskip("rtmidi")
-    missing = None
-    if shutil.which("jackd") is None:
-        missing = "jackd is not installed (apt-get install jackd2)"
-    elif rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
-        missing = "python-rtmidi was built without JACK support"
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing}, and CI must test the real MIDI ports")
-        pytest.skip(missing)
-    with dummy_jack_server() as name:
-        yield name
-
-
 class JackReceiver:
     """A JACK MIDI input port that keeps every message it is sent (a synthesizer, for the test)."""
 
@@ -394,7 +375,7 @@ class JackReceiver:
 
 
 @pytest.mark.jack
-def test_headless_plays_live_to_a_jack_port_and_records_it(jack, tmp_path, synthetic_corpus_path, capsys):
+def test_headless_plays_live_to_a_jack_port_and_records_it(jack_server, tmp_path, synthetic_corpus_path, capsys):
     synth = JackReceiver("synth", "in")
     try:
         out = tmp_path / "live.mid"
@@ -413,7 +394,7 @@ def test_headless_plays_live_to_a_jack_port_and_records_it(jack, tmp_path, synth
 
 
 @pytest.mark.jack
-def test_synth_starts_fluidsynth_plays_to_it_and_stops_it(jack, tmp_path, synthetic_corpus_path, capsys):
+def test_synth_starts_fluidsynth_plays_to_it_and_stops_it(jack_server, tmp_path, synthetic_corpus_path, capsys):
     if shutil.which("fluidsynth") is None:
         if os.environ.get("CI"):
             pytest.fail("fluidsynth is not installed, and CI must test --synth (apt-get install fluidsynth)")
@@ -430,7 +411,7 @@ def test_synth_starts_fluidsynth_plays_to_it_and_stops_it(jack, tmp_path, synthe
 
 
 @pytest.mark.jack
-def test_a_port_that_does_not_exist_lists_the_ports(jack, capsys, synthetic_corpus_path):
+def test_a_port_that_does_not_exist_lists_the_ports(jack_server, capsys, synthetic_corpus_path):
     synth = JackReceiver("synth", "in")
     try:
         assert play.main(["--headless", "--port", "nosuch", "--api", "jack", "--agent", "noop",
@@ -507,7 +488,7 @@ def settle(controller, condition, timeout=2.0):
 
 
 @pytest.mark.jack
-def test_a_launchpad_presses_buttons_pages_and_shows_the_state(jack, session):
+def test_a_launchpad_presses_buttons_pages_and_shows_the_state(jack_server, session):
     from agents.novation_controller import NovationController
     from gym_launchpad.novation import COLORS, Lights, Window, led_frame
 
@@ -549,7 +530,7 @@ def test_a_launchpad_presses_buttons_pages_and_shows_the_state(jack, session):
 
 
 @pytest.mark.jack
-def test_the_play_command_drives_a_launchpad(jack, tmp_path, synthetic_corpus_path, capsys):
+def test_the_play_command_drives_a_launchpad(jack_server, tmp_path, synthetic_corpus_path, capsys):
     device = FakeLaunchpad()
     try:
         assert play.main(["--headless", "--launchpad", "Launchpad X", "--bars", "2", "--bpm", str(FAST_BPM),
@@ -566,7 +547,7 @@ def test_the_play_command_drives_a_launchpad(jack, tmp_path, synthetic_corpus_pa
 
 
 @pytest.mark.jack
-def test_no_launchpad_is_one_clear_message(jack, session):
+def test_no_launchpad_is_one_clear_message(jack_server, session):
     from agents.novation_controller import NovationController
 
     with pytest.raises(play.PlayError, match="no Launchpad MIDI output port matching 'LPX MIDI' or 'LPMiniMK3 MIDI'"):

@@ -1,0 +1,29 @@
+"""Fixtures shared by every test folder."""
+
+import os
+import shutil
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def jack_server():
+    """A private JACK server with the dummy driver for this test session, by name.
+
+    Skipped where jackd or python-rtmidi's JACK support is missing, except in CI (``CI`` set), which
+    installs jackd2 and must run the real MIDI port tests.
+    """
+    rtmidi = pytest.importorskip("rtmidi")
+    from gym_launchpad.live import dummy_jack_server
+
+    missing = None
+    if shutil.which("jackd") is None:
+        missing = "jackd is not installed (apt-get install jackd2)"
+    elif rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        missing = "python-rtmidi was built without JACK support"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}, and CI must run the real MIDI port tests")
+        pytest.skip(f"{missing}: the real MIDI port tests need a JACK server")
+    with dummy_jack_server() as name:
+        yield name
