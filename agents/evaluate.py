@@ -238,7 +238,8 @@ def runs_table(run_dirs) -> str:
         last_step, seconds = ((int(timed[-1]["time/total_timesteps"]), float(timed[-1]["time/time_elapsed"]))
                               if timed else (0, float("nan")))
         lines.append(f"| {run.name} | {config['preset_name']} | {config['preset'].get('reward_scale', 1.0):g} | "
-                     f"{last_step} | {seconds / 60:.0f} | {last_step / seconds:.0f} | "
+                     f"{last_step} | {seconds / 60:.0f} | "
+                     + (f"{last_step / seconds:.0f} | " if seconds > 0 else "— | ")
                      + (f"{evals[-1]:.1f} |" if len(evals) else "— |"))
     return "\n".join(lines) + "\n"
 
