@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 from _common import Row, best_of, check, synthetic_corpus, table
+from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.reward import KERNELS, DistanceTracker
 
@@ -53,7 +54,7 @@ def run(quick: bool = False) -> list[Row]:
     for backend in KERNELS:
         try:
             trackers[backend] = DistanceTracker(corpus, backend=backend)
-        except ImportError:  # numba missing: the numpy reference alone
+        except DependencyNotInstalled:  # numba missing: the numpy reference alone
             continue
         trackers[backend].reset(corpus.bars[0])
         kernel_step(trackers[backend], rows[:2], words[:2])  # compile / warm up
