@@ -122,6 +122,8 @@ class LaunchpadEnv(Env):
         self.state = LaunchpadState.empty(spec)
         self.words = self.state.words()
         self._obs_positions, self._obs_values = observation_table(spec, obs_mode)
+        # The spec's computed properties, looked up once rather than on every step.
+        self._n_actions, self._row_table = spec.n_actions, spec.row_table
         # Kept flat (a reshaped view would not survive pickling as a view) and shaped on the way out.
         self._obs = self._full_observation().reshape(-1)
         self.last_action: int | None = None
@@ -167,7 +169,7 @@ class LaunchpadEnv(Env):
 
     # --- the step, as named parts ------------------------------------------------------------
     def _checked_action(self, action) -> int:
-        if isinstance(action, (int, np.integer)) and 0 <= action < self.launchpad.n_actions:
+        if isinstance(action, (int, np.integer)) and 0 <= action < self._n_actions:
             return int(action)
         return self.launchpad.check_action(action)
 
@@ -176,7 +178,7 @@ class LaunchpadEnv(Env):
         self.last_action = action
         if row >= 0:
             mask, offset = self.state.masks[row], self.state.offsets[row]
-            word = self.launchpad.row_table[mask, offset]
+            word = self._row_table[mask, offset]
             self.words[row] = word
             self._tracker.update(row, word)
             self._obs[self._obs_positions[row]] = self._obs_values[mask, offset]
