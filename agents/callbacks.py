@@ -19,7 +19,11 @@ import os
 import re
 
 import numpy as np
+
+# isort: off
+import agents.networks  # noqa: F401  (first: without the [agents] extra it names what to install)
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+# isort: on
 
 from agents.evaluate import ceiling_fraction, episode_metrics, rollout, silence_distance
 from gym_launchpad.launchpad import LaunchpadSpec

@@ -10,14 +10,21 @@
 from __future__ import annotations
 
 import numpy as np
-import torch as th
 from gymnasium import spaces
-from stable_baselines3 import DQN
-from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, FlattenExtractor
-from stable_baselines3.common.vec_env import VecEnvWrapper
-from stable_baselines3.dqn.policies import DQNPolicy
-from torch import nn
-from torch.nn import functional as F
+from gymnasium.error import DependencyNotInstalled
+
+try:
+    import torch as th
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, FlattenExtractor
+    from stable_baselines3.common.vec_env import VecEnvWrapper
+    from stable_baselines3.dqn.policies import DQNPolicy
+    from torch import nn
+    from torch.nn import functional as F
+except ImportError as error:
+    raise DependencyNotInstalled(
+        f"the agents need torch and stable-baselines3 ({error}): pip install gym_launchpad[agents]"
+    ) from error
 
 from agents.presets import Preset
 

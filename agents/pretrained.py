@@ -21,14 +21,24 @@ PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 DEFAULT_PRETRAINED = PRETRAINED_DIR / "mlp.safetensors"
 
 
+def _safetensors_torch():
+    try:
+        import safetensors.torch
+    except ImportError as error:
+        from gymnasium.error import DependencyNotInstalled
+
+        raise DependencyNotInstalled(f"pretrained weights need safetensors ({error}): "
+                                     "pip install gym_launchpad[agents]") from error
+    return safetensors.torch
+
+
 class PretrainedMismatchError(ValueError):
     """Weights made for another launchpad spec or corpus than the one asked for."""
 
 
 def export(model, preset_name: str, preset: Preset, corpus, path, extra: dict | None = None) -> Path:
     """Write ``model``'s Q-network to ``path`` (``.safetensors``) and its description beside it (``.json``)."""
-    from safetensors.torch import save_file
-
+    save_file = _safetensors_torch().save_file
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {name: value.detach().cpu().contiguous() for name, value in model.q_net.state_dict().items()}
@@ -63,10 +73,9 @@ class PretrainedAgent:
 
 def load(path=DEFAULT_PRETRAINED, corpus=None) -> PretrainedAgent:
     """Load weights written by :func:`export` for ``corpus`` (None: the shipped corpus; a path; a Corpus)."""
-    import torch
-    from safetensors.torch import load_file
+    from agents.networks import build_policy, th
 
-    from agents.networks import build_policy
+    load_file = _safetensors_torch().load_file
 
     path = Path(path)
     meta_path = path.with_suffix(".json")
@@ -89,7 +98,7 @@ def load(path=DEFAULT_PRETRAINED, corpus=None) -> PretrainedAgent:
     policy = build_policy(preset, env.observation_space, env.action_space)
     env.close()
     tensors = load_file(str(path))
-    with torch.no_grad():
+    with th.no_grad():
         policy.q_net.load_state_dict(tensors)
         policy.q_net_target.load_state_dict(tensors)
     return PretrainedAgent(policy, description)

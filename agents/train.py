@@ -103,12 +103,15 @@ def main(argv: list[str]) -> int:
 
 def train(args: TrainArgs, preset: Preset):
     """Train (or resume) a run as ``args`` and ``preset`` say; returns the model."""
-    torch = _import_torch()
+    # isort: off
+    # agents.networks first: without the [agents] extra it raises DependencyNotInstalled naming it.
+    from agents.networks import LaunchpadDQN, linear_schedule, policy_kwargs
+    import torch
     from stable_baselines3.common.callbacks import CallbackList
     from stable_baselines3.common.logger import configure
+    # isort: on
 
     from agents.callbacks import LatestReplayCheckpoint, LaunchpadEvalCallback, MusicMetricsCallback
-    from agents.networks import LaunchpadDQN, linear_schedule, policy_kwargs
     from agents.pretrained import export
 
     torch.set_num_threads(args.threads)
@@ -225,16 +228,3 @@ def _resume_point(logdir: Path, config: dict):
 
 def _steps(path: Path) -> int:
     return int(path.stem.split("_")[-2])
-
-
-def _import_torch():
-    try:
-        import stable_baselines3  # noqa: F401
-        import torch
-    except ImportError as error:
-        from gymnasium.error import DependencyNotInstalled
-
-        raise DependencyNotInstalled(
-            f"training needs torch and stable-baselines3 ({error}): pip install gym_launchpad[agents]"
-        ) from error
-    return torch

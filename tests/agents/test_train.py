@@ -252,3 +252,15 @@ def test_export_command_writes_loadable_weights(tmp_path, synthetic_corpus_path,
     assert description["source"] == "run/final_model.zip" and description["timesteps"] == 100
     agent = pretrained.load(out, corpus=synthetic_corpus_path)
     assert agent.preset.network == "linear"
+
+
+@pytest.mark.parametrize("missing", ["torch", "stable_baselines3"])
+def test_missing_agents_extra_names_what_to_install(monkeypatch, missing):
+    import importlib
+
+    from gymnasium.error import DependencyNotInstalled
+
+    monkeypatch.setitem(sys.modules, missing, None)  # makes `import missing` raise ImportError
+    monkeypatch.delitem(sys.modules, "agents.networks")
+    with pytest.raises(DependencyNotInstalled, match=r"pip install gym_launchpad\[agents\]"):
+        importlib.import_module("agents.networks")
