@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import time
@@ -26,7 +27,8 @@ class Row:
 
     def markdown(self) -> str:
         verdict = {True: "met", False: "MISSED", None: ""}[self.met]
-        return f"| {self.question} | {self.figures} | {self.ratio:.2f}x | {self.target} | {verdict} |"
+        ratio = f"{self.ratio:.2f}x" if self.ratio >= 1 or math.isnan(self.ratio) else f"{self.ratio:.3f}x"
+        return f"| {self.question} | {self.figures} | {ratio} | {self.target} | {verdict} |"
 
 
 def check(ratio: float, target: str) -> bool:

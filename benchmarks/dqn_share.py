@@ -78,7 +78,7 @@ def run(quick: bool = False, steps: int | None = None) -> list[Row]:
         env_seconds, total = env_share(ENV_ID, net_arch, steps)
         cartpole_seconds, cartpole_total = env_share("CartPole-v1", net_arch, steps)
         share = env_seconds / total
-        figures = (f"{steps} steps: env {env_seconds:.2f} s of {total:.1f} s learn "
+        figures = (f"{steps} steps: env {env_seconds:.2f} s of {total:.1f} s learn = {share:.2%} "
                    f"({total / steps * 1e6:.0f} us/step); an env step costs {env_seconds / steps * 1e6:.1f} us in "
                    f"the loop, {alone * 1e6:.1f} us alone; CartPole-v1 in the same loop: "
                    f"{cartpole_seconds / steps * 1e6:.1f} us/step, {cartpole_seconds / cartpole_total:.2%} of its run")
