@@ -113,18 +113,19 @@ class LaunchpadDQN(DQN):
 
 
 class ScaledRewardVecEnv(VecEnvWrapper):
-    """Multiplies the rewards the learner sees (``Preset.reward_scale``); the Monitor below logs the true ones."""
+    """The learner sees ``scale * (reward + offset)`` (``Preset.reward_scale`` and ``center_reward``); the
+    Monitor below logs the true rewards."""
 
-    def __init__(self, venv, scale: float):
+    def __init__(self, venv, scale: float, offset: float = 0.0):
         super().__init__(venv)
-        self.scale = scale
+        self.scale, self.offset = scale, offset
 
     def reset(self):
         return self.venv.reset()
 
     def step_wait(self):
         obs, rewards, dones, infos = self.venv.step_wait()
-        return obs, rewards * self.scale, dones, infos
+        return obs, (rewards + self.offset) * self.scale, dones, infos
 
 
 def build_policy(preset: Preset, observation_space: spaces.Space, action_space: spaces.Discrete) -> DQNPolicy:

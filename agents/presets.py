@@ -60,6 +60,11 @@ class Preset:
     #: paper's rewards are about -100 per step, so Q-values near -1e4 must be learned from zero; a scale of
     #: 0.01 is a common remedy, offered to test that, and labelled wherever it is used.
     reward_scale: float = 1.0
+    #: adds the corpus's silence distance (the distance of the empty bar) to every reward the learner sees,
+    #: before the scale, so the empty bar scores 0. Episodes end by truncation, never in a terminal state, so
+    #: a constant shift moves every Q-value by the same amount and leaves the best policy unchanged; it only
+    #: spares the network from first learning Q-values near -1e4. Not in the paper.
+    center_reward: bool = False
     #: env keyword arguments beyond obs_mode (e.g. reward_mode="sampled" for the paper's K=1000 draw).
     env_kwargs: dict = field(default_factory=dict)
 

@@ -8,8 +8,8 @@ A run folder holds ``config.json`` (the arguments and the preset), ``tb/`` (Tens
 and the ``music/`` and ``eval/`` ones of :mod:`agents.callbacks`), ``checkpoints/`` (a model every
 ``--checkpoint-freq`` steps and the latest replay buffer), ``best_model.zip`` (best evaluation),
 ``final_model.zip``, and ``q_net.safetensors`` + ``q_net.json`` (the weights alone, loadable without
-unpickling by :mod:`agents.pretrained`). Ctrl-C saves a checkpoint, replay buffer included, before it
-exits, so ``--resume`` continues from there.
+unpickling by :mod:`agents.pretrained`). Ctrl-C (or SIGTERM) saves a checkpoint, replay buffer included,
+before it exits, so ``--resume`` continues from there.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -86,7 +87,12 @@ def parse_overrides(items: list[str]) -> dict:
         if key not in fields:
             raise ValueError(f"--set {key}: unknown preset field; known: {', '.join(sorted(fields))}")
         hint = hints[key]
-        overrides[key] = json.loads(text) if hint is dict else hint(text)
+        if hint is bool:
+            if text.lower() not in ("true", "false"):
+                raise ValueError(f"--set {key}: expected true or false, got {text!r}")
+            overrides[key] = text.lower() == "true"
+        else:
+            overrides[key] = json.loads(text) if hint is dict else hint(text)
     return overrides
 
 
@@ -155,6 +161,9 @@ def train(args: TrainArgs, preset: Preset):
                                                 str(logdir / "checkpoints"), CHECKPOINT_PREFIX,
                                                 save_replay_buffer=True))
     remaining = args.timesteps - model.num_timesteps
+    # SIGTERM (a scheduler, `kill`) saves like Ctrl-C; and SIGINT is re-armed, since a shell starts
+    # background jobs with it ignored.
+    handlers = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         if remaining > 0:
             model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=checkpoint is None,
@@ -165,6 +174,8 @@ def train(args: TrainArgs, preset: Preset):
               f"continue with --resume --logdir {logdir}", file=sys.stderr)
         raise SystemExit(130) from None
     finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
         vec_env.close()
         eval_env.close()
     model.save(logdir / "final_model.zip")
@@ -178,6 +189,7 @@ def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int):
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv
 
+    from agents.evaluate import silence_distance
     from agents.networks import ScaledRewardVecEnv
 
     if n_envs < 1:
@@ -192,7 +204,14 @@ def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int):
     else:
         vec_env = DummyVecEnv([lambda: Monitor(preset.make_env(corpus))])
         vec_env.seed(seed)
-    return vec_env if preset.reward_scale == 1.0 else ScaledRewardVecEnv(vec_env, preset.reward_scale)
+    if preset.reward_scale == 1.0 and not preset.center_reward:
+        return vec_env
+    offset = silence_distance(corpus) if preset.center_reward else 0.0
+    return ScaledRewardVecEnv(vec_env, preset.reward_scale, offset)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def save_checkpoint(model, logdir: Path) -> Path:

@@ -162,7 +162,8 @@ def test_resume_refuses_other_settings(tmp_path, synthetic_corpus_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, synthetic_corpus_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_saves_a_checkpoint_that_resumes(tmp_path, synthetic_corpus_path, sig):
     logdir = tmp_path / "interrupted"
     command = [sys.executable, "-m", "agents", "train", "--preset", "linear", "--timesteps", "1000000",
                "--logdir", str(logdir), "--corpus", synthetic_corpus_path, "--checkpoint-freq", "0", *TINY]
@@ -172,7 +173,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, synthetic_corpus_path)
     # The first row of progress.csv is written after the first few episodes: training is under way.
     while not (progress.is_file() and progress.stat().st_size > 0) and time.time() < deadline:
         time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sig)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "continue with --resume" in stderr
@@ -264,3 +265,22 @@ def test_missing_agents_extra_names_what_to_install(monkeypatch, missing):
     monkeypatch.delitem(sys.modules, "agents.networks")
     with pytest.raises(DependencyNotInstalled, match=r"pip install gym_launchpad\[agents\]"):
         importlib.import_module("agents.networks")
+
+
+def test_centered_scaled_reward_is_what_the_learner_stores(tmp_path, synthetic_corpus_path):
+    from agents.evaluate import silence_distance
+    from gym_launchpad import Corpus
+    from gym_launchpad.reward import bar_distances
+
+    logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=100,
+                    extra=["--checkpoint-freq", "100", "--set", "reward_scale=0.5", "--set", "center_reward=true"])
+    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_100_steps.zip", device="cpu")
+    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_100_steps.pkl")
+    buffer, corpus = model.replay_buffer, Corpus.load(synthetic_corpus_path)
+    n = buffer.size()
+    bars = bars_from_observations(corpus.spec, "toggles", buffer.next_observations[:n, 0])
+    distances = np.array([bar_distances(corpus.bars, bar).min() for bar in bars])
+    expected = 0.5 * (silence_distance(corpus) - distances)
+    np.testing.assert_allclose(buffer.rewards[:n, 0], expected)
+    with pytest.raises(ValueError, match="expected true or false"):
+        train.parse_overrides(["center_reward=yes"])
