@@ -2,9 +2,11 @@
 
 The paper's reward is ``R(s) = -min_i sum_j (m_ij - roll(s)_j)**2``; on binary bars that is minus the
 smallest Hamming distance. The distance is a sum over pitch rows, and an action changes one row, so the
-distance to every corpus bar is kept up to date with one XOR and one popcount per bar and step
-(:class:`DistanceTracker`). The same decomposition makes the best reward reachable from any state
-computable exactly (:func:`best_reachable_distance`): every row can be chosen on its own.
+distance to every corpus bar is kept up to date with a difference of two popcounts per bar and step
+(:class:`DistanceTracker`; :class:`BatchDistanceTracker` for many bars at once). The kernel is compiled
+with numba when it is installed, else the numpy reference runs. The same decomposition makes the best
+reward reachable from any state computable exactly (:func:`best_reachable_distance`): every row can be
+chosen on its own.
 """
 
 from __future__ import annotations
