@@ -99,28 +99,29 @@ class LaunchpadSpec:
     def as_dict(self) -> dict:
         return {"n_notes": self.n_notes, "bar_bits": self.bar_bits, "low_note": self.low_note}
 
-    # --- tables (cached per spec; a spec is frozen and hashable) -----------------------------------
-    @property
+    # --- tables: built once per spec (shared through the lru_caches) and kept on the instance, since the
+    # env's step reads them on every press and re-hashing a frozen dataclass costs more than the lookup.
+    @functools.cached_property
     def pattern_words(self) -> np.ndarray:
         """``(B+1,)`` uint64: the basis patterns as words, before any offset."""
         return _pattern_words(self.bar_bits)
 
-    @property
+    @functools.cached_property
     def row_table(self) -> np.ndarray:
         """``(2**(B+1), 2**B)`` uint64: the row word of every pattern mask at every offset."""
         return _row_table(self.bar_bits)
 
-    @property
+    @functools.cached_property
     def action_kind(self) -> np.ndarray:
         """``(n_actions,)``: TOGGLE, OFFSET or NOOP for each action."""
         return _action_tables(self)[0]
 
-    @property
+    @functools.cached_property
     def action_note(self) -> np.ndarray:
         """``(n_actions,)``: the row an action edits (0 for the no-op)."""
         return _action_tables(self)[1]
 
-    @property
+    @functools.cached_property
     def action_arg(self) -> np.ndarray:
         """``(n_actions,)``: the pattern bit a toggle flips, or the amount an offset action adds."""
         return _action_tables(self)[2]
