@@ -5,6 +5,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -466,9 +467,19 @@ def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
             "'--parser', 'pretty_midi']))")
     process = subprocess.Popen([sys.executable, "-c", code, str(folder), str(output)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=120)
+    # Interrupt once the progress bar shows the build under way: a fixed sleep raced the build on a fast
+    # machine and sometimes arrived after the last file.
+    err_parts = []
+    while True:
+        chunk = process.stderr.read(1)
+        if not chunk:
+            break
+        err_parts.append(chunk)
+        if chunk in "\r\n" and re.search(r"\b([1-9]\d*)/3000\b", "".join(err_parts[-200:])):
+            process.send_signal(signal.SIGINT)
+            break
+    out, rest = process.communicate(timeout=120)
+    err = "".join(err_parts) + rest
     assert process.returncode == 130, (out, err)
     assert "interrupted" in err
     corpus = Corpus.load(output)
