@@ -228,7 +228,7 @@ def runs_table(run_dirs) -> str:
     import json
     from pathlib import Path
 
-    lines = ["| run | preset | reward scale | steps | wall-clock (min) | steps/s | last eval reward/step |",
+    lines = ["| run | preset | learner's reward | steps logged | wall-clock (min) | steps/s | last eval reward/step |",
              "|---|---|---|---|---|---|---|"]
     for run in map(Path, run_dirs):
         config = json.loads((run / "config.json").read_text())
@@ -237,11 +237,20 @@ def runs_table(run_dirs) -> str:
         _, evals = read_scalars(run, "eval/mean_reward_per_step")
         last_step, seconds = ((int(timed[-1]["time/total_timesteps"]), float(timed[-1]["time/time_elapsed"]))
                               if timed else (0, float("nan")))
-        lines.append(f"| {run.name} | {config['preset_name']} | {config['preset'].get('reward_scale', 1.0):g} | "
+        reward = _reward_note(config["preset"]).strip(" ()") or "env"
+        lines.append(f"| {run.name} | {config['preset_name']} | {reward} | "
                      f"{last_step} | {seconds / 60:.0f} | "
                      + (f"{last_step / seconds:.0f} | " if seconds > 0 else "— | ")
                      + (f"{evals[-1]:.1f} |" if len(evals) else "— |"))
     return "\n".join(lines) + "\n"
+
+
+def _reward_note(preset: dict) -> str:
+    """How a run's learner saw the reward, when not as the env gives it (reward_scale, center_reward)."""
+    scale, center = preset.get("reward_scale", 1.0), preset.get("center_reward", False)
+    if scale == 1.0 and not center:
+        return ""
+    return " (" + ("silence-centred, " if center else "") + f"x{scale:g})"
 
 
 # --- figures like the paper's 5 to 7 ------------------------------------------------------------
@@ -273,8 +282,7 @@ def plot_training_curves(run_dirs, results: dict, path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
     for i, run in enumerate(map(Path, run_dirs)):
         preset = json.loads((run / "config.json").read_text())["preset"]
-        label = run.name + (f" (rewards x{preset['reward_scale']:g} in training)"
-                            if preset.get("reward_scale", 1.0) != 1.0 else "")
+        label = run.name + _reward_note(preset)
         color = f"C{i}"
         steps, distance = read_scalars(run, "music/mean_distance_per_step")
         axes[0].plot(steps, -distance, color=color, alpha=0.7, label=label)
@@ -399,7 +407,8 @@ def main(argv: list[str]) -> int:
     ceiling = get_preset("mlp").make_env(corpus).unwrapped.ceiling
     heading = (f"{args.episodes} episodes x {args.steps} bars from reset(seed={args.seed}+i), learned policies with "
                f"epsilon {args.epsilon}; corpus {corpus.hash[:12]} ({len(corpus)} bars); ceiling: distance "
-               f"{ceiling.distance} (reward {-ceiling.distance} per step)\n\n")
+               f"{ceiling.distance} (reward {-ceiling.distance} per step); silence: distance "
+               f"{silence_distance(corpus)}\n\n")
     table = heading + markdown_table(results)
     if args.runs:
         table += "\ntraining runs (steps/s on this machine, shared with other jobs):\n\n" + runs_table(args.runs)

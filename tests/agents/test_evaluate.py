@@ -77,7 +77,7 @@ def test_evaluate_writes_table_json_and_figures(tmp_path, synthetic_corpus_path,
     printed = capsys.readouterr().out
     assert "| run |" in printed and "| greedy |" in printed and "| corpus |" in printed
     assert (out / "results.md").read_text() in printed
-    assert "| run | linear | 1 | 160 |" in printed  # the runs table: SB3 last logged after 4 episodes of 40
+    assert "| run | linear | env | 160 |" in printed  # the runs table: SB3 last logged after 4 episodes of 40
     results = json.loads((out / "results.json").read_text())["results"]
     assert set(results) == {"run", "random", "noop", "greedy", "corpus"}
     assert results["greedy"]["mean_reward_per_step"] >= results["noop"]["mean_reward_per_step"]
