@@ -7,7 +7,7 @@ import sys
 
 #: command -> (module, one-line help). Each module has ``main(argv: list[str]) -> int``.
 COMMANDS = {
-    "demo": ("agents.demo", "the README's main job: baselines, the pretrained agent and the ceiling on the shipped corpus"),
+    "demo": ("agents.demo", "the README's main job: baselines, the pretrained agent and the ceiling, shipped corpus"),
     "train": ("agents.train", "train SB3 DQN with a preset (linear, mlp, rowwise)"),
     "evaluate": ("agents.evaluate", "evaluate trained models and baselines; write a table, JSON and figures"),
     "toy-study": ("agents.toy_study", "tabular Q-learning and MCMC exploration on LaunchpadToy-v0 (paper 5.2)"),

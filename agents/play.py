@@ -33,7 +33,7 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.novation import action_button, button_action, grid_shape, lit_buttons
-from gym_launchpad.render import note_name
+from gym_launchpad.render import describe_action, note_name
 
 #: The authors' demo played 0.04 s per step: 64 steps of a 4/4 bar in 2.56 s, 93.75 quarter notes a minute.
 DEFAULT_TEMPO = 93.75
@@ -517,7 +517,8 @@ class PlayWindow:
         self._text(f"gym_launchpad  |  bar {session.bars_played}  |  {state}  |  {session.tempo_bpm:g} BPM",
                    (lay.margin, lay.margin), self.big)
         agent = f"agent: {session.agent.label} ({'on' if session.agent_on else 'off'})"
-        last = describe_action(session.spec, session.last_agent_action)
+        last = ("none yet" if session.last_agent_action is None
+                else describe_action(session.spec, session.last_agent_action))
         distance = (f"distance to the nearest corpus bar {info['distance']} (best reachable {info['best_distance']})"
                     f"  |  {agent}, last press: {last}")
         self._text(distance, (lay.margin, lay.margin + 26), self.font, "dim_text")
@@ -625,17 +626,6 @@ class PlayWindow:
         if self.controller is not None:
             help_text += " The outlined area is on the Launchpad's pads (arrows page)."
         self._text(help_text, (lay.margin, y + 22), self.small, "dim_text")
-
-
-def describe_action(spec, action: int | None) -> str:
-    """A press in words: ``toggle C4 pattern 2``, ``C4 offset +8``, or ``no-op``."""
-    if action is None:
-        return "none yet"
-    kind, note, arg = spec.decode_action(action)
-    if kind == "noop":
-        return "no-op"
-    name = note_name(int(spec.pitches[note]))
-    return f"toggle {name} pattern {arg}" if kind == "toggle" else f"{name} offset +{2 ** arg}"
 
 
 def _button_of(spec, action: int | None):

@@ -181,7 +181,7 @@ class LaunchpadSpec:
         return (roll.astype(bool).astype(np.uint64) * weights).sum(axis=-1, dtype=np.uint64)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pattern_words(bar_bits: int) -> np.ndarray:
     steps = 1 << bar_bits
     t = np.arange(steps)
@@ -205,7 +205,7 @@ def rotate_words(words: np.ndarray, offset, bar_bits: int) -> np.ndarray:
     return (left | right) & mask
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _row_table(bar_bits: int) -> np.ndarray:
     patterns = _pattern_words(bar_bits)
     n_patterns = bar_bits + 1
@@ -218,7 +218,7 @@ def _row_table(bar_bits: int) -> np.ndarray:
     return table
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _action_tables(spec: LaunchpadSpec):
     n_actions = spec.n_actions
     kind = np.full(n_actions, NOOP, dtype=np.int8)

@@ -32,6 +32,15 @@ def note_name(midi_pitch: int) -> str:
     return f"{NOTE_NAMES[midi_pitch % 12]}{midi_pitch // 12 - 1}"
 
 
+def describe_action(spec, action: int) -> str:
+    """A press in words: ``toggle C4 pattern 2``, ``C4 offset +8``, or ``no-op``."""
+    kind, note, arg = spec.decode_action(action)
+    if kind == "noop":
+        return "no-op"
+    name = note_name(int(spec.pitches[note]))
+    return f"toggle {name} pattern {arg}" if kind == "toggle" else f"{name} offset +{2 ** arg}"
+
+
 def ansi(state: LaunchpadState, last_action: int | None = None, distance: int | None = None) -> str:
     """The launchpad as text: per pitch its toggles, offset, and the bar it plays (``#`` = sounding)."""
     spec = state.spec
@@ -40,20 +49,21 @@ def ansi(state: LaunchpadState, last_action: int | None = None, distance: int | 
     lines = []
     header = f"{'pitch':>5} {'toggles':<{spec.n_patterns}} {'off':>3}  bar ({spec.steps} steps)"
     lines.append(header)
+    beat = max(spec.steps // 4, 1)
     for n in reversed(range(spec.n_notes)):
         buttons = "".join("X" if toggles[n, k] else "." for k in range(spec.n_patterns))
-        if marked is not None and marked[0] == n and marked[1] < spec.n_patterns:
+        pressed_here = marked is not None and marked[0] == n
+        if pressed_here and marked[1] < spec.n_patterns:
             k = marked[1]
             buttons = buttons[:k] + ("*" if toggles[n, k] else "o") + buttons[k + 1:]
-        offset = f"{state.offsets[n]:>3}" + ("<" if marked is not None and marked[0] == n and marked[1] >= spec.n_patterns else " ")
-        bar = "".join("#" if cell else ("|" if t % (spec.steps // 4 or 1) == 0 else "-") for t, cell in enumerate(roll[n]))
+        offset = f"{state.offsets[n]:>3}" + ("<" if pressed_here and marked[1] >= spec.n_patterns else " ")
+        bar = "".join("#" if cell else ("|" if t % beat == 0 else "-") for t, cell in enumerate(roll[n]))
         lines.append(f"{note_name(int(spec.pitches[n])):>5} {buttons} {offset} {bar}")
     footer = f"notes sounding: {int(roll.sum())}"
     if distance is not None:
         footer += f"  distance to nearest corpus bar: {distance}"
     if last_action is not None:
-        kind, note, arg = spec.decode_action(last_action)
-        footer += f"  last action: {last_action} ({kind}" + (f" {note_name(int(spec.pitches[note]))} {arg})" if note >= 0 else ")")
+        footer += f"  last action: {last_action} ({describe_action(spec, last_action)})"
     lines.append(footer)
     return "\n".join(lines) + "\n"
 

@@ -13,7 +13,8 @@ from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 ENV_IDS = [env_id for env_id in gym.registry if env_id.startswith("gym_launchpad/")]
 
 
-def small_corpus(spec=LaunchpadSpec(), k=200, seed=0):
+def small_corpus(spec=None, k=200, seed=0):
+    spec = spec or LaunchpadSpec()
     rolls = np.random.default_rng(seed).random((k, spec.n_notes, spec.steps)) < 0.1
     return Corpus.from_bars(spec, rolls)
 

@@ -312,7 +312,8 @@ def _coerce_state(spec: LaunchpadSpec, value) -> LaunchpadState:
     if isinstance(value, dict):
         missing = {"toggles", "offsets"} - set(value)
         if missing:
-            raise ValueError(f"options['state'] as a dict needs keys 'toggles' and 'offsets'; missing {sorted(missing)}")
+            raise ValueError("options['state'] as a dict needs keys 'toggles' and 'offsets'; "
+                             f"missing {sorted(missing)}")
         return LaunchpadState.from_toggles(spec, value["toggles"], value["offsets"])
     if isinstance(value, (tuple, list)) and len(value) == 2:
         return LaunchpadState.from_toggles(spec, *value)
