@@ -55,17 +55,20 @@ def left_sounding(messages):
     return sounding
 
 
-def play(spec, bars, *, until_bar, queue_during=None, **options):
-    """Queue ``bars[0]``, start, queue ``bars[i]`` as bar ``i - 1`` starts, stop when bar ``until_bar`` starts."""
-    sink = RecordingSink()
+def play(spec, bars, *, until_bar, sink=None, timeout=5, **options):
+    """Queue ``bars[0]``, start, queue ``bars[i]`` as bar ``i - 1`` starts, stop when bar ``until_bar`` starts.
+
+    Plays to ``sink`` (a fresh :class:`RecordingSink` by default); ``timeout`` bounds each wait for a bar.
+    """
+    sink = RecordingSink() if sink is None else sink
     player = MidiPlayer(spec, sink, tempo_bpm=options.pop("tempo_bpm", FAST), log_events=True, **options)
     player.queue_bar(bars[0])
     with player:
         player.start()
         for index, bar in enumerate(bars[1:], start=1):
-            assert player.wait_for_bar(index - 1, timeout=5)
+            assert player.wait_for_bar(index - 1, timeout=timeout)
             player.queue_bar(bar)
-        assert player.wait_for_bar(until_bar, timeout=5)
+        assert player.wait_for_bar(until_bar, timeout=timeout)
     return player, sink
 
 
@@ -339,7 +342,7 @@ def test_a_virtual_port_delivers_every_note_at_its_step(jack_server):
         assert sink.port_name == "test-player-1:song"
         reader.port.open_port(reader.port.get_ports().index("test-player-1:song"))
         time.sleep(0.2)  # JACK connects on its next cycles
-        player, _ = play_to(sink, spec, bars, tempo, until_bar=3)
+        player, _ = play(spec, bars, until_bar=3, sink=sink, tempo_bpm=tempo, timeout=10)
     received = [(t, m) for t, m in reader.read() if m[0] in (NOTE_ON, NOTE_OFF)]
     reader.close()
     composition = np.array([bars[0], bars[1], bars[1]])  # bar 2 repeats bar 1: nothing new was queued
@@ -361,18 +364,6 @@ def test_a_virtual_port_delivers_every_note_at_its_step(jack_server):
     assert left_sounding(m for _, m in received) == set()  # stop turned off what bar 3 began
 
 
-def play_to(sink, spec, bars, tempo, until_bar):
-    player = MidiPlayer(spec, sink, tempo_bpm=tempo, log_events=True)
-    player.queue_bar(bars[0])
-    with player:
-        player.start()
-        for index, bar in enumerate(bars[1:], start=1):
-            assert player.wait_for_bar(index - 1, timeout=10)
-            player.queue_bar(bar)
-        assert player.wait_for_bar(until_bar, timeout=10)
-    return player, sink
-
-
 @pytest.mark.jack
 def test_an_existing_port_is_found_by_name_and_a_wrong_name_lists_the_ports(jack_server):
     reader = PortReader("test-reader-2")
@@ -386,7 +377,7 @@ def test_an_existing_port_is_found_by_name_and_a_wrong_name_lists_the_ports(jack
             assert sink.port_name == "test-reader-2:notes in"
             time.sleep(0.2)
             held = np.full(SMALL.n_notes, SMALL.row_mask, dtype=np.uint64)
-            player, _ = play_to(sink, SMALL, [random_bar(SMALL, 3, density=0.6), held], FAST, until_bar=2)
+            player, _ = play(SMALL, [random_bar(SMALL, 3, density=0.6), held], until_bar=2, sink=sink, timeout=10)
         # Closed right after stop(): the notes-off of the held notes still reached the port.
         received = [m for _, m in reader.read()]
         assert received == [(0xC0, 0)] + [e.message for e in player.event_log]
