@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import platform
@@ -80,3 +81,11 @@ def machine() -> str:
 def table(rows: list[Row]) -> str:
     lines = ["| question | figures | ratio | target | |", "| --- | --- | --- | --- | --- |"]
     return "\n".join(lines + [row.markdown() for row in rows])
+
+
+def quick_main(description: str, run: Callable[[bool], list[Row]], quick_help: str, argv=None) -> int:
+    """The command line of a benchmark whose only option is ``--quick``: print its table."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    print(table(run(parser.parse_args(argv).quick)))
+    return 0

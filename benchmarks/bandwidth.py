@@ -12,12 +12,11 @@ numba kernel and the numpy reference. Target: the kernel within 2x of the floor.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 import numpy as np
-from _common import Row, best_of, check, synthetic_corpus, table
+from _common import Row, best_of, check, quick_main, synthetic_corpus
 from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.reward import KERNELS, DistanceTracker
@@ -72,10 +71,7 @@ def run(quick: bool = False) -> list[Row]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke size: 10k bars, a 32 MB array")
-    print(table(run(parser.parse_args(argv).quick)))
-    return 0
+    return quick_main(__doc__.splitlines()[0], run, "a smoke size: 10k bars, a 32 MB array", argv)
 
 
 if __name__ == "__main__":

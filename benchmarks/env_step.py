@@ -11,13 +11,12 @@ Targets: <= 1.5x CartPole with the shipped corpus, <= 3x with 10k bars.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 import gymnasium as gym
 import numpy as np
-from _common import Row, best_of, check, synthetic_corpus, table
+from _common import Row, best_of, check, quick_main, synthetic_corpus
 
 import gym_launchpad  # noqa: F401  (registers the ids)
 
@@ -60,10 +59,7 @@ def run(quick: bool = False) -> list[Row]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke size: a few hundred steps")
-    print(table(run(parser.parse_args(argv).quick)))
-    return 0
+    return quick_main(__doc__.splitlines()[0], run, "a smoke size: a few hundred steps", argv)
 
 
 if __name__ == "__main__":

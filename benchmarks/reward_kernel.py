@@ -12,12 +12,11 @@ the same sequence of random single-row changes, on the shipped corpus and on syn
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 import numpy as np
-from _common import Row, best_of, check, synthetic_corpus, table
+from _common import Row, best_of, check, quick_main, synthetic_corpus
 
 from gym_launchpad.corpus import Corpus
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
@@ -93,10 +92,7 @@ def run(quick: bool = False) -> list[Row]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke size: no 100k corpus, a few steps")
-    print(table(run(parser.parse_args(argv).quick)))
-    return 0
+    return quick_main(__doc__.splitlines()[0], run, "a smoke size: no 100k corpus, a few steps", argv)
 
 
 if __name__ == "__main__":

@@ -27,3 +27,13 @@ def jack_server():
         pytest.skip(f"{missing}: the real MIDI port tests need a JACK server")
     with dummy_jack_server() as name:
         yield name
+
+
+@pytest.fixture
+def no_midi_system(monkeypatch):
+    """JACK as the MIDI system, with no server running and none to start."""
+    rtmidi = pytest.importorskip("rtmidi")
+    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        pytest.skip("python-rtmidi was built without JACK")
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "gym_launchpad_no_such_server")
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")

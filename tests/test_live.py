@@ -297,12 +297,7 @@ def test_without_python_rtmidi_the_error_names_the_extra(monkeypatch):
         RtMidiSink.open()
 
 
-def test_no_running_midi_system_is_one_clear_message(monkeypatch):
-    rtmidi = pytest.importorskip("rtmidi")
-    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
-        pytest.skip("python-rtmidi was built without JACK")
-    monkeypatch.setenv("JACK_DEFAULT_SERVER", "gym_launchpad_no_such_server")
-    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+def test_no_running_midi_system_is_one_clear_message(no_midi_system):
     with pytest.raises(MidiPortError, match="no MIDI system is available .*jack: .*start a JACK server"):
         RtMidiSink.open(api="jack")
 

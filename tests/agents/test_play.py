@@ -301,16 +301,6 @@ def test_bad_input_is_one_clear_message(argv, message, synthetic_corpus_path, ca
     assert len(err) == 1 and message in err[0]
 
 
-@pytest.fixture
-def no_midi_system(monkeypatch):
-    """JACK as the MIDI system, with no server running and none to start."""
-    rtmidi = pytest.importorskip("rtmidi")
-    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
-        pytest.skip("python-rtmidi was built without JACK")
-    monkeypatch.setenv("JACK_DEFAULT_SERVER", "gym_launchpad_no_such_server")
-    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
-
-
 def test_without_a_midi_system_the_window_records_to_out_and_says_so(pygame_dummy, no_midi_system, tmp_path,
                                                                        synthetic_corpus_path, capsys):
     out = tmp_path / "quiet.mid"
