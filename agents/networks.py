@@ -57,10 +57,21 @@ class RowwiseExtractor(BaseFeaturesExtractor):
 def policy_kwargs(preset: Preset) -> dict:
     """SB3 ``policy_kwargs`` for the preset's network."""
     if preset.network == "linear":
-        return {"net_arch": [], "features_extractor_class": FlattenExtractor}
-    if preset.network == "mlp":
-        return {"net_arch": list(MLP_ARCH), "features_extractor_class": FlattenExtractor}
-    return {"net_arch": list(ROWWISE_HEAD), "features_extractor_class": RowwiseExtractor}
+        kwargs = {"net_arch": [], "features_extractor_class": FlattenExtractor}
+    elif preset.network == "mlp":
+        kwargs = {"net_arch": list(MLP_ARCH), "features_extractor_class": FlattenExtractor}
+    else:
+        kwargs = {"net_arch": list(ROWWISE_HEAD), "features_extractor_class": RowwiseExtractor}
+    return {**kwargs, "gamma": preset.gamma} if preset.reward_head else kwargs
+
+
+def policy_class(preset: Preset) -> type[DQNPolicy]:
+    """SB3's ``DQNPolicy``, or with ``reward_head`` :class:`agents.reward_head.RewardHeadDQNPolicy`."""
+    if preset.reward_head:
+        from agents.reward_head import RewardHeadDQNPolicy
+
+        return RewardHeadDQNPolicy
+    return DQNPolicy
 
 
 def linear_schedule(start: float, end: float):
@@ -73,16 +84,27 @@ def linear_schedule(start: float, end: float):
 
 
 class LaunchpadDQN(DQN):
-    """SB3's DQN with a choice of TD loss (``"huber"``, SB3's, or ``"mse"``, the paper's) and of gradient
-    clipping (``"global"`` norm over all parameters, SB3's, or ``"per_tensor"``, the authors').
+    """SB3's DQN with a choice of TD loss (``"huber"``, SB3's, or ``"mse"``, the paper's), of gradient
+    clipping (``"global"`` norm over all parameters, SB3's, or ``"per_tensor"``, the authors'), and optionally
+    the double-DQN target (van Hasselt et al. 2016: the online network picks the next action, the target
+    network values it), which damps the overestimation that the max over 313 actions, most of them
+    equivalent "hold" presses in any state, brings.
 
     With the defaults it trains exactly as :class:`stable_baselines3.DQN` (a test checks the parameters
     agree). ``train`` follows SB3's ``DQN.train`` step for step, because SB3 fixes the loss inside it.
     """
 
-    def __init__(self, *args, loss: str = "huber", grad_clip: str = "global", **kwargs):
-        self.loss, self.grad_clip = loss, grad_clip
+    def __init__(self, *args, loss: str = "huber", grad_clip: str = "global", double_q: bool = False, **kwargs):
+        self.loss, self.grad_clip, self.double_q = loss, grad_clip, double_q
         super().__init__(*args, **kwargs)
+
+    def next_state_values(self, next_observations: th.Tensor) -> th.Tensor:
+        """The bootstrap value of each next state, shape ``(batch, 1)``: the target network's best Q-value, or
+        with ``double_q`` the target network's value of the online network's best action."""
+        target_q_values = self.q_net_target(next_observations)
+        if self.double_q:
+            return th.gather(target_q_values, dim=1, index=self.q_net(next_observations).argmax(dim=1, keepdim=True))
+        return target_q_values.max(dim=1)[0].reshape(-1, 1)
 
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
         self.policy.set_training_mode(True)
@@ -93,11 +115,18 @@ class LaunchpadDQN(DQN):
             replay_data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
             discounts = replay_data.discounts if replay_data.discounts is not None else self.gamma
             with th.no_grad():
-                next_q_values = self.q_net_target(replay_data.next_observations).max(dim=1)[0].reshape(-1, 1)
+                next_q_values = self.next_state_values(replay_data.next_observations)
+            if hasattr(replay_data, "action_rewards"):
+                # Reward head: every action's reward by regression; the continuation of the taken action by TD.
+                rewards, continuations = self.q_net.heads(replay_data.observations)
+                current = th.gather(continuations, dim=1, index=replay_data.actions.long())
+                loss = loss_fn(current, (1 - replay_data.dones) * next_q_values) + F.mse_loss(
+                    rewards, replay_data.action_rewards)
+            else:
                 target_q_values = replay_data.rewards + (1 - replay_data.dones) * discounts * next_q_values
-            current_q_values = th.gather(self.q_net(replay_data.observations), dim=1,
-                                         index=replay_data.actions.long())
-            loss = loss_fn(current_q_values, target_q_values)
+                current_q_values = th.gather(self.q_net(replay_data.observations), dim=1,
+                                             index=replay_data.actions.long())
+                loss = loss_fn(current_q_values, target_q_values)
             losses.append(loss.item())
             self.policy.optimizer.zero_grad()
             loss.backward()
@@ -112,24 +141,60 @@ class LaunchpadDQN(DQN):
         self.logger.record("train/loss", np.mean(losses))
 
 
-class ScaledRewardVecEnv(VecEnvWrapper):
-    """The learner sees ``scale * (reward + offset)`` (``Preset.reward_scale`` and ``center_reward``); the
-    Monitor below logs the true rewards."""
+class LearnerReward:
+    """The learner's reward from the distance before a press and the distance after it (``Preset.reward_scale``,
+    ``center_reward``, ``reward_shaping``); the env's own reward is ``-after``.
 
-    def __init__(self, venv, scale: float, offset: float = 0.0):
+    With ``shaping="improvement"`` it is ``scale * (before - after)``, the distance the press took off
+    (negative when it made the bar worse). That is potential-based shaping (Ng, Harada and Russell 1999)
+    with potential ``Phi(s) = -d(s) / (1 - gamma)``: ``-d(s') + gamma Phi(s') - Phi(s) = (d(s) - d(s')) /
+    (1 - gamma)``, here multiplied by ``1 - gamma``. Neither the shaping nor a positive scale changes which
+    policy is optimal for the discounted reward; what changes is what the network must learn: every "hold"
+    action is worth exactly 0 in every state, instead of a value near ``-d(s) / (1 - gamma)`` that differs from
+    state to state by thousands. Episodes end by truncation only, so SB3 bootstraps through their last step
+    and the argument holds to the end of every episode. Otherwise it is ``scale * (offset - after)``.
+    """
+
+    def __init__(self, scale: float = 1.0, offset: float = 0.0, shaping: str = "none"):
+        self.scale, self.offset, self.shaping = scale, offset, shaping
+
+    def __call__(self, before, after):
+        if self.shaping == "improvement":
+            return (np.asarray(before) - np.asarray(after)) * self.scale
+        return (self.offset - np.asarray(after)) * self.scale
+
+
+class LearnerRewardVecEnv(VecEnvWrapper):
+    """The learner sees :class:`LearnerReward` of each step's distances; the Monitor below still logs the env's
+    true rewards."""
+
+    def __init__(self, venv, learner_reward: LearnerReward):
         super().__init__(venv)
-        self.scale, self.offset = scale, offset
+        self.learner_reward = learner_reward
+        self._distance = np.zeros(self.num_envs)
 
     def reset(self):
-        return self.venv.reset()
+        obs = self.venv.reset()
+        # (Read from the innermost VecEnv: each wrapper between holds an empty reset_infos of its own.)
+        self._distance = _distances(self.unwrapped.reset_infos)
+        return obs
 
     def step_wait(self):
-        obs, rewards, dones, infos = self.venv.step_wait()
-        return obs, (rewards + self.offset) * self.scale, dones, infos
+        obs, _, dones, infos = self.venv.step_wait()
+        after = _distances(infos)
+        rewards = self.learner_reward(self._distance, after).astype(np.float32)
+        # An ended env has already started its next episode: its next press starts from the reset state.
+        self._distance = np.where(dones, _distances(self.unwrapped.reset_infos), after)
+        return obs, rewards, dones, infos
+
+
+def _distances(infos) -> np.ndarray:
+    return np.array([info["distance"] for info in infos], dtype=np.float64)
 
 
 def build_policy(preset: Preset, observation_space: spaces.Space, action_space: spaces.Discrete) -> DQNPolicy:
     """A fresh DQN policy for ``preset`` (weights to be loaded), on the CPU, in evaluation mode."""
-    policy = DQNPolicy(observation_space, action_space, lr_schedule=lambda _: 0.0, **policy_kwargs(preset))
+    policy = policy_class(preset)(observation_space, action_space, lr_schedule=lambda _: 0.0,
+                                  **policy_kwargs(preset))
     policy.set_training_mode(False)
     return policy

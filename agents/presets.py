@@ -19,6 +19,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 LOSSES = ("huber", "mse")
+REWARD_SHAPINGS = ("none", "improvement")
 GRAD_CLIPS = ("global", "per_tensor")
 
 
@@ -65,6 +66,18 @@ class Preset:
     #: a constant shift moves every Q-value by the same amount and leaves the best policy unchanged; it only
     #: spares the network from first learning Q-values near -1e4. Not in the paper.
     center_reward: bool = False
+    #: "improvement": the learner's reward for a press is the distance it took off, ``d(s) - d(s')``, times
+    #: ``reward_scale`` (``center_reward`` does not apply). Potential-based shaping: the optimal policy is
+    #: unchanged (see :class:`agents.networks.LearnerRewardVecEnv`). "none": the env's reward. Not in the paper.
+    reward_shaping: str = "none"
+    #: the double-DQN target (online network picks the next action, target network values it); the paper: False.
+    double_q: bool = False
+    #: n-step returns for the TD target (SB3's ``n_steps``); 1 is the paper's one-step Q-learning.
+    n_steps: int = 1
+    #: the Q-network's last layer gets a second head that learns every action's immediate reward from the
+    #: env's one-step lookahead, beside the continuation value learned by TD (:mod:`agents.reward_head`).
+    #: Needs a "toggles" or "onehot" observation and the "nearest" reward. Not in the paper.
+    reward_head: bool = False
     #: env keyword arguments beyond obs_mode (e.g. reward_mode="sampled" for the paper's K=1000 draw).
     env_kwargs: dict = field(default_factory=dict)
 
@@ -73,6 +86,16 @@ class Preset:
             raise ValueError(f"unknown network {self.network!r}; choose one of {', '.join(NETWORKS)}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if self.reward_shaping not in REWARD_SHAPINGS:
+            raise ValueError(f"unknown reward_shaping {self.reward_shaping!r}; "
+                             f"choose one of {', '.join(REWARD_SHAPINGS)}")
+        if self.reward_shaping != "none" and self.center_reward:
+            raise ValueError("center_reward shifts the env's reward; with reward_shaping it has no meaning: "
+                             "drop one of them")
+        if self.n_steps < 1:
+            raise ValueError(f"n_steps must be at least 1, got {self.n_steps}")
+        if self.reward_head and self.n_steps != 1:
+            raise ValueError("reward_head splits the one-step target r + gamma * V(s'): it needs n_steps=1")
         if self.grad_clip not in GRAD_CLIPS:
             raise ValueError(f"unknown grad_clip {self.grad_clip!r}; choose one of {', '.join(GRAD_CLIPS)}")
         if "obs_mode" in self.env_kwargs:

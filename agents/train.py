@@ -111,7 +111,7 @@ def train(args: TrainArgs, preset: Preset):
     """Train (or resume) a run as ``args`` and ``preset`` say; returns the model."""
     # isort: off
     # agents.networks first: without the [agents] extra it raises DependencyNotInstalled naming it.
-    from agents.networks import LaunchpadDQN, linear_schedule, policy_kwargs
+    from agents.networks import LaunchpadDQN, linear_schedule, policy_class, policy_kwargs
     import torch
     from stable_baselines3.common.callbacks import CallbackList
     from stable_baselines3.common.logger import configure
@@ -130,14 +130,16 @@ def train(args: TrainArgs, preset: Preset):
         logdir.mkdir(parents=True, exist_ok=True)
         (logdir / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
         model = LaunchpadDQN(
-            "MlpPolicy", vec_env,
+            policy_class(preset), vec_env,
             learning_rate=linear_schedule(preset.learning_rate_start, preset.learning_rate_end),
             buffer_size=preset.buffer_size, learning_starts=preset.learning_starts, batch_size=preset.batch_size,
-            gamma=preset.gamma, train_freq=preset.train_freq, target_update_interval=preset.target_update_interval,
+            gamma=preset.gamma, n_steps=preset.n_steps, train_freq=preset.train_freq,
+            target_update_interval=preset.target_update_interval,
             exploration_fraction=preset.exploration_fraction,
             exploration_initial_eps=preset.exploration_initial_eps,
             exploration_final_eps=preset.exploration_final_eps, max_grad_norm=preset.max_grad_norm,
-            loss=preset.loss, grad_clip=preset.grad_clip, policy_kwargs=policy_kwargs(preset),
+            loss=preset.loss, grad_clip=preset.grad_clip, double_q=preset.double_q,
+            policy_kwargs=policy_kwargs(preset), replay_buffer_class=_replay_buffer_class(preset),
             seed=args.seed, device="cpu", verbose=args.verbose,
         )
     else:
@@ -147,6 +149,10 @@ def train(args: TrainArgs, preset: Preset):
             model.load_replay_buffer(buffer_path)
         print(f"resuming from {model_path} at step {model.num_timesteps}"
               + (f" with replay buffer {buffer_path.name}" if buffer_path else " without a replay buffer"))
+    if preset.reward_head:
+        from agents.reward_head import ActionRewardModel
+
+        model.replay_buffer.action_rewards_of = ActionRewardModel(preset, corpus, learner_reward(preset, corpus))
     formats = ["tensorboard", "csv"] + (["stdout"] if args.verbose else [])
     model.set_logger(configure(str(logdir / "tb"), formats))
 
@@ -184,13 +190,30 @@ def train(args: TrainArgs, preset: Preset):
     return model
 
 
+def _replay_buffer_class(preset: Preset):
+    """SB3's default replay buffer (None), or the one that also stores every action's reward."""
+    if not preset.reward_head:
+        return None
+    from agents.reward_head import ActionRewardReplayBuffer
+
+    return ActionRewardReplayBuffer
+
+
+def learner_reward(preset: Preset, corpus):
+    """The reward the learner sees, as a function of the distances before and after a press."""
+    from agents.evaluate import silence_distance
+    from agents.networks import LearnerReward
+
+    offset = silence_distance(corpus) if preset.center_reward else 0.0
+    return LearnerReward(preset.reward_scale, offset, preset.reward_shaping)
+
+
 def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int):
     """The training envs: one Monitor-wrapped env in a DummyVecEnv, or the native batched vector env."""
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv
 
-    from agents.evaluate import silence_distance
-    from agents.networks import ScaledRewardVecEnv
+    from agents.networks import LearnerRewardVecEnv
 
     if n_envs < 1:
         raise ValueError(f"--n-envs must be >= 1, got {n_envs}")
@@ -204,10 +227,9 @@ def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int):
     else:
         vec_env = DummyVecEnv([lambda: Monitor(preset.make_env(corpus))])
         vec_env.seed(seed)
-    if preset.reward_scale == 1.0 and not preset.center_reward:
+    if preset.reward_scale == 1.0 and not preset.center_reward and preset.reward_shaping == "none":
         return vec_env
-    offset = silence_distance(corpus) if preset.center_reward else 0.0
-    return ScaledRewardVecEnv(vec_env, preset.reward_scale, offset)
+    return LearnerRewardVecEnv(vec_env, learner_reward(preset, corpus))
 
 
 def _interrupt(signum, frame):

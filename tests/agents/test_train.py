@@ -133,6 +133,25 @@ def test_paper_loss_and_clipping_change_training(tmp_path, synthetic_corpus_path
             assert not torch.equal(weights[i], weights[j])
 
 
+def test_double_q_values_the_online_networks_choice_with_the_target_network(synthetic_corpus_path):
+    preset = get_preset("linear", learning_starts=50, buffer_size=1000)
+    corpus = preset.load_corpus(synthetic_corpus_path)
+    model = LaunchpadDQN("MlpPolicy", train.make_vec_env(preset, corpus, 1, 0), buffer_size=1000,
+                         policy_kwargs=policy_kwargs(preset), seed=0, device="cpu")
+    with torch.no_grad():  # two different networks, so the two targets differ
+        for parameter in model.q_net_target.parameters():
+            parameter.add_(torch.randn_like(parameter))
+    observations = torch.as_tensor(np.stack([model.observation_space.sample() for _ in range(16)])).float()
+    with torch.no_grad():
+        online, target = model.q_net(observations), model.q_net_target(observations)
+        plain = model.next_state_values(observations)
+        model.double_q = True
+        double = model.next_state_values(observations)
+    torch.testing.assert_close(plain[:, 0], target.max(dim=1).values)
+    torch.testing.assert_close(double[:, 0], target[torch.arange(16), online.argmax(dim=1)])
+    assert not torch.equal(plain, double) and bool((double <= plain).all())
+
+
 @pytest.mark.slow
 def test_resume_continues_from_the_last_checkpoint(tmp_path, synthetic_corpus_path, capsys):
     logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=300, extra=["--checkpoint-freq", "100"])
@@ -284,3 +303,36 @@ def test_centered_scaled_reward_is_what_the_learner_stores(tmp_path, synthetic_c
     np.testing.assert_allclose(buffer.rewards[:n, 0], expected)
     with pytest.raises(ValueError, match="expected true or false"):
         train.parse_overrides(["center_reward=yes"])
+
+
+@pytest.mark.parametrize("n_envs", [1, 4])
+def test_improvement_shaping_stores_the_distance_each_press_took_off(tmp_path, synthetic_corpus_path, n_envs):
+    from gym_launchpad import Corpus
+    from gym_launchpad.reward import bar_distances
+
+    # 50-step episodes: 200 steps per env cross episode ends, where the next press starts from a reset state.
+    logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=200 * n_envs,
+                    extra=["--n-envs", str(n_envs), "--checkpoint-freq", str(200 * n_envs),
+                           "--set", "reward_shaping=improvement", "--set", "reward_scale=0.5"])
+    checkpoints = logdir / "checkpoints"
+    model = LaunchpadDQN.load(checkpoints / f"dqn_{200 * n_envs}_steps.zip", device="cpu")
+    model.load_replay_buffer(checkpoints / f"dqn_replay_buffer_{200 * n_envs}_steps.pkl")
+    buffer, corpus = model.replay_buffer, Corpus.load(synthetic_corpus_path)
+    n = buffer.size()
+
+    def distances(observations):
+        bars = bars_from_observations(corpus.spec, "toggles", observations.reshape(n * n_envs, -1))
+        return np.array([bar_distances(corpus.bars, bar).min() for bar in bars]).reshape(n, n_envs)
+
+    before, after = distances(buffer.observations[:n]), distances(buffer.next_observations[:n])
+    np.testing.assert_allclose(buffer.rewards[:n], 0.5 * (before - after))
+    assert np.any(before != after) and buffer.timeouts[:n].sum() >= 3 * n_envs
+    # What is logged stays the env's reward: minus the distance, about -20 per step on this corpus.
+    assert _scalars(logdir).Scalars("rollout/ep_rew_mean")[-1].value < -5 * 50
+
+
+def test_reward_shaping_is_checked():
+    with pytest.raises(ValueError, match="unknown reward_shaping 'better'"):
+        get_preset("mlp", reward_shaping="better")
+    with pytest.raises(ValueError, match="drop one of them"):
+        get_preset("mlp", reward_shaping="improvement", center_reward=True)
