@@ -1,0 +1,101 @@
+"""The reward head: every action's reward from the env's lookahead is stored, learned, and exported with Q."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from test_train import _train as train_run  # tests/agents is on sys.path (pytest's default "prepend" mode)
+
+from agents import pretrained
+from agents.networks import LaunchpadDQN, LearnerReward
+from agents.presets import get_preset
+from agents.reward_head import ActionRewardModel, RewardHeadQNetwork
+from gym_launchpad import Corpus
+from gym_launchpad.launchpad import LaunchpadState
+
+HEAD = ["--set", "reward_head=true", "--set", "reward_shaping=improvement", "--set", "reward_scale=0.5",
+        "--set", "gamma=0.9", "--set", "double_q=true"]
+
+
+def _train(tmp_path, corpus, steps=400, extra=()):
+    return train_run(tmp_path, corpus, "mlp", steps=steps, extra=[*HEAD, "--checkpoint-freq", str(steps), *extra])
+
+
+def test_model_gives_every_actions_learner_reward(synthetic_corpus_path):
+    preset = get_preset("mlp", reward_head=True, reward_shaping="improvement", reward_scale=0.5)
+    corpus = Corpus.load(synthetic_corpus_path)
+    model = ActionRewardModel(preset, corpus, LearnerReward(0.5, shaping="improvement"))
+    env = preset.make_env(corpus)
+    obs, info = env.reset(seed=3)
+    rng = np.random.default_rng(0)
+    observations, expected = [], []
+    for _ in range(5):
+        observations.append(obs)
+        before = info["distance"]
+        row = []
+        for action in range(env.action_space.n):  # each press played for real on a copy of the state
+            probe = preset.make_env(corpus)
+            state = env.unwrapped.state
+            probe.reset(options={"state": LaunchpadState(state.spec, state.masks.copy(), state.offsets.copy())})
+            row.append(0.5 * (before - probe.step(action)[4]["distance"]))
+        expected.append(row)
+        obs, _, _, _, info = env.step(int(rng.integers(env.action_space.n)))
+    np.testing.assert_allclose(model(np.array(observations)), np.array(expected))
+    assert np.array(expected).max() > 0 > np.array(expected).min()
+
+
+def test_training_stores_the_taken_actions_reward_among_all_and_learns_them(tmp_path, synthetic_corpus_path):
+    logdir = _train(tmp_path, synthetic_corpus_path, steps=800)
+    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_800_steps.zip", device="cpu")
+    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_800_steps.pkl")
+    buffer = model.replay_buffer
+    n = buffer.size()
+    taken = buffer.action_rewards[np.arange(n), 0, buffer.actions[:n, 0, 0]]
+    np.testing.assert_allclose(taken, buffer.rewards[:n, 0])
+    assert isinstance(model.q_net, RewardHeadQNetwork) and float(model.q_net.gamma) == pytest.approx(0.9)
+    # The reward head has learned the lookahead: closer to it than the untrained network it started from.
+    observations = torch.as_tensor(buffer.observations[:n, 0]).float()
+    targets = torch.as_tensor(buffer.action_rewards[:n, 0])
+    fresh = RewardHeadQNetwork(**model.q_net._get_constructor_parameters())
+    with torch.no_grad():
+        trained_error = ((model.q_net.heads(observations)[0] - targets) ** 2).mean()
+        fresh_error = ((fresh.heads(observations)[0] - targets) ** 2).mean()
+        q = model.q_net(observations)
+        reward, continuation = model.q_net.heads(observations)
+    assert trained_error < 0.5 * fresh_error
+    torch.testing.assert_close(q, reward + 0.9 * continuation)
+
+
+def test_exported_reward_head_loads_without_pickle_and_acts_like_the_model(tmp_path, synthetic_corpus_path):
+    logdir = _train(tmp_path, synthetic_corpus_path, steps=200)
+    agent = pretrained.load(logdir / "q_net.safetensors", corpus=synthetic_corpus_path)
+    model = LaunchpadDQN.load(logdir / "final_model.zip", device="cpu")
+    assert json.loads((logdir / "q_net.json").read_text())["preset"]["reward_head"] is True
+    env = agent.make_env(synthetic_corpus_path)
+    observations = np.array([env.reset(seed=s)[0] for s in range(8)])
+    np.testing.assert_array_equal(agent.predict(observations)[0], model.predict(observations)[0])
+
+
+def test_resume_restores_the_lookahead(tmp_path, synthetic_corpus_path):
+    _train(tmp_path, synthetic_corpus_path, steps=200, extra=["--checkpoint-freq", "100"])
+    logdir = _train(tmp_path, synthetic_corpus_path, steps=300, extra=["--resume", "--checkpoint-freq", "100"])
+    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_300_steps.zip", device="cpu")
+    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_300_steps.pkl")
+    n = model.replay_buffer.size()
+    assert n > 250 and np.abs(model.replay_buffer.action_rewards[n - 50:n]).sum() > 0
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"obs_mode": "roll"}, "shows only the bar"),
+    ({"env_kwargs": {"reward_mode": "sampled"}}, "random draw"),
+])
+def test_reward_head_refuses_what_it_cannot_look_ahead(synthetic_corpus_path, changes, message):
+    preset = get_preset("mlp", reward_head=True, **changes)
+    with pytest.raises(ValueError, match=message):
+        ActionRewardModel(preset, Corpus.load(synthetic_corpus_path), LearnerReward())
+
+
+def test_reward_head_needs_one_step_targets():
+    with pytest.raises(ValueError, match="n_steps=1"):
+        get_preset("mlp", reward_head=True, n_steps=3)
