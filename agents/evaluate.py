@@ -122,19 +122,24 @@ def parse_contender(text: str) -> Contender:
     return Contender(label or default_label, kinds[path.suffix], str(path))
 
 
-def build_contender(contender: Contender, corpus, seed: int):
-    """(policy, env) for a contender: learned policies play their preset's env, baselines the default one."""
+def build_contender(contender: Contender, corpus, seed: int, steps: int | None = None):
+    """(policy, env) for a contender. Every env is the default launchpad with the same start distribution
+    and episode length (``steps`` bars, else the paper's 1000), whatever episodes a policy trained on; a
+    learned policy's env shows it the observation it was trained on."""
     from agents.baselines import make_baseline
     from agents.presets import get_preset
 
+    def evaluation_env(preset):
+        return preset.replace(episode_steps=steps or get_preset("mlp").episode_steps).make_env(corpus)
+
     if contender.kind == "baseline":
-        env = get_preset("mlp").make_env(corpus)
+        env = evaluation_env(get_preset("mlp"))
         return make_baseline(contender.source, env, seed=seed), env
     if contender.kind == "pretrained":
         from agents import pretrained
 
         agent = pretrained.load(contender.source, corpus=corpus)
-        return agent, agent.make_env(corpus)
+        return agent, evaluation_env(agent.preset)
     import json
     from pathlib import Path
 
@@ -144,7 +149,7 @@ def build_contender(contender: Contender, corpus, seed: int):
     model = LaunchpadDQN.load(contender.source, device="cpu")
     config_path = _run_config(Path(contender.source))
     preset = Preset(**json.loads(config_path.read_text())["preset"]) if config_path else get_preset("mlp")
-    return model, preset.make_env(corpus)
+    return model, evaluation_env(preset)
 
 
 def _run_config(model_path):
@@ -228,7 +233,8 @@ def runs_table(run_dirs) -> str:
     import json
     from pathlib import Path
 
-    lines = ["| run | preset | learner's reward | steps logged | wall-clock (min) | steps/s | last eval reward/step |",
+    lines = ["| run | preset | changed from the preset | steps logged | wall-clock (min) | steps/s | "
+             "last eval reward/step |",
              "|---|---|---|---|---|---|---|"]
     for run in map(Path, run_dirs):
         config = json.loads((run / "config.json").read_text())
@@ -237,20 +243,34 @@ def runs_table(run_dirs) -> str:
         _, evals = read_scalars(run, "eval/mean_reward_per_step")
         last_step, seconds = ((int(timed[-1]["time/total_timesteps"]), float(timed[-1]["time/time_elapsed"]))
                               if timed else (0, float("nan")))
-        reward = _reward_note(config["preset"]).strip(" ()") or "env"
-        lines.append(f"| {run.name} | {config['preset_name']} | {reward} | "
+        changes = ", ".join(preset_changes(config["preset_name"], config["preset"])) or "—"
+        lines.append(f"| {run.name} | {config['preset_name']} | {changes} | "
                      f"{last_step} | {seconds / 60:.0f} | "
                      + (f"{last_step / seconds:.0f} | " if seconds > 0 else "— | ")
                      + (f"{evals[-1]:.1f} |" if len(evals) else "— |"))
     return "\n".join(lines) + "\n"
 
 
-def _reward_note(preset: dict) -> str:
-    """How a run's learner saw the reward, when not as the env gives it (reward_scale, center_reward)."""
-    scale, center = preset.get("reward_scale", 1.0), preset.get("center_reward", False)
-    if scale == 1.0 and not center:
-        return ""
-    return " (" + ("silence-centred, " if center else "") + f"x{scale:g})"
+#: Preset fields that set the evaluation protocol during training, stated with it rather than per run.
+PROTOCOL_FIELDS = ("eval_freq", "eval_episodes")
+
+
+def preset_changes(preset_name: str, preset: dict) -> list[str]:
+    """``field=value`` for each field of a run's preset that differs from the named preset's default (the
+    evaluation protocol aside), so a table says exactly how a run departs from the paper's settings."""
+    from agents.presets import PRESETS
+
+    default = PRESETS[preset_name].as_dict()
+    return [f"{name}={_short(value)}" for name, value in preset.items()
+            if name not in PROTOCOL_FIELDS and default.get(name) != value]
+
+
+def _short(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 # --- figures like the paper's 5 to 7 ------------------------------------------------------------
@@ -271,7 +291,6 @@ def read_scalars(run_dir, tag: str) -> tuple[np.ndarray, np.ndarray]:
 def plot_training_curves(run_dirs, results: dict, path) -> None:
     """Figure 5: training reward (per step, per episode) and evaluation reward against env steps, per run,
     with the baselines' evaluation rewards as horizontal lines."""
-    import json
     from pathlib import Path
 
     import matplotlib
@@ -281,8 +300,7 @@ def plot_training_curves(run_dirs, results: dict, path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
     for i, run in enumerate(map(Path, run_dirs)):
-        preset = json.loads((run / "config.json").read_text())["preset"]
-        label = run.name + _reward_note(preset)
+        label = run.name
         color = f"C{i}"
         steps, distance = read_scalars(run, "music/mean_distance_per_step")
         axes[0].plot(steps, -distance, color=color, alpha=0.7, label=label)
@@ -399,7 +417,7 @@ def main(argv: list[str]) -> int:
     corpus = get_preset("mlp").load_corpus(args.corpus)
     results = {}
     for contender in contenders:
-        policy, env = build_contender(contender, corpus, args.seed)
+        policy, env = build_contender(contender, corpus, args.seed, args.steps)
         epsilon = 0.0 if contender.kind == "baseline" else args.epsilon
         results[contender.label] = evaluate_policy(policy, env, args.episodes, args.steps, args.seed, epsilon)
         env.close()

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from agents import evaluate, music_metrics, train
-from agents.evaluate import ceiling_fraction, corpus_metrics, parse_contender
+from agents.evaluate import build_contender, ceiling_fraction, corpus_metrics, parse_contender, rollout
+from agents.presets import get_preset
 from gym_launchpad import Corpus, LaunchpadSpec
 
 SPEC = LaunchpadSpec()
@@ -77,7 +78,8 @@ def test_evaluate_writes_table_json_and_figures(tmp_path, synthetic_corpus_path,
     printed = capsys.readouterr().out
     assert "| run |" in printed and "| greedy |" in printed and "| corpus |" in printed
     assert (out / "results.md").read_text() in printed
-    assert "| run | linear | env | 160 |" in printed  # the runs table: SB3 last logged after 4 episodes of 40
+    # The runs table says how the run departs from its preset; SB3 last logged after 4 episodes of 40.
+    assert "| run | linear | buffer_size=1000, episode_steps=40, learning_starts=50 | 160 |" in printed
     results = json.loads((out / "results.json").read_text())["results"]
     assert set(results) == {"run", "random", "noop", "greedy", "corpus"}
     assert results["greedy"]["mean_reward_per_step"] >= results["noop"]["mean_reward_per_step"]
@@ -85,6 +87,18 @@ def test_evaluate_writes_table_json_and_figures(tmp_path, synthetic_corpus_path,
     for name in ("fig5_training_curves.png", "fig6_bars_over_training.png", "fig7_random_state.png"):
         image = matplotlib.image.imread(out / name)
         assert image.ndim == 3 and image.shape[0] > 200 and image[..., :3].std() > 0.05
+
+
+def test_every_contender_plays_the_evaluations_episode_length(tmp_path, synthetic_corpus_path):
+    run = tmp_path / "run"
+    assert train.main(["--preset", "linear", "--timesteps", "60", "--logdir", str(run), "--corpus",
+                       synthetic_corpus_path, "--set", "buffer_size=1000", "--set", "learning_starts=50",
+                       "--set", "episode_steps=20", "--set", "eval_freq=1000", "--no-progress-bar"]) == 0
+    corpus = get_preset("mlp").load_corpus(synthetic_corpus_path)
+    for text in (str(run / "final_model.zip"), str(run), "noop"):
+        policy, env = build_contender(parse_contender(text), corpus, seed=0, steps=70)
+        episode = rollout(env, policy, seed=0)
+        assert len(episode.rewards) == 70, text  # not the 20 bars the run trained on
 
 
 def test_evaluate_refuses_unknown_policies(capsys):
