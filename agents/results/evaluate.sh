@@ -8,7 +8,7 @@ PY=${PY:-.venv/bin/python}
 export OMP_WAIT_POLICY=PASSIVE
 policies=()
 runs=()
-for run in runs/experiment/{mlp,linear,mlp-centered,linear-centered}-seed[0-9]; do
+for run in runs/experiment/{mlp-head,linear-head,mlp,linear,mlp-centered,linear-centered}-seed[0-9]; do
   [ -d "$run" ] || continue
   model=$run/final_model.zip
   # A run stopped by Ctrl-C ends on its newest checkpoint.

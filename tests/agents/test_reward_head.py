@@ -45,6 +45,17 @@ def test_model_gives_every_actions_learner_reward(synthetic_corpus_path):
     assert np.array(expected).max() > 0 > np.array(expected).min()
 
 
+def test_on_the_native_vector_env_each_envs_rewards_are_its_own(tmp_path, synthetic_corpus_path):
+    logdir = _train(tmp_path, synthetic_corpus_path, steps=400, extra=["--n-envs", "4"])
+    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_400_steps.zip", device="cpu")
+    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_400_steps.pkl")
+    buffer = model.replay_buffer
+    n = buffer.size()
+    taken = np.take_along_axis(buffer.action_rewards[:n], buffer.actions[:n].astype(np.int64), axis=2)[..., 0]
+    np.testing.assert_allclose(taken, buffer.rewards[:n])
+    assert buffer.rewards[:n].std() > 0
+
+
 def test_training_stores_the_taken_actions_reward_among_all_and_learns_them(tmp_path, synthetic_corpus_path):
     logdir = _train(tmp_path, synthetic_corpus_path, steps=800)
     model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_800_steps.zip", device="cpu")
