@@ -301,7 +301,7 @@ def plot_training_curves(run_dirs, results: dict, path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
     for i, run in enumerate(map(Path, run_dirs)):
         label = run.name
-        color = f"C{i}"
+        color = plt.cm.tab20(i % 20)  # more runs than the 10 default colours
         steps, distance = read_scalars(run, "music/mean_distance_per_step")
         axes[0].plot(steps, -distance, color=color, alpha=0.7, label=label)
         steps, reward = read_scalars(run, "eval/mean_reward_per_step")
