@@ -158,6 +158,11 @@ class LearnerReward:
     def __init__(self, scale: float = 1.0, offset: float = 0.0, shaping: str = "none"):
         self.scale, self.offset, self.shaping = scale, offset, shaping
 
+    @property
+    def is_env_reward(self) -> bool:
+        """Whether this is the env's own reward, ``-after``, so the learner needs no wrapper."""
+        return self.scale == 1.0 and self.offset == 0.0 and self.shaping == "none"
+
     def __call__(self, before, after):
         if self.shaping == "improvement":
             return (np.asarray(before) - np.asarray(after)) * self.scale
@@ -183,8 +188,10 @@ class LearnerRewardVecEnv(VecEnvWrapper):
         obs, _, dones, infos = self.venv.step_wait()
         after = _distances(infos)
         rewards = self.learner_reward(self._distance, after).astype(np.float32)
-        # An ended env has already started its next episode: its next press starts from the reset state.
-        self._distance = np.where(dones, _distances(self.unwrapped.reset_infos), after)
+        self._distance = after
+        if dones.any():
+            # An ended env has already started its next episode: its next press starts from the reset state.
+            self._distance = np.where(dones, _distances(self.unwrapped.reset_infos), after)
         return obs, rewards, dones, infos
 
 

@@ -68,7 +68,7 @@ class Preset:
     center_reward: bool = False
     #: "improvement": the learner's reward for a press is the distance it took off, ``d(s) - d(s')``, times
     #: ``reward_scale`` (``center_reward`` does not apply). Potential-based shaping: the optimal policy is
-    #: unchanged (see :class:`agents.networks.LearnerRewardVecEnv`). "none": the env's reward. Not in the paper.
+    #: unchanged (see :class:`agents.networks.LearnerReward`). "none": the env's reward. Not in the paper.
     reward_shaping: str = "none"
     #: the double-DQN target (online network picks the next action, target network values it); the paper: False.
     double_q: bool = False

@@ -30,6 +30,7 @@ from stable_baselines3.dqn.policies import DQNPolicy, QNetwork
 from torch import nn
 
 from agents.callbacks import states_from_observations
+from gym_launchpad.launchpad import LaunchpadState
 
 
 class RewardHeadQNetwork(QNetwork):
@@ -141,8 +142,6 @@ class ActionRewardModel:
 
     def __call__(self, observations: np.ndarray) -> np.ndarray:
         """``(n, n_actions)`` float32 for ``n`` observations."""
-        from gym_launchpad.launchpad import LaunchpadState
-
         masks, offsets = states_from_observations(self.spec, self.obs_mode, observations)
         out = np.empty((len(masks), self.spec.n_actions), dtype=np.float32)
         for i in range(len(masks)):

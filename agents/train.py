@@ -227,9 +227,8 @@ def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int):
     else:
         vec_env = DummyVecEnv([lambda: Monitor(preset.make_env(corpus))])
         vec_env.seed(seed)
-    if preset.reward_scale == 1.0 and not preset.center_reward and preset.reward_shaping == "none":
-        return vec_env
-    return LearnerRewardVecEnv(vec_env, learner_reward(preset, corpus))
+    reward = learner_reward(preset, corpus)
+    return vec_env if reward.is_env_reward else LearnerRewardVecEnv(vec_env, reward)
 
 
 def _interrupt(signum, frame):
