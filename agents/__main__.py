@@ -10,7 +10,7 @@ COMMANDS = {
     "demo": ("agents.demo", "the README's main job: baselines, the pretrained agent and the ceiling, shipped corpus"),
     "train": ("agents.train", "train SB3 DQN with a preset (linear, mlp, rowwise)"),
     "evaluate": ("agents.evaluate", "evaluate trained models and baselines; write a table, JSON and figures"),
-    "toy-study": ("agents.toy_study", "tabular Q-learning and MCMC exploration on LaunchpadToy-v0 (paper 5.2)"),
+    "toy-study": ("agents.toy.study", "tabular Q-learning and MCMC exploration on LaunchpadToy-v0 (paper 5.2)"),
     "play": ("agents.play", "the interactive launchpad: play live with the agent, or record headless"),
 }
 

@@ -25,8 +25,8 @@ import gymnasium as gym
 import numpy as np
 
 import gym_launchpad  # noqa: F401  (registers the envs)
-from agents.mcmc import GREEDY_STEPS, REPEATS, BetaCurve, beta_curve
-from agents.tabular import QLearningRun, TransitionTable, q_learning
+from agents.toy.mcmc import GREEDY_STEPS, REPEATS, BetaCurve, beta_curve
+from agents.toy.tabular import QLearningRun, TransitionTable, q_learning
 
 TOY_ID = "gym_launchpad/LaunchpadToy-v0"
 
@@ -59,7 +59,7 @@ class QLearningTrial:
 
 
 def q_learning_trial(env, table: TransitionTable, n_steps: int, seed: int) -> QLearningTrial:
-    """Run :func:`agents.tabular.q_learning` on ``env`` and measure it against ``table`` (the same env's)."""
+    """Run :func:`agents.toy.tabular.q_learning` on ``env`` and measure it against ``table`` (the same env's)."""
     learned = []
 
     def watch(t, q, state):

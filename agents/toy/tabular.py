@@ -16,7 +16,7 @@ reward and the action keeps it there for ever.
 States are table rows through the one state encoder, :attr:`gym_launchpad.LaunchpadState.index`,
 which the env reports as ``info["state_index"]`` for launchpads of at most 2**16 states.
 
-For studies that try many actions without committing (:mod:`agents.mcmc`), :class:`TransitionTable`
+For studies that try many actions without committing (:mod:`agents.toy.mcmc`), :class:`TransitionTable`
 records ``T(s, a)`` and ``R(s)`` by querying the env once per (state, action): the dynamics stay the
 env's, only cached.
 """

@@ -1,35 +1,14 @@
-"""The paper's section 5.2 toy study: the state encoder, tabular Q-learning, MCMC exploration, the command."""
-
-import json
+"""Tabular Q-learning (paper section 5.2): the state encoder it tables states by, the transition table
+(the env's own dynamics), and the learner."""
 
 import gymnasium as gym
 import numpy as np
 import pytest
 
-import gym_launchpad  # noqa: F401  (registers the envs)
-from agents import toy_study
-from agents.mcmc import beta_curve, mcmc_explore
-from agents.tabular import TransitionTable, q_learning
-from agents.toy_study import DEFAULT_BETAS, TOY_ID, interior_peak, q_learning_trial
+from agents.toy.study import TOY_ID, q_learning_trial
+from agents.toy.tabular import TransitionTable, q_learning
 from gym_launchpad import LaunchpadSpec, LaunchpadState
 from gym_launchpad.envs import LaunchpadEnv
-
-#: A second small launchpad for the learners: two pitch rows, bars of 4 steps, a corpus of two bars.
-TWO_NOTE_BARS = [[[1, 0, 1, 1], [0, 0, 1, 0]], [[1, 0, 0, 0], [0, 1, 0, 1]]]
-
-
-@pytest.fixture(scope="module")
-def toy_env():
-    return gym.make(TOY_ID, max_episode_steps=500)
-
-
-@pytest.fixture(scope="module")
-def toy_table(toy_env):
-    return TransitionTable.from_env(toy_env)
-
-
-def two_note_env(max_episode_steps):
-    return gym.make(TOY_ID, n_notes=2, corpus=TWO_NOTE_BARS, max_episode_steps=max_episode_steps)
 
 
 # --- the state encoder -----------------------------------------------------------------------------
@@ -78,9 +57,9 @@ def test_env_reports_state_index_only_for_small_launchpads(toy_env):
 
 
 # --- the transition table is the env's dynamics -------------------------------------------------------
-@pytest.mark.parametrize("make", [lambda: gym.make(TOY_ID), lambda: two_note_env(100)], ids=["toy", "two-note"])
-def test_transition_table_agrees_with_stepping_the_env(make):
-    env = make()
+@pytest.mark.parametrize("launchpad", ["toy", "two-note"])
+def test_transition_table_agrees_with_stepping_the_env(launchpad, two_note_env):
+    env = gym.make(TOY_ID) if launchpad == "toy" else two_note_env(100)
     table = TransitionTable.from_env(env)
     spec = env.unwrapped.launchpad
     assert table.next_state.shape == (spec.n_states, spec.n_actions)
@@ -134,82 +113,6 @@ def test_q_learning_learns_the_toy_and_recovers_from_replacements(toy_env, toy_t
     assert sum(r is not None and r <= 200 for r in recoveries) >= 0.9 * len(recoveries), recoveries
     # The heat map: every entry whose true value is below 0 has been learnt away from its initial 0.
     assert all(t.zeros_are_true_zeros for t in trials)
-
-
-# --- MCMC exploration --------------------------------------------------------------------------------
-def test_mcmc_at_beta_zero_accepts_every_move_so_ignores_its_random_stream(toy_table):
-    q1, visits1 = mcmc_explore(toy_table, 0.0, 40, np.random.default_rng(1))
-    q2, visits2 = mcmc_explore(toy_table, 0.0, 40, np.random.default_rng(2))
-    assert np.array_equal(q1, q2) and np.array_equal(visits1, visits2)
-    assert visits1.sum() == 40 * toy_table.n_actions
-    # Trying the actions in a fixed order makes the walk periodic: it never sees half the states.
-    _, visits = mcmc_explore(toy_table, 0.0, 400, np.random.default_rng(0))
-    assert np.count_nonzero(visits) == toy_table.n_states // 2
-
-
-def test_mcmc_at_large_beta_only_climbs(toy_table):
-    _, visits = mcmc_explore(toy_table, 1e3, 100, np.random.default_rng(0))
-    visited = np.flatnonzero(visits)
-    assert (toy_table.reward[visited] >= toy_table.reward[0]).all()
-    assert toy_table.reward[visited].max() == toy_table.reward.max()
-
-
-def test_mcmc_refuses_negative_beta(toy_table):
-    with pytest.raises(ValueError, match="beta"):
-        mcmc_explore(toy_table, -0.1, 1, np.random.default_rng(0))
-
-
-@pytest.mark.slow
-def test_beta_curve_peaks_in_the_interior_with_the_papers_protocol(toy_table):
-    curve = beta_curve(toy_table, DEFAULT_BETAS, n_sweeps=400, repeats=16, seed=0)
-    peak = interior_peak(curve)
-    assert peak["interior"], peak
-    assert 0 < peak["best_beta"] < DEFAULT_BETAS[-1]
-    best = int(np.argmax(curve.mean))
-    for end in (0, -1):
-        assert curve.mean[best] - curve.mean[end] > curve.sem[best] + curve.sem[end]
-
-
-# --- the learners are generic: a second small launchpad ---------------------------------------------
-@pytest.mark.slow
-def test_learners_work_on_a_two_note_launchpad():
-    env = two_note_env(3000)
-    table = TransitionTable.from_env(env)
-    assert (table.n_states, table.n_actions) == (1024, 11)
-    best = table.reward.max()
-    run = q_learning(env, 30000, seed=0)
-    early, late = run.rewards[:3000], run.rewards[15000:]
-    assert (early == best).mean() < 0.05
-    assert (late == best).mean() > 0.5
-    segments = np.split(run.rewards, [r for r in run.resets if r < len(run.rewards)])
-    assert all((segment == best).any() for segment in segments[5:])
-    # 32 times the states of the toy need more sweeps than the paper's 400 to find the best bar.
-    curve = beta_curve(table, [0.0, 0.3, 1e3], n_sweeps=8000, repeats=4, seed=0)
-    assert interior_peak(curve)["interior"], curve.as_dict()
-
-
-# --- the command -------------------------------------------------------------------------------------
-def test_toy_study_command_writes_the_three_figures_and_their_numbers(tmp_path, capsys):
-    out = tmp_path / "toy"
-    code = toy_study.main(["--out", str(out), "--seeds", "2", "--steps", "1000", "--sweeps", "20", "50",
-                           "--repeats", "2"])
-    assert code == 0
-    for name in ("fig8_reward.png", "fig9_qtable.png", "fig10_beta.png"):
-        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    summary = json.loads((out / "toy_study.json").read_text())
-    assert summary["n_states"] == 32 and summary["n_actions"] == 6
-    assert summary["q_learning"]["replacements"] == 2 * 1
-    assert [c["n_sweeps"] for c in summary["mcmc"]["curves"]] == [20, 50]
-    assert len(summary["mcmc"]["curves"][0]["mean"]) == len(DEFAULT_BETAS)
-    assert "Q-learning: learned within 1000 steps" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("argv", [["--repeats", "1"], ["--steps", "0"], ["--sweeps", "x"]])
-def test_toy_study_command_rejects_bad_arguments(argv, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        toy_study.main(["--out", str(tmp_path), *argv])
-    assert exit_info.value.code == 2
-    assert "error: argument" in capsys.readouterr().err
 
 
 def test_papers_update_and_the_envs_reward_agree_on_the_greedy_policy(toy_table):

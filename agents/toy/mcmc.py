@@ -3,13 +3,13 @@
 Exploration is a Metropolis walk over states that visits a state in proportion to
 ``exp(beta * R(s))``: from the current state it tries the actions in order, sweeping the action space,
 and moves to each tried state with probability ``min(1, exp(beta * (R(s') - R(s))))``. Every try
-updates Q with the paper's rule (:func:`agents.tabular.q_update`), whether the walk moves or not: a
+updates Q with the paper's rule (:func:`agents.toy.tabular.q_update`), whether the walk moves or not: a
 try is one query of the simulator. ``beta = 0`` accepts every move; a large ``beta`` only climbs.
 After ``n_sweeps`` sweeps the greedy policy of the learnt Q runs from the start state, without
 learning, and its score is the mean reward of those greedy steps.
 
 Trying an action without committing to it needs a simulator; here it is the env's own dynamics,
-read once per (state, action) into a :class:`agents.tabular.TransitionTable`.
+read once per (state, action) into a :class:`agents.toy.tabular.TransitionTable`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.tabular import ALPHA, GAMMA, TransitionTable, q_update
+from agents.toy.tabular import ALPHA, GAMMA, TransitionTable, q_update
 
 #: The paper's protocol: 400 sweeps of the action space, then 400 greedy steps, 16 repeats a beta.
 N_SWEEPS, GREEDY_STEPS, REPEATS = 400, 400, 16
