@@ -27,6 +27,7 @@ import numpy as np
 import gym_launchpad  # noqa: F401  (registers the envs)
 from agents.toy.mcmc import GREEDY_STEPS, REPEATS, BetaCurve, beta_curve
 from agents.toy.tabular import QLearningRun, TransitionTable, q_learning
+from gym_launchpad.launchpad import LaunchpadState
 
 TOY_ID = "gym_launchpad/LaunchpadToy-v0"
 
@@ -91,8 +92,6 @@ def interior_peak(curve: BetaCurve) -> dict:
 
 def state_labels(env) -> list[str]:
     """Each state as the bar it plays, rows joined by ``|`` (e.g. ``1011``)."""
-    from gym_launchpad.launchpad import LaunchpadState
-
     spec = env.unwrapped.launchpad
     labels = []
     for s in range(spec.n_states):
@@ -117,7 +116,7 @@ def action_labels(env) -> list[str]:
 
 
 def plot_reward(trials: list[QLearningTrial], best: float, path: str):
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # an optional dependency (gym_launchpad[agents]): only the figures need it
 
     run = trials[0].run
     steps = np.arange(1, len(run.rewards) + 1)
@@ -139,7 +138,7 @@ def plot_reward(trials: list[QLearningTrial], best: float, path: str):
 
 
 def plot_qtable(q: np.ndarray, steps: int, env, path: str):
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # an optional dependency (gym_launchpad[agents]): only the figures need it
 
     fig, ax = plt.subplots(figsize=(6, 0.22 * len(q) + 1.6))
     image = ax.imshow(q, aspect="auto", cmap="viridis", interpolation="nearest")
@@ -156,7 +155,7 @@ def plot_qtable(q: np.ndarray, steps: int, env, path: str):
 
 
 def plot_beta(curves: list[BetaCurve], ceiling: float, path: str):
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # an optional dependency (gym_launchpad[agents]): only the figures need it
 
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for curve in curves:
@@ -203,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import matplotlib
+    import matplotlib  # an optional dependency (gym_launchpad[agents]): only the figures need it
 
     matplotlib.use("Agg")
     started = time.perf_counter()
