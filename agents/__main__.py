@@ -11,7 +11,7 @@ COMMANDS = {
     "train": ("agents.train", "train SB3 DQN with a preset (linear, mlp, rowwise)"),
     "evaluate": ("agents.evaluate", "evaluate trained models and baselines; write a table, JSON and figures"),
     "toy-study": ("agents.toy.study", "tabular Q-learning and MCMC exploration on LaunchpadToy-v0 (paper 5.2)"),
-    "play": ("agents.play", "the interactive launchpad: play live with the agent, or record headless"),
+    "play": ("agents.play.cli", "the interactive launchpad: play live with the agent, or record headless"),
 }
 
 

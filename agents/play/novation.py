@@ -1,17 +1,16 @@
-"""The launchpad's button grid, and its mapping onto a Novation Launchpad (MK3 family) in programmer mode.
+"""A Novation Launchpad (X or Mini MK3) as the controller of a play session: the mapping of the launchpad's
+button grid onto its pads and LEDs in programmer mode, and :class:`NovationController`, which moves those
+messages through the device's MIDI ports (python-rtmidi).
 
-The virtual launchpad has one row of buttons per pitch: ``B + 1`` beat-pattern toggles, then ``B``
-offset buttons (button ``j`` adds ``2**j`` to the row's offset, and is lit when bit ``j`` of the
-offset is set). For the default spec that is a 24 x 13 grid. :func:`button_action` and
-:func:`action_button` translate between grid buttons and env actions; every front end (the pygame
-window, the hardware controller) presses buttons through them.
+A Novation Launchpad has 8 x 8 pads, so it shows an 8 x 8 :class:`Window` of the button grid
+(:mod:`gym_launchpad.grid`), moved a page at a time with its arrow buttons. Pad rows count from the
+bottom, like pitch on a piano roll: the bottom pad row is the window's lowest pitch. The right column
+is play/pause, agent on/off, record, save, tempo up and tempo down (top to bottom).
 
-A Novation Launchpad has 8 x 8 pads, so it shows an 8 x 8 :class:`Window` of the grid, moved a page at
-a time with its arrow buttons. Pad rows count from the bottom, like pitch on a piano roll: the bottom
-pad row is the window's lowest pitch.
-
-This module is pure: MIDI messages are lists of ints, and nothing here opens a port
-(``agents/novation_controller.py`` does, through python-rtmidi).
+The mapping is pure (MIDI messages are lists of ints); only :class:`NovationController` opens ports.
+No Launchpad was at hand to verify this: it is tested against a fake Launchpad that speaks the same
+messages on JACK ports (``tests/agents/play/test_novation.py``), following the programmer's reference
+manuals.
 
 ## Programmer mode (Launchpad X and Launchpad Mini [MK3] programmer's reference manuals)
 - Every Novation SysEx starts ``F0 00 20 29 02 <device>``; the device byte is ``0C`` for the
@@ -28,48 +27,15 @@ The MIDI port to use is the "MIDI" one (``LPX MIDI``, ``LPMiniMK3 MIDI``), not t
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-import numpy as np
+from agents.play.session import PlayError
+from gym_launchpad.grid import action_button, grid_shape, lit_buttons
+from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
+from gym_launchpad.live import JACK_DRAIN_S, MidiPortError, candidate_apis, import_rtmidi, resolve_midi_api
 
-from gym_launchpad.launchpad import NOOP, TOGGLE, LaunchpadSpec, LaunchpadState
-
-# --- the virtual launchpad's button grid -----------------------------------------------------------
-
-
-def grid_shape(spec: LaunchpadSpec) -> tuple[int, int]:
-    """``(rows, columns)`` of the button grid: one row per pitch, ``B + 1`` toggles and ``B`` offset buttons."""
-    return spec.n_notes, spec.n_patterns + spec.bar_bits
-
-
-def button_action(spec: LaunchpadSpec, row: int, col: int) -> int:
-    """The env action of the button at grid ``(row, col)`` (row 0 is the lowest pitch)."""
-    rows, cols = grid_shape(spec)
-    if not (0 <= row < rows and 0 <= col < cols):
-        raise ValueError(f"button ({row}, {col}) is outside the {rows} x {cols} button grid")
-    if col < spec.n_patterns:
-        return spec.toggle_action(row, col)
-    return spec.offset_action(row, col - spec.n_patterns)
-
-
-def action_button(spec: LaunchpadSpec, action: int) -> tuple[int, int] | None:
-    """The grid ``(row, col)`` an action presses, or None for the no-op."""
-    action = spec.check_action(action)
-    kind = spec.action_kind[action]
-    if kind == NOOP:
-        return None
-    power = int(spec.action_arg[action]).bit_length() - 1
-    return int(spec.action_note[action]), power if kind == TOGGLE else spec.n_patterns + power
-
-
-def lit_buttons(state: LaunchpadState) -> np.ndarray:
-    """``(rows, columns)`` bool: a toggle is lit when its pattern plays, an offset button when its bit is set."""
-    spec = state.spec
-    offset_bits = ((state.offsets[:, None] >> np.arange(spec.bar_bits)) & 1).astype(bool)
-    return np.concatenate([state.toggles, offset_bits], axis=1)
-
-
-# --- the Novation side -----------------------------------------------------------------------------
+# --- the mapping ------------------------------------------------------------------------------------
 
 PADS = 8  # pads per side of the Launchpad's grid
 
@@ -154,6 +120,11 @@ class Window:
         """The pad showing grid button ``(row, col)``, or None when it is outside the window."""
         pad_row, pad_col = row - self.row, col - self.col
         return (pad_row, pad_col) if 0 <= pad_row < PADS and 0 <= pad_col < PADS else None
+
+    def buttons_shown(self, spec: LaunchpadSpec) -> tuple[range, range]:
+        """The grid rows and columns the pads show (fewer than 8 where the window reaches the grid's edge)."""
+        rows, cols = grid_shape(spec)
+        return range(self.row, min(self.row + PADS, rows)), range(self.col, min(self.col + PADS, cols))
 
     def moved(self, direction: str, spec: LaunchpadSpec) -> Window:
         """The window a page further (``"up"`` is higher pitches), kept inside the grid."""
@@ -245,3 +216,129 @@ def blank_frame() -> dict[int, int]:
     """Every LED off: what the controller leaves behind when it lets go of the device."""
     pads = [pad_note(r, c) for r in range(PADS) for c in range(PADS)]
     return dict.fromkeys([*pads, *CONTROLS], COLORS["off"])
+
+
+# --- the controller ---------------------------------------------------------------------------------
+class NovationController:
+    """Connects a session to a Launchpad's MIDI input and output; call :meth:`poll` from the session's loop."""
+
+    def __init__(self, session, midi_in, midi_out, model: Model, port_name: str):
+        self.session = session
+        self.midi_in, self.midi_out = midi_in, midi_out
+        self.model = model
+        self.port_name = port_name
+        self.window = Window()
+        self._shown: dict[int, int] | None = None  # what the LEDs show now, None before the first frame
+
+    @classmethod
+    def open(cls, session, port: str | None = None, *, model: str | None = None, api: str | None = None):
+        """Open the Launchpad whose MIDI port names contain ``port`` (default: the first Launchpad X or Mini
+        MK3 found). ``model`` ("x" or "mini") is told by the port name unless given."""
+        try:
+            midi_in, midi_out = _open_rtmidi(api)
+        except MidiPortError as error:
+            raise PlayError(f"cannot reach a Launchpad: {error}") from error
+        try:
+            hints = [port] if port else [m.port_hint for m in MODELS.values()]
+            in_index, in_name = _find_port(midi_in.get_ports(), hints, "output")
+            out_index, _ = _find_port(midi_out.get_ports(), hints, "input")
+            midi_in.open_port(in_index)
+            midi_out.open_port(out_index)
+        except BaseException:
+            midi_in.delete()
+            midi_out.delete()
+            raise
+        return cls(session, midi_in, midi_out, _model_of(in_name, model), in_name)
+
+    def start(self) -> None:
+        """Switch the device to programmer mode and light the LEDs as the session is."""
+        self.midi_out.send_message(programmer_mode(self.model))
+        self.refresh()
+
+    def poll(self) -> int:
+        """Act on every message the device sent since the last poll, then update the LEDs; returns how many acted."""
+        acted = 0
+        while (message := self.midi_in.get_message()) is not None:
+            acted += self.handle(message[0])
+        self.refresh()
+        return acted
+
+    def handle(self, message) -> bool:
+        """One message from the device: a pad presses its grid button, a control runs. Returns whether it acted."""
+        event = decode(message)
+        if isinstance(event, PadPress):
+            button = self.window.button(self.session.spec, event.pad_row, event.pad_col)
+            if button is None:
+                return False
+            self.session.press_button(*button)
+        elif isinstance(event, ControlPress):
+            if event.name in ("up", "down", "left", "right"):
+                self.window = self.window.moved(event.name, self.session.spec)
+            else:
+                self.session.control(event.name)
+        return event is not None
+
+    def refresh(self) -> None:
+        """Send the LED messages that differ from what the device shows."""
+        session = self.session
+        lights = Lights(playing=session.player is not None and not session.paused, agent_on=session.agent_on,
+                        recording=session.recording, agent_action=session.last_agent_action)
+        frame = led_frame(session.env.state, self.window, lights)
+        for message in led_messages(frame, self._shown):
+            self.midi_out.send_message(message)
+        self._shown = frame
+
+    def close(self) -> None:
+        """Turn the LEDs off, give the device back to live mode, and close the ports."""
+        if self.midi_out is None:
+            return
+        for message in led_messages(blank_frame(), self._shown):
+            self.midi_out.send_message(message)
+        self.midi_out.send_message(programmer_mode(self.model, enable=False))
+        # JACK sends in its next process cycles: closing at once would drop these last messages.
+        time.sleep(JACK_DRAIN_S)
+        for port in (self.midi_in, self.midi_out):
+            port.close_port()
+            port.delete()
+        self.midi_in = self.midi_out = None
+
+
+def _open_rtmidi(api: str | None):
+    """An rtmidi input and output on the first MIDI system that works (``api`` as in :mod:`gym_launchpad.live`)."""
+    rtmidi = import_rtmidi()
+    failures = []
+    for name, value in candidate_apis(rtmidi, resolve_midi_api(api)):
+        try:
+            midi_in = rtmidi.MidiIn(value, "gym_launchpad")
+        except rtmidi.RtMidiError as error:
+            failures.append(f"{name}: {error}")
+            continue
+        try:
+            return midi_in, rtmidi.MidiOut(value, "gym_launchpad")
+        except rtmidi.RtMidiError as error:
+            midi_in.delete()
+            failures.append(f"{name}: {error}")
+    raise MidiPortError(f"no MIDI system is available ({'; '.join(failures) or 'none compiled in'})")
+
+
+def _find_port(ports: list[str], hints: list[str], direction: str) -> tuple[int, str]:
+    matches = [(i, port) for i, port in enumerate(ports) if any(h.lower() in port.lower() for h in hints)]
+    if not matches:
+        listed = ", ".join(repr(p) for p in ports) or "there are none"
+        raise PlayError(f"no Launchpad MIDI {direction} port matching {' or '.join(map(repr, hints))}; the MIDI "
+                        f"{direction} ports are: {listed}. Plug the Launchpad in, or name its port: --launchpad NAME")
+    # A Launchpad has a DAW port beside its MIDI port; programmer mode speaks on the MIDI one.
+    return min(matches, key=lambda match: not _is_programmer_port(match[1]))
+
+
+def _is_programmer_port(port_name: str) -> bool:
+    return any(model.port_hint.lower() in port_name.lower() for model in MODELS.values())
+
+
+def _model_of(port_name: str, model: str | None) -> Model:
+    if model is not None:
+        return MODELS[model]
+    for candidate in MODELS.values():
+        if candidate.port_hint.lower() in port_name.lower():
+            return candidate
+    raise PlayError(f"cannot tell which Launchpad {port_name!r} is: pass --launchpad-model ({', '.join(MODELS)})")

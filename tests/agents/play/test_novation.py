@@ -1,54 +1,38 @@
-"""The button grid and its pure mapping onto a Novation Launchpad's pads and LEDs."""
+"""A Novation Launchpad as the controller: the pure mapping of the button grid onto its pads and LEDs, and the
+controller against a fake Launchpad that speaks the same messages on JACK ports."""
 
-import numpy as np
+import re
+import threading
+import time
+
 import pytest
 
-from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
-from gym_launchpad.novation import (
+from agents.play import cli
+from agents.play.novation import (
     COLORS,
     MODELS,
     PADS,
     ControlPress,
     Lights,
+    NovationController,
     PadPress,
     Window,
-    action_button,
     blank_frame,
-    button_action,
     decode,
-    grid_shape,
     led_frame,
     led_messages,
-    lit_buttons,
     note_pad,
     pad_note,
     programmer_mode,
 )
+from agents.play.session import PlayError
+from gym_launchpad.grid import button_action
+from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 
 SPEC = LaunchpadSpec()
 
 
-def test_grid_is_24_by_13_and_every_button_is_one_action():
-    assert grid_shape(SPEC) == (24, 13)
-    actions = {button_action(SPEC, r, c) for r in range(24) for c in range(13)}
-    assert actions == set(range(SPEC.noop_action))
-    for action in range(SPEC.noop_action):
-        assert button_action(SPEC, *action_button(SPEC, action)) == action
-    assert action_button(SPEC, SPEC.noop_action) is None
-    with pytest.raises(ValueError, match="outside the 24 x 13"):
-        button_action(SPEC, 24, 0)
-
-
-def test_pressing_a_button_lights_what_the_state_plays():
-    state = LaunchpadState.empty(SPEC)
-    state.apply(button_action(SPEC, 5, 2))  # toggle pattern 2 of row 5
-    state.apply(button_action(SPEC, 5, 7 + 3))  # offset += 8
-    state.apply(button_action(SPEC, 5, 7 + 0))  # offset += 1
-    lit = lit_buttons(state)
-    assert np.argwhere(lit).tolist() == [[5, 2], [5, 7], [5, 10]]
-    assert state.offsets[5] == 9
-
-
+# --- the mapping ------------------------------------------------------------------------------------
 def test_programmer_mode_sysex_per_model():
     # Launchpad X is device 0x0C, Mini MK3 0x0D (their programmer's reference manuals).
     assert programmer_mode(MODELS["x"]) == [0xF0, 0x00, 0x20, 0x29, 0x02, 0x0C, 0x0E, 0x01, 0xF7]
@@ -132,3 +116,136 @@ def test_led_messages_send_only_changes():
     assert led_messages(first, first) == []
     state.apply(button_action(SPEC, 0, 0))
     assert led_messages(led_frame(state, Window()), first) == [[0x90, 11, COLORS["toggle_on"]]]
+
+
+# --- the controller ---------------------------------------------------------------------------------
+class FakeLaunchpad:
+    """A Launchpad X as its MIDI ports look: it keeps the mode and the LED colours it is sent, and presses pads.
+
+    Like the device, it also has a DAW port pair, which programmer mode does not use: what arrives there
+    is kept in ``daw``.
+    """
+
+    def __init__(self):
+        import rtmidi
+
+        self.sysex = []
+        self.leds = {}
+        self.daw = []
+        self._lock = threading.Lock()
+        self._daw_out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "Launchpad X")
+        self._daw_out.open_virtual_port("LPX DAW Out")
+        self._daw_in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, "Launchpad X")
+        self._daw_in.ignore_types(sysex=False)
+        self._daw_in.open_virtual_port("LPX DAW In")
+        self._daw_in.set_callback(lambda event, _: self.daw.append(event[0]))
+        self._out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "Launchpad X")
+        self._out.open_virtual_port("LPX MIDI Out")
+        self._in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, "Launchpad X")
+        self._in.ignore_types(sysex=False)
+        self._in.open_virtual_port("LPX MIDI In")
+        self._in.set_callback(self._receive)
+
+    def _receive(self, event, _):
+        message = event[0]
+        with self._lock:
+            if message[0] == 0xF0:
+                self.sysex.append(message)
+            elif message[0] in (0x90, 0xB0):
+                self.leds[message[1]] = message[2]
+
+    @property
+    def mode(self):
+        """The last mode SysEx it was sent, or None."""
+        return self.sysex[-1] if self.sysex else None
+
+    def press_pad(self, pad_row, pad_col):
+        self._out.send_message([0x90, pad_note(pad_row, pad_col), 100])
+        self._out.send_message([0x90, pad_note(pad_row, pad_col), 0])
+
+    def press_button(self, cc):
+        self._out.send_message([0xB0, cc, 127])
+        self._out.send_message([0xB0, cc, 0])
+
+    def close(self):
+        for port in (self._in, self._out, self._daw_in, self._daw_out):
+            port.close_port()
+            port.delete()
+
+
+def settle(controller, condition, timeout=2.0):
+    """Poll the controller until ``condition()`` holds (messages cross JACK in a period or two)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        controller.poll()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.jack
+def test_a_launchpad_presses_buttons_pages_and_shows_the_state(jack_server, session):
+    device = FakeLaunchpad()
+    controller = NovationController.open(session, api="jack")
+    try:
+        assert controller.model == MODELS["x"]
+        controller.start()
+        assert settle(controller, lambda: device.mode is not None and len(device.leds) == 74)
+        assert device.mode == programmer_mode(MODELS["x"])
+        lights = Lights(playing=False, agent_on=True, recording=True)  # a session with no player
+        assert device.leds == led_frame(session.env.state, Window(), lights)  # LEDs light as the state is
+
+        before = session.lit().copy()
+        device.press_pad(2, 3)  # grid button (2, 3): toggle pattern 3 of the third pitch
+        assert settle(controller, lambda: session.last_human_action is not None)
+        assert session.last_human_action == button_action(session.spec, 2, 3)
+        assert session.lit()[2, 3] != before[2, 3]
+        assert settle(controller, lambda: device.leds[pad_note(2, 3)] == (COLORS["toggle_on"] if session.lit()[2, 3]
+                                                                           else COLORS["toggle_off"]))
+
+        device.press_button(91)  # up: pitches 8..15
+        device.press_button(94)  # right: grid columns 5..12
+        assert settle(controller, lambda: controller.window == Window(8, 5))
+        device.press_pad(1, 7)  # grid button (9, 12): row 9's offset += 32
+        offset = int(session.env.state.offsets[9])
+        assert settle(controller, lambda: session.env.state.offsets[9] == (offset + 32) % 64)
+        assert settle(controller, lambda: device.leds == led_frame(session.env.state, Window(8, 5), lights))
+
+        device.press_button(79)  # the agent's switch
+        assert settle(controller, lambda: not session.agent_on)
+        assert settle(controller, lambda: device.leds[79] == COLORS["control_off"])
+    finally:
+        controller.close()
+        time.sleep(0.1)
+        device.close()
+    assert device.mode == programmer_mode(MODELS["x"], enable=False)
+    assert set(device.leds.values()) == {0}
+
+
+@pytest.mark.jack
+def test_the_play_command_drives_a_launchpad(jack_server, tmp_path, synthetic_corpus_path, capsys, fast_bpm):
+    device = FakeLaunchpad()
+    try:
+        assert cli.main(["--headless", "--launchpad", "Launchpad X", "--bars", "2", "--bpm", str(fast_bpm),
+                          "--api", "jack", "--out", str(tmp_path / "pads.mid"), "--agent", "noop",
+                          "--corpus", synthetic_corpus_path]) == 0
+        time.sleep(0.1)
+    finally:
+        device.close()
+    # JACK numbers clients of one name: the fake's four ports are "Launchpad X", "Launchpad X-01", ...
+    assert re.search(r"Launchpad X on 'Launchpad X[-0-9]*:LPX MIDI Out' is the controller", capsys.readouterr().err)
+    assert device.sysex == [programmer_mode(MODELS["x"]), programmer_mode(MODELS["x"], enable=False)]
+    assert set(device.leds.values()) == {0}
+    assert device.daw == []  # "Launchpad X" names both port pairs; the MIDI pair is the one used
+
+
+@pytest.mark.jack
+def test_no_launchpad_is_one_clear_message(jack_server, session):
+    with pytest.raises(PlayError, match="no Launchpad MIDI output port matching 'LPX MIDI' or 'LPMiniMK3 MIDI'"):
+        NovationController.open(session, api="jack")
+
+
+def test_a_launchpad_without_a_midi_system_is_one_clear_message(no_midi_system, session):
+    with pytest.raises(PlayError, match="cannot reach a Launchpad: no MIDI system is available"):
+        NovationController.open(session, api="jack")

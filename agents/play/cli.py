@@ -1,0 +1,158 @@
+"""``python -m agents play``: the interactive launchpad, played by you and an agent together.
+
+A pygame window (:mod:`agents.play.window`) shows the button grid, the bar as a piano roll with a play
+head, and the controls. You click buttons at any time; the agent (the pretrained agent by default, any SB3
+model or baseline with ``--agent``) presses one button per bar. The music plays live to a MIDI output port
+(``--port``, a virtual port a synth connects to, or ``--synth``: :mod:`agents.play.synth`) and is recorded;
+``--out song.mid`` saves the recording, ``--wav`` renders it.
+
+``--headless --bars 32 --out song.mid --wav song.wav`` plays with no window and no waiting: the agent
+presses once per bar for 32 bars and the song is written. With ``--port`` a headless session plays live.
+``--launchpad`` adds a Novation Launchpad (X or Mini MK3) as the controller (:mod:`agents.play.novation`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from pathlib import Path
+
+from agents.play.novation import NovationController
+from agents.play.session import DEFAULT_TEMPO, SB3_ALGOS, PlayError, Session, make_agent
+from agents.play.synth import open_player, start_synth
+from agents.play.window import NoDisplayError, PlayWindow
+from gym_launchpad.corpus import CorpusError
+from gym_launchpad.live import MidiPortError, PlaybackError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m agents play",
+                                     description="The interactive launchpad, played by you and an agent together; "
+                                                 "see docs/play.md.")
+    parser.add_argument("--agent", default=None,
+                        help="'pretrained', a baseline (greedy, random, noop), a .safetensors file from "
+                             "`python -m agents train`, or an SB3 .zip model (default: the pretrained agent, or "
+                             "greedy when there is none)")
+    parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn",
+                        help="the SB3 algorithm of a .zip model (default: dqn)")
+    parser.add_argument("--no-agent", action="store_true", help="start with the agent off (press A to switch it on)")
+    parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
+    parser.add_argument("--init", choices=("triad", "empty", "random"), default="triad",
+                        help="the starting state (default: triad)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the starting state")
+    parser.add_argument("--bpm", type=float, default=DEFAULT_TEMPO,
+                        help=f"tempo in quarter notes a minute (default: {DEFAULT_TEMPO})")
+    parser.add_argument("--program", type=int, default=0, help="General MIDI program (instrument) 0-127 (default: 0)")
+    parser.add_argument("--port", default=None,
+                        help="MIDI output port to play to (a part of its name will do); default: open a virtual "
+                             "port 'gym_launchpad:out' that a synthesizer connects to")
+    parser.add_argument("--synth", action="store_true",
+                        help="start FluidSynth with a General MIDI soundfont (--soundfont) and play to it")
+    parser.add_argument("--api", default=None, help="MIDI system: auto, alsa, jack, coremidi "
+                                                    "(default: $GYM_LAUNCHPAD_MIDI_API, else auto)")
+    parser.add_argument("--out", type=Path, default=None, help="save the recording to this .mid file on exit")
+    parser.add_argument("--wav", type=Path, default=None, help="also render the recording to this .wav file")
+    parser.add_argument("--soundfont", default=None, help=".sf2 soundfont for --wav (default: a system GM one)")
+    parser.add_argument("--headless", action="store_true", help="no window: play --bars bars and write --out")
+    parser.add_argument("--bars", type=int, default=32, help="bars a headless session plays (default: 32)")
+    parser.add_argument("--launchpad", nargs="?", const="", default=None, metavar="PORT",
+                        help="use a Novation Launchpad X or Mini MK3 as the controller (PORT: part of its MIDI "
+                             "port name; default: the first one found)")
+    parser.add_argument("--launchpad-model", choices=("x", "mini"), default=None,
+                        help="which Launchpad (default: told by its port name)")
+    parser.add_argument("--frames", type=int, default=None, help="close the window after this many frames")
+    parser.add_argument("--screenshot", type=Path, default=None, help="save a picture of the window on exit")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    session, code = None, 0
+    try:
+        _check_args(args)
+        agent = make_agent(args.agent, args.corpus, args.algo, args.init)
+        offline = args.headless and args.port is None and not args.synth and args.launchpad is None
+        with contextlib.ExitStack() as stack:
+            player = None if offline else _open_player(args, agent.env.launchpad, stack)
+            session = Session(agent, agent_on=not args.no_agent, tempo_bpm=args.bpm, player=player, seed=args.seed,
+                              out=args.out, wav=args.wav, soundfont=args.soundfont, program=args.program)
+            controller = _open_controller(args, session, stack)
+            print(f"play: {agent.label} on {agent.env.corpus!r}", file=sys.stderr)
+            if offline:
+                session.play_offline(args.bars)
+            else:
+                player.on_bar_start = session.on_bar_start
+                player.queue_bar(session.env.words)
+                player.start()
+                if args.headless:
+                    _run_live_headless(session, controller, args.bars)
+                else:
+                    _run_window(session, controller, args)
+                print(f"play: {session.timing.summary(session.bar_seconds)}", file=sys.stderr)
+    except (PlayError, NoDisplayError, CorpusError, MidiPortError) as error:
+        print(f"play: {error}", file=sys.stderr)
+        code = 2
+    except PlaybackError as error:  # the MIDI port went away mid-session (a synth quit, JACK stopped)
+        print(f"play: {error}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        print("play: interrupted", file=sys.stderr)
+        code = 130
+    finally:
+        if session is not None and args.out is not None and len(session.recorded) > session.saved_bars:
+            session.save()
+            print(f"play: {session.message}", file=sys.stderr)
+    return code
+
+
+def _check_args(args) -> None:
+    if args.bars < 1:
+        raise PlayError(f"--bars must be >= 1, got {args.bars}")
+    if args.synth and args.port is not None:
+        raise PlayError("--synth plays to the FluidSynth it starts: leave --port out, or --synth")
+    if args.headless and args.out is None and args.port is None and not args.synth:
+        raise PlayError("--headless needs somewhere for the music: --out song.mid, or --port NAME or --synth "
+                        "to play live")
+    if args.wav is not None and args.out is None:
+        raise PlayError("--wav renders the recording saved to --out: give --out song.mid too")
+    if args.out is not None and args.out.suffix.lower() not in (".mid", ".midi"):
+        raise PlayError(f"--out {args.out} must be a .mid file")
+    if args.out is not None and not args.out.parent.is_dir():
+        raise PlayError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+
+
+def _open_player(args, spec, stack):
+    if args.synth:  # the synth's port and MIDI system are the session's from here on, the controller's too
+        args.port, args.api = start_synth(args.soundfont, args.api, stack)
+    return open_player(spec, stack, port=args.port, api=args.api, out=args.out, tempo_bpm=args.bpm,
+                       program=args.program)
+
+
+def _open_controller(args, session, stack):
+    if args.launchpad is None:
+        return None
+    controller = NovationController.open(session, args.launchpad or None, model=args.launchpad_model, api=args.api)
+    stack.callback(controller.close)
+    controller.start()
+    print(f"play: {controller.model.name} on {controller.port_name!r} is the controller", file=sys.stderr)
+    return controller
+
+
+def _run_live_headless(session: Session, controller, bars: int, poll_s: float = 0.005) -> None:
+    while session.bars_played < bars:
+        session.tick()
+        if controller is not None:
+            controller.poll()
+        time.sleep(poll_s)
+
+
+def _run_window(session: Session, controller, args) -> None:
+    window = PlayWindow(session, controller)
+    try:
+        window.run(max_frames=args.frames)
+    finally:
+        if args.screenshot is not None:
+            print(f"play: wrote {window.screenshot(args.screenshot)}", file=sys.stderr)
+        window.close()

@@ -1,0 +1,55 @@
+"""Fixtures for the interactive launchpad's tests: an agent on the synthetic corpus, a session, pygame off
+screen, and reading back the bars a recording holds."""
+
+import os
+
+import numpy as np
+import pytest
+
+from agents.play.session import Session, make_agent
+from gym_launchpad.corpus_build import read_midi_bars
+
+
+@pytest.fixture
+def fast_bpm():
+    """A tempo at which a bar lasts 0.6 s, so live tests take seconds."""
+    return 400.0
+
+
+@pytest.fixture
+def agent(synthetic_corpus_path):
+    return make_agent("greedy", synthetic_corpus_path)
+
+
+@pytest.fixture
+def session(agent):
+    return Session(agent, seed=0)
+
+
+@pytest.fixture
+def pygame_dummy(monkeypatch):
+    """pygame drawing off screen: SDL's dummy video driver, set before the display starts."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    try:
+        import pygame
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("pygame is not installed, and CI must test the window (pip install gym_launchpad[ui])")
+        pytest.skip("pygame is not installed (pip install gym_launchpad[ui])")
+    yield pygame
+    pygame.display.quit()
+
+
+@pytest.fixture
+def read_bars():
+    """Reads the bars of a .mid file as an (n_bars, N) array, silent bars included."""
+
+    def read(path, spec, n_bars):
+        read = read_midi_bars(path, spec, fold=False, min_cells=0, min_pitches=0)
+        bars = np.zeros((n_bars, spec.n_notes), dtype=np.uint64)
+        for number, words in zip(read.bar_number, read.words, strict=True):
+            assert number < n_bars, f"the file has a bar {number} beyond the {n_bars} played"
+            bars[number] = words
+        return bars
+
+    return read
