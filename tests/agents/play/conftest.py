@@ -45,9 +45,9 @@ def read_bars():
     """Reads the bars of a .mid file as an (n_bars, N) array, silent bars included."""
 
     def read(path, spec, n_bars):
-        read = read_midi_bars(path, spec, fold=False, min_cells=0, min_pitches=0)
+        found = read_midi_bars(path, spec, fold=False, min_cells=0, min_pitches=0)
         bars = np.zeros((n_bars, spec.n_notes), dtype=np.uint64)
-        for number, words in zip(read.bar_number, read.words, strict=True):
+        for number, words in zip(found.bar_number, found.words, strict=True):
             assert number < n_bars, f"the file has a bar {number} beyond the {n_bars} played"
             bars[number] = words
         return bars

@@ -66,6 +66,16 @@ def test_window_pages_over_the_whole_grid_and_stays_inside():
     assert right.pad(3, 12) == (3, 7) and right.pad(3, 4) is None
 
 
+def test_buttons_shown_are_the_pads_buttons_cut_at_the_grid_edge():
+    assert Window().buttons_shown(SPEC) == (range(0, 8), range(0, 8))
+    top_right = Window().moved("up", SPEC).moved("up", SPEC).moved("right", SPEC)
+    rows, cols = top_right.buttons_shown(SPEC)
+    assert (rows, cols) == (range(16, 24), range(5, 13))
+    under_pads = {top_right.button(SPEC, r, c) for r in range(PADS) for c in range(PADS)}
+    assert under_pads == {(r, c) for r in rows for c in cols}
+    assert Window().buttons_shown(LaunchpadSpec(n_notes=3, bar_bits=2, low_note=60)) == (range(0, 3), range(0, 5))
+
+
 def test_a_small_grid_leaves_pads_dark_and_unpressable():
     spec = LaunchpadSpec(n_notes=3, bar_bits=2, low_note=60)  # 3 x 5 buttons
     window = Window()

@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from agents.play.novation import Window
 from agents.play.session import DEFAULT_TEMPO, TEMPO_STEP, Session, make_agent
 from agents.play.window import COLORS, NoDisplayError, PlayWindow
 from gym_launchpad.grid import button_action, grid_shape
@@ -111,6 +112,24 @@ def test_the_window_records_and_saves_the_bars_the_player_played(pygame_dummy, a
     np.testing.assert_array_equal(read_bars(session.out, session.spec, 3), played)
     assert session.last_human_action == button_action(session.spec, 7, 0)
     assert "window frame: median" in session.timing.summary(session.bar_seconds)
+
+
+def test_a_connected_launchpad_s_page_is_outlined(pygame_dummy, session, tmp_path):
+    class Controller:  # what the window reads of a NovationController
+        window = Window(8, 5)
+
+        def poll(self):
+            return 0
+
+    window = PlayWindow(session, Controller())
+    window.run_frames(1)
+    image = pygame_dummy.surfarray.array3d(pygame_dummy.image.load(str(window.screenshot(tmp_path / "pads.png"))))
+    rows, cols = Controller.window.buttons_shown(session.spec)  # rows 8..15, columns 5..12
+    area = window.button_rect(rows[-1], cols[0]).union(window.button_rect(rows[0], cols[-1])).inflate(8, 6)
+    assert tuple(image[area.left, area.centery]) == COLORS["launchpad_window"]
+    assert tuple(image[area.centerx, area.top]) == COLORS["launchpad_window"]
+    inside = window.button_rect(rows[0], cols[0]).center
+    assert tuple(image[inside]) != COLORS["launchpad_window"]
 
 
 def test_no_display_is_one_clear_message(monkeypatch, session):
