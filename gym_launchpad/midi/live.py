@@ -48,7 +48,7 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.launchpad import LaunchpadSpec
-from gym_launchpad.midi import check_bars, check_midi_settings, step_seconds, write_midi
+from gym_launchpad.midi.write import check_bars, check_midi_settings, step_seconds, write_midi
 
 #: Environment variable choosing the MIDI system when ``api`` is not given.
 MIDI_API_ENV = "GYM_LAUNCHPAD_MIDI_API"
