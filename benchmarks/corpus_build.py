@@ -21,7 +21,8 @@ from pathlib import Path
 
 from fetch_debian_midi import fetch
 
-from gym_launchpad.corpus_build import MidiReadError, build_from_midi, find_midi_files, read_midi_bars
+from gym_launchpad.corpus.build import build_from_midi, find_midi_files, read_midi_bars
+from gym_launchpad.midi.read import MidiReadError
 
 LMD_FULL_FILES = 178_561
 

@@ -1,11 +1,11 @@
 """How late do the live player's notes reach a MIDI port, idle and with the CPUs busy?
 
 Plays the same random composition (a fresh random bar every bar, as an agent would) to a real MIDI
-port: a private JACK server with the dummy driver, the player's :class:`~gym_launchpad.live.RtMidiSink`
+port: a private JACK server with the dummy driver, the player's :class:`~gym_launchpad.midi.live.RtMidiSink`
 connected by name to a virtual input port that a child process reads back. Every message's arrival time
 is compared with its deadline (step ``k`` of the song is due ``k`` steps after the first), for
 
-- ``deadline``: :class:`~gym_launchpad.live.MidiPlayer`, absolute deadlines, sleep then spin, with the
+- ``deadline``: :class:`~gym_launchpad.midi.live.MidiPlayer`, absolute deadlines, sleep then spin, with the
   real-time thread policy where the OS allows it, and again at normal priority;
 - ``naive``: send a step's messages, then ``time.sleep(step)``, the simplest loop there is; every
   wake-up's lateness adds up, so it drifts;
@@ -37,8 +37,8 @@ from collections import defaultdict
 import numpy as np
 
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
-from gym_launchpad.live import NOTE_OFF, NOTE_ON, MidiPlayer, RtMidiSink, dummy_jack_server
 from gym_launchpad.midi import note_spans, step_seconds
+from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer, RtMidiSink, dummy_jack_server
 
 READER = "timing-reader"
 VELOCITY = 90

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gym_launchpad import midi
+from gym_launchpad.corpus import cli as corpus_cli
+
 
 def build_parser() -> argparse.ArgumentParser:
-    from gym_launchpad import corpus_build, midi
-
     parser = argparse.ArgumentParser(prog="launchpad", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    corpus_build.add_cli(commands)
+    corpus_cli.add_cli(commands)
     midi.add_cli(commands)
     return parser
 

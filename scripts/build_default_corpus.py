@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from gym_launchpad.corpus import default_corpus_path
-from gym_launchpad.corpus_build import build_bach_corpus
+from gym_launchpad.corpus.chorales import build_bach_corpus
 
 
 def main(argv=None) -> int:

@@ -11,7 +11,9 @@ import pretty_midi
 import pytest
 
 from gym_launchpad import midi
+from gym_launchpad.corpus.build import read_midi_bars
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
+from gym_launchpad.midi import write
 
 SPEC = LaunchpadSpec()
 
@@ -46,8 +48,6 @@ def require_program(name):
 @pytest.mark.parametrize("join", [True, False])
 @pytest.mark.parametrize("tempo_bpm", [120.0, 97.0, 333.0])
 def test_written_file_reads_back_to_the_same_bar_words(tmp_path, spec, join, tempo_bpm):
-    from gym_launchpad.corpus_build import read_midi_bars
-
     for seed in range(3):
         bars = random_composition(spec, n_bars=4, seed=seed)
         bars[2] = 0  # a rest inside the composition
@@ -206,8 +206,8 @@ def test_render_command_writes_the_wav_next_to_the_midi_file(song, tmp_path, cap
 
 
 def test_without_fluidsynth_render_falls_back_to_sine_waves_and_says_so(song, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(midi.shutil, "which", lambda name: None)
-    monkeypatch.setattr(midi, "_pyfluidsynth_available", lambda: False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(write, "_pyfluidsynth_available", lambda: False)
     assert launchpad_main(["render", str(song), "-o", str(tmp_path / "x.wav")]) == 0
     captured = capsys.readouterr()
     assert "FluidSynth is not installed" in captured.err and "apt-get install fluidsynth" in captured.err

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from gym_launchpad.corpus import Corpus, default_corpus_path
-from gym_launchpad.corpus_build import DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES
+from gym_launchpad.corpus.quantize import DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES
 from gym_launchpad.launchpad import LaunchpadSpec
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_corpus_is_small_and_for_the_default_spec():
@@ -46,7 +46,8 @@ def test_provenance_names_chorale_files_and_measure_numbers():
 
 
 def test_importing_gym_launchpad_does_not_import_music21():
-    code = "import sys, gym_launchpad.corpus, gym_launchpad.corpus_build; print('music21' in sys.modules)"
+    code = ("import sys, gym_launchpad.cli, gym_launchpad.corpus.build, gym_launchpad.corpus.chorales; "
+            "print('music21' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

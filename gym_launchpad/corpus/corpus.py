@@ -4,7 +4,8 @@ A :class:`Corpus` holds ``K`` distinct bars as a ``(K, N)`` array of ``uint64`` 
 :mod:`gym_launchpad.launchpad`), how many times each bar occurred, where each came from (source file and
 bar number of its first occurrence), the :class:`~gym_launchpad.launchpad.LaunchpadSpec` it was built
 for, and free-form build metadata. It is saved as a plain ``.npz`` that loads with
-``allow_pickle=False``.
+``allow_pickle=False``. The builders (:mod:`gym_launchpad.corpus.build` for MIDI files,
+:mod:`gym_launchpad.corpus.chorales` for the shipped corpus) make corpora; this module only holds them.
 """
 
 from __future__ import annotations
@@ -125,14 +126,6 @@ class Corpus:
         first = first[order]
         return cls(spec, unique[order], counts[order], sources, np.asarray(source_index)[first],
                    np.asarray(bar_number)[first], dict(metadata or {}))
-
-    @classmethod
-    def from_midi(cls, paths, spec: LaunchpadSpec | None = None, **options) -> Corpus:
-        """Build a corpus from MIDI files and folders; see :func:`gym_launchpad.corpus_build.build_from_midi`
-        (``fold``, ``min_cells``, ``min_pitches``, ``min_onsets``, ``per_track`` and the build arguments)."""
-        from gym_launchpad.corpus_build import from_midi
-
-        return from_midi(paths, spec, **options)
 
     @classmethod
     def merge(cls, corpora, metadata=None) -> Corpus:

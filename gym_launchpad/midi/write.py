@@ -8,8 +8,9 @@ of ticks for every ``B <= 6``, which is why a written file reads back to exactly
 By default a note sounding on consecutive steps (across bar lines too) is one held note; with
 ``join=False`` every sounding step is its own hit, one step long.
 
-``launchpad render SONG.mid -o SONG.wav`` renders a file to audio with FluidSynth and a General MIDI
-soundfont, or with pretty_midi's sine synthesis (and a warning saying so) when FluidSynth is missing.
+``launchpad render SONG.mid -o SONG.wav`` (registered here by :func:`add_cli`) renders a file to audio
+with FluidSynth and a General MIDI soundfont, or with pretty_midi's sine synthesis (and a warning saying
+so) when FluidSynth is missing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import warnings
 import wave
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -124,7 +126,7 @@ def bars_to_midi(
     General MIDI; any other channel is applied when the file is written (:func:`write_midi`), since
     pretty_midi assigns channels itself.
     """
-    import pretty_midi
+    import pretty_midi  # imported when used: it takes 0.3 s, and `launchpad --help` loads this module
 
     bars = check_bars(bars, spec)
     check_midi_settings(tempo_bpm, program, velocity, channel)
@@ -144,7 +146,7 @@ def bars_to_midi(
 
 def write_midi(bars, path, spec: LaunchpadSpec, *, channel: int = 0, **options) -> Path:
     """Write a bar or a composition to a ``.mid`` file; ``options`` are those of :func:`bars_to_midi`."""
-    import mido
+    import mido  # comes with pretty_midi; imported when used, like it
 
     midi = bars_to_midi(bars, spec, channel=channel, **options)
     buffer = io.BytesIO()
@@ -186,8 +188,6 @@ def find_soundfont(soundfont=None) -> Path:
     for candidate in SYSTEM_SOUNDFONTS:
         if Path(candidate).is_file():
             return Path(candidate)
-    from importlib import resources
-
     bundled = Path(str(resources.files("pretty_midi") / "TimGM6mb.sf2"))
     if bundled.is_file():
         return bundled
@@ -198,7 +198,7 @@ def find_soundfont(soundfont=None) -> Path:
 
 def _pyfluidsynth_available() -> bool:
     try:
-        import fluidsynth  # noqa: F401
+        import fluidsynth  # noqa: F401 - optional: gym_launchpad[audio]
     except (ImportError, OSError):  # OSError: the Python binding is there but libfluidsynth is not
         return False
     return True
@@ -238,7 +238,7 @@ def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 4410
     (``pip install gym_launchpad[audio]``), else pretty_midi's sine synthesis, with a warning, since
     sine waves are only a sketch of the music.
     """
-    import pretty_midi
+    import pretty_midi  # imported when used: it takes 0.3 s, and `launchpad --help` loads this module
 
     midi_path, wav_path = Path(midi_path), Path(wav_path)
     if backend not in ("auto", *BACKENDS):

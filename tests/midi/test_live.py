@@ -9,10 +9,18 @@ import numpy as np
 import pytest
 from gymnasium.error import DependencyNotInstalled
 
-from gym_launchpad import live
+from gym_launchpad.corpus.build import read_midi_bars
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
-from gym_launchpad.live import NOTE_OFF, NOTE_ON, MidiPlayer, MidiPortError, PlaybackError, RecordingSink, RtMidiSink
-from gym_launchpad.midi import step_seconds
+from gym_launchpad.midi import live, step_seconds
+from gym_launchpad.midi.live import (
+    NOTE_OFF,
+    NOTE_ON,
+    MidiPlayer,
+    MidiPortError,
+    PlaybackError,
+    RecordingSink,
+    RtMidiSink,
+)
 
 SMALL = LaunchpadSpec(n_notes=4, bar_bits=3, low_note=60)  # 8 steps a bar
 FAST = 1000.0  # BPM: a step of SMALL is 30 ms, a bar 0.24 s
@@ -238,8 +246,6 @@ def test_set_tempo_changes_the_step_length_from_the_next_step():
 
 
 def test_save_midi_writes_the_bars_as_played(tmp_path):
-    from gym_launchpad.corpus_build import read_midi_bars
-
     bars = [random_bar(SMALL, seed, density=0.5) for seed in range(2)]
     player, _ = play(SMALL, bars, until_bar=3)
     path = player.save_midi(tmp_path / "played.mid")
@@ -384,7 +390,7 @@ def test_an_existing_port_is_found_by_name_and_a_wrong_name_lists_the_ports(jack
 @pytest.mark.jack
 @pytest.mark.slow
 def test_timing_benchmark_smoke(jack_server):
-    path = Path(__file__).parents[1] / "benchmarks" / "live_timing.py"
+    path = Path(__file__).parents[2] / "benchmarks" / "live_timing.py"
     spec = importlib.util.spec_from_file_location("live_timing", path)
     benchmark = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(benchmark)

@@ -1,0 +1,427 @@
+"""Build a corpus of real 4/4 bars from a folder of MIDI files.
+
+Files are walked recursively and read in worker processes (so a file that hangs or crashes its parser
+costs one file, never the build); a first Ctrl-C stops reading and keeps the bars read so far. The
+report counts every failure by reason. :func:`describe` and :func:`plot_bars` look at the result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from multiprocessing import connection, get_context
+from pathlib import Path
+
+import numpy as np
+from gymnasium.error import DependencyNotInstalled
+
+from gym_launchpad.corpus.corpus import Corpus, CorpusError
+from gym_launchpad.corpus.quantize import DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES, BarOptions, FileBars, score_bars
+from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.midi.read import MidiReadError, parser_version, read_midi_notes, resolve_parser
+
+MIDI_SUFFIXES = (".mid", ".midi")
+
+#: Seconds one file may take in a worker before it is killed and counted as ``timeout``.
+DEFAULT_TIMEOUT = 60.0
+
+
+def read_midi_bars(path, spec: LaunchpadSpec | None = None, *, parser: str = "auto", fold: bool = True,
+                   min_cells: int = 0, min_pitches: int = 0, min_onsets: int = 0,
+                   per_track: bool = False) -> FileBars:
+    """The 4/4 bars of one MIDI file as bar words, with their bar numbers; unfiltered by default.
+
+    Bar numbers count every bar of the file's time-signature grid from 0, whatever its meter, so bar
+    ``i`` written by :mod:`gym_launchpad.midi` reads back as bar number ``i``. Raises
+    :class:`MidiReadError` for a file that cannot be read.
+    """
+    options = BarOptions(fold=fold, min_cells=min_cells, min_pitches=min_pitches, min_onsets=min_onsets,
+                         per_track=per_track)
+    return score_bars(spec or LaunchpadSpec(), read_midi_notes(path, parser), options)
+
+
+def find_midi_files(paths) -> list[tuple[Path, str]]:
+    """``(path, source name)`` of every ``.mid``/``.midi`` file under ``paths`` (folders walked
+    recursively), sorted by name; a folder's files are named relative to it."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend((file, file.relative_to(path).as_posix()) for file in path.rglob("*")
+                         if file.suffix.lower() in MIDI_SUFFIXES and file.is_file())
+        elif path.is_file():
+            found.append((path, path.as_posix()))
+        else:
+            raise FileNotFoundError(f"no MIDI file or folder at {path}")
+    return sorted(found, key=lambda item: item[1])
+
+
+# --- building a corpus from many files ---------------------------------------------------------------------
+def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str):
+    """What a worker sends back for one file: ``("ok", words, bar_number, stats)`` or
+    ``("failed", reason, detail)``; it never raises."""
+    try:
+        bars = score_bars(spec, read_midi_notes(path, parser), options)
+    except MidiReadError as error:
+        return ("failed", error.reason, error.detail)
+    except Exception as error:  # noqa: BLE001 - one bad file must never end a build
+        return ("failed", "error", f"{type(error).__name__}: {error}")
+    return ("ok", bars.words, bars.bar_number, bars.stats)
+
+
+def _worker_loop(conn, spec, options, parser):
+    # Ctrl-C is the parent's to handle: it stops the build and saves what it has.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        index, path = task
+        conn.send((index, _read_for_build(path, spec, options, parser)))
+
+
+class _Worker:
+    """One worker process with a pipe, and the file it is reading (if any) since when."""
+
+    def __init__(self, context, args):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_loop, args=(child, *args), daemon=True)
+        self.process.start()
+        child.close()
+        self.task, self.since = None, 0.0
+
+    def give(self, task):
+        self.task, self.since = task, time.monotonic()
+        if task is not None:
+            self.conn.send(task)
+
+    def stop(self):
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _run_workers(tasks, args, workers: int, timeout: float, on_result, stopped=lambda: False):
+    """Read ``tasks`` (``(index, path)``) in ``workers`` processes, calling ``on_result(index, result)``
+    until all are read or ``stopped()``.
+
+    A file that takes longer than ``timeout`` seconds, or kills its worker, is reported as failed and
+    its worker replaced, so no file can stop or hang the build.
+    """
+    context = get_context()
+    queue = iter(tasks)
+    pool = []
+    try:
+        for _ in range(max(1, min(workers, len(tasks)))):
+            pool.append(_Worker(context, args))
+            pool[-1].give(next(queue, None))
+        while not stopped() and any(worker.task is not None for worker in pool):
+            busy = [worker for worker in pool if worker.task is not None]
+            connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.5)
+            for i, worker in enumerate(pool):
+                if worker.task is None:
+                    continue
+                index = worker.task[0]
+                if worker.conn.poll():
+                    try:
+                        _, result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        pass  # the worker died mid-file: reported below once it has exited
+                    else:
+                        on_result(index, result)
+                        worker.give(next(queue, None))
+                        continue
+                if not worker.process.is_alive():
+                    failure = ("failed", "worker crashed", f"exit code {worker.process.exitcode}")
+                elif time.monotonic() - worker.since > timeout:
+                    failure = ("failed", "timeout", f"more than {timeout:g} s")
+                else:
+                    continue
+                on_result(index, failure)
+                worker.stop()
+                pool[i] = _Worker(context, args)
+                pool[i].give(next(queue, None))
+    finally:
+        for worker in pool:
+            worker.stop()
+
+
+class _BarAccumulator:
+    """Distinct bars with counts and first occurrence, consolidated as files arrive in any order.
+
+    The first occurrence is the smallest (file index, bar number), so the result does not depend on
+    which worker finished first.
+    """
+
+    def __init__(self, n_notes: int, consolidate_every: int = 500_000):
+        self.n_notes = n_notes
+        self.consolidate_every = consolidate_every
+        self._parts = []
+        self._pending = 0
+
+    def add(self, file_index: int, words: np.ndarray, bar_number: np.ndarray):
+        if len(words):
+            first = (np.int64(file_index) << 32) | bar_number.astype(np.int64)
+            self._parts.append((words, np.ones(len(words), dtype=np.int64), first))
+            self._pending += len(words)
+            if self._pending >= self.consolidate_every:
+                self._consolidate()
+
+    def _consolidate(self):
+        if len(self._parts) > 1:
+            words = np.concatenate([p[0] for p in self._parts])
+            counts = np.concatenate([p[1] for p in self._parts])
+            first = np.concatenate([p[2] for p in self._parts])
+            unique, inverse = np.unique(words, axis=0, return_inverse=True)
+            inverse = inverse.ravel()
+            merged_counts = np.bincount(inverse, weights=counts, minlength=len(unique)).astype(np.int64)
+            merged_first = np.full(len(unique), np.iinfo(np.int64).max)
+            np.minimum.at(merged_first, inverse, first)
+            self._parts = [(unique, merged_counts, merged_first)]
+        self._pending = 0
+
+    def result(self):
+        """``(bars, counts, file_index, bar_number)`` in order of first occurrence."""
+        self._consolidate()
+        if not self._parts:
+            return (np.zeros((0, self.n_notes), dtype=np.uint64), *(np.zeros(0, dtype=np.int64),) * 3)
+        words, counts, first = self._parts[0]
+        order = np.argsort(first, kind="stable")
+        return words[order], counts[order], first[order] >> 32, first[order] & 0xFFFF_FFFF
+
+    @property
+    def total(self) -> int:
+        return sum(int(p[1].sum()) for p in self._parts)
+
+
+class _Progress:
+    """A tqdm bar when tqdm is installed, else a line every few seconds; silent when disabled."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.done = total, enabled, 0
+        self.started = self.printed = time.monotonic()
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm  # optional: gym_launchpad[agents]
+            except ImportError:
+                pass
+            else:
+                self.bar = tqdm(total=total, unit="file", dynamic_ncols=True, file=sys.stderr)
+
+    def update(self, bars: int, failures: int):
+        self.done += 1
+        if self.bar is not None:
+            self.bar.set_postfix(bars=bars, failed=failures, refresh=False)
+            self.bar.update()
+        elif self.enabled and (time.monotonic() - self.printed > 5 or self.done == self.total):
+            self.printed = time.monotonic()
+            rate = self.done / max(self.printed - self.started, 1e-9)
+            print(f"{self.done}/{self.total} files ({rate:.1f} files/s), {bars} bars kept, {failures} failed",
+                  file=sys.stderr)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _StopOnCtrlC:
+    """Turns the first Ctrl-C into a request to stop cleanly; a second one interrupts at once."""
+
+    def __init__(self):
+        self._requested = False
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame):
+        self._requested = True
+        self.restore()
+
+    def requested(self) -> bool:
+        return self._requested
+
+    def restore(self):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+@dataclass
+class BuildResult:
+    """A corpus built from MIDI files (None when no bar was kept) and the figures of the build."""
+
+    corpus: Corpus | None
+    report: dict
+
+
+def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOptions | None = None, *,
+                    parser: str = "auto", workers: int | None = None, limit: int | None = None,
+                    sample: float | None = None, seed: int = 0, timeout: float = DEFAULT_TIMEOUT,
+                    progress: bool = False) -> BuildResult:
+    """Read every ``.mid``/``.midi`` file under ``paths`` into one corpus of kept 4/4 bars.
+
+    Never stops on a bad file: each failure is counted by reason and listed in ``report["failures"]``.
+    On Ctrl-C it stops reading and returns the bars read so far, with ``report["interrupted"] = True``.
+    ``sample`` (a fraction, drawn with ``seed``) and then ``limit`` (the first N) take a reproducible
+    subset of the sorted file list.
+    """
+    spec = spec or LaunchpadSpec()
+    options = options or BarOptions()
+    parser = resolve_parser(parser)
+    files = find_midi_files(paths)
+    if sample is not None:
+        if not 0 < sample <= 1:
+            raise ValueError(f"sample must be a fraction in (0, 1], got {sample}")
+        chosen = np.random.default_rng(seed).choice(len(files), size=round(sample * len(files)), replace=False)
+        files = [files[i] for i in sorted(chosen)]
+    files = files[:limit]
+    workers = workers or os.cpu_count() or 1
+    accumulator = _BarAccumulator(spec.n_notes)
+    totals = {"bars": 0, "bars_4_4": 0, "bars_other_meter": 0, "bars_kept": 0}
+    failures, parsed = [], set()
+    bar_progress = _Progress(len(files), progress)
+    started = time.perf_counter()
+
+    def on_result(index, result):
+        if result[0] == "ok":
+            _, words, bar_number, stats = result
+            accumulator.add(index, words, bar_number)
+            for key in totals:
+                totals[key] += stats[key]
+            parsed.add(index)
+        else:
+            failures.append((files[index][1], result[1], result[2]))
+        bar_progress.update(totals["bars_kept"], len(failures))
+
+    interrupt = _StopOnCtrlC()
+    try:
+        _run_workers([(i, path) for i, (path, _) in enumerate(files)], (spec, options, parser), workers,
+                     timeout, on_result, stopped=interrupt.requested)
+    finally:
+        interrupt.restore()
+        bar_progress.close()
+    interrupted = interrupt.requested()
+    seconds = time.perf_counter() - started
+    failures.sort()
+    by_reason = {}
+    for _, reason, _ in failures:
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    report = {
+        "files": len(files), "files_read": len(parsed) + len(failures), "files_parsed": len(parsed),
+        "files_failed": len(failures), "failures_by_reason": dict(sorted(by_reason.items())), **totals,
+        "interrupted": interrupted, "seconds": round(seconds, 3),
+        "files_per_second": round((len(parsed) + len(failures)) / max(seconds, 1e-9), 2),
+        "failures": [list(failure) for failure in failures],
+    }
+    bars, counts, file_index, bar_number = accumulator.result()
+    report["distinct_bars"] = len(bars)
+    if not len(bars):
+        return BuildResult(None, report)
+    used, source_index = np.unique(file_index, return_inverse=True)
+    metadata = {
+        "builder": "gym_launchpad.corpus.build.build_from_midi",
+        "parser": parser, "parser_version": parser_version(parser),
+        "options": asdict(options), "sample": sample, "seed": seed if sample is not None else None,
+        "limit": limit, "interrupted": interrupted,
+        **{key: report[key] for key in ("files", "files_read", "files_parsed", "files_failed",
+                                        "failures_by_reason", *totals)},
+    }
+    corpus = Corpus(spec, bars, counts, np.array([files[i][1] for i in used]), source_index.ravel(),
+                    bar_number, metadata)
+    return BuildResult(corpus, report)
+
+
+def report_path(output) -> Path:
+    """Where the build report of the corpus ``output`` goes: ``NAME.report.json`` beside it."""
+    output = Path(output)
+    return output.with_name(output.name.removesuffix(".npz") + ".report.json")
+
+
+def write_report(report: dict, output) -> Path:
+    path = report_path(output)
+    path.write_text(json.dumps(report, indent=1) + "\n")
+    return path
+
+
+# --- looking at a corpus -------------------------------------------------------------------------------------
+def describe(corpus: Corpus) -> str:
+    """A text summary: spec, hash, how it was built, sources, and the distributions of notes and pitches."""
+    spec, counts = corpus.spec, corpus.counts
+    cells = np.bitwise_count(corpus.bars).sum(axis=1)
+    pitch_cells = (np.bitwise_count(corpus.bars) * counts[:, None]).sum(axis=0)
+    weighted = np.repeat(cells, counts)
+    meta = corpus.metadata
+    lines = [
+        f"bars: {len(corpus)} distinct, {corpus.total_count} with repeats, from {len(corpus.sources)} sources",
+        f"spec: n_notes={spec.n_notes} bar_bits={spec.bar_bits} low_note={spec.low_note} ({spec.steps} steps a bar)",
+        f"hash: {corpus.hash}",
+        f"built by: {meta.get('builder', 'unknown')}"
+        + (f" with {meta['parser']} {meta.get('parser_version', '')}" if "parser" in meta else "")
+        + (f" (music21 {meta['music21_version']})" if "music21_version" in meta else ""),
+        f"options: {json.dumps(meta.get('options', {}), sort_keys=True)}",
+    ]
+    if "failures_by_reason" in meta:
+        lines.append(f"files: {meta.get('files')} read, {meta.get('files_failed')} failed "
+                     f"{json.dumps(meta['failures_by_reason'], sort_keys=True)}"
+                     + (" (interrupted)" if meta.get("interrupted") else ""))
+    quantiles = np.percentile(weighted, [0, 10, 50, 90, 100]).astype(int)
+    lines.append("note cells per bar (min/10%/median/90%/max): " + " / ".join(map(str, quantiles)))
+    lines.append("pitch  share of note cells")
+    share = pitch_cells / max(pitch_cells.sum(), 1)
+    for row in range(spec.n_notes - 1, -1, -1):
+        lines.append(f"{spec.low_note + row:5d}  {share[row]:6.1%} {'#' * round(share[row] * 200)}")
+    return "\n".join(lines)
+
+
+def plot_bars(corpus: Corpus, path, n: int = 4, seed: int = 0) -> Path:
+    """A PNG of ``n`` bars drawn at random (with ``seed``), each titled with its source and bar number."""
+    try:
+        import matplotlib  # optional: gym_launchpad[agents]
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise DependencyNotInstalled("the PNG needs matplotlib: pip install matplotlib") from error
+    picks = np.sort(np.random.default_rng(seed).choice(len(corpus), size=min(n, len(corpus)), replace=False))
+    figure, axes = plt.subplots(1, len(picks), figsize=(3.2 * len(picks), 3.2), squeeze=False)
+    spec = corpus.spec
+    for ax, i in zip(axes[0], picks, strict=True):
+        ax.imshow(corpus.rolls(i), origin="lower", aspect="auto", cmap="Greys", interpolation="nearest",
+                  extent=(0, spec.steps, spec.low_note - 0.5, spec.low_note + spec.n_notes - 0.5))
+        source, bar = corpus.source_of(i)
+        ax.set_title(f"{source}\nbar {bar} (x{corpus.counts[i]})", fontsize=8)
+        ax.set_xticks(range(0, spec.steps + 1, spec.steps // 4))
+        ax.set_xlabel("step")
+    axes[0][0].set_ylabel("MIDI pitch")
+    figure.tight_layout()
+    path = Path(path)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+
+def from_midi(paths, spec: LaunchpadSpec | None = None, *, fold: bool = True, min_cells: int = DEFAULT_MIN_CELLS,
+              min_pitches: int = DEFAULT_MIN_PITCHES, min_onsets: int = 0, per_track: bool = False,
+              **build_args) -> Corpus:
+    """The corpus of :func:`build_from_midi` with the keep options as keywords (those of :class:`BarOptions`),
+    or a ``CorpusError`` if no bar was kept."""
+    options = BarOptions(fold=fold, min_cells=min_cells, min_pitches=min_pitches, min_onsets=min_onsets,
+                         per_track=per_track)
+    result = build_from_midi(paths, spec, options, **build_args)
+    if result.corpus is None:
+        report = result.report
+        raise CorpusError(f"no bar was kept from {report['files']} MIDI files ({report['files_failed']} failed: "
+                          f"{report['failures_by_reason']}); check the folder or relax the filters")
+    return result.corpus

@@ -1,0 +1,119 @@
+"""``launchpad corpus build|info|merge``: build, inspect and merge corpus files from the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from gym_launchpad.corpus.build import DEFAULT_TIMEOUT, build_from_midi, describe, plot_bars, write_report
+from gym_launchpad.corpus.corpus import Corpus, CorpusError
+from gym_launchpad.corpus.quantize import DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES, BarOptions
+from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.midi.read import PARSERS
+
+
+def add_cli(subparsers):
+    """Register ``launchpad corpus build|info|merge``."""
+    corpus_parser = subparsers.add_parser("corpus", help="build, inspect and merge corpora of bars")
+    commands = corpus_parser.add_subparsers(dest="corpus_command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build a corpus from a folder of MIDI files",
+                                description="Read every .mid/.midi file under DIR (recursively) into a corpus "
+                                "of 4/4 bars; failures are counted and listed in OUTPUT.report.json.")
+    build.add_argument("dirs", nargs="+", metavar="DIR", help="folders (or files) of MIDI files")
+    build.add_argument("-o", "--output", required=True, type=Path, help="the corpus file to write (.npz)")
+    build.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: every core)")
+    build.add_argument("--parser", choices=("auto", *PARSERS), default="auto",
+                       help="auto: symusic when installed, else pretty_midi")
+    build.add_argument("--limit", type=int, default=None, help="only the first N files (sorted by name)")
+    build.add_argument("--sample", type=float, default=None, metavar="FRACTION",
+                       help="a random fraction of the files, drawn with --seed (before --limit)")
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--drop-out-of-range", action="store_true",
+                       help="drop pitches outside the range instead of folding them in by octave")
+    build.add_argument("--min-cells", type=int, default=DEFAULT_MIN_CELLS, help="keep bars with this many note cells")
+    build.add_argument("--min-pitches", type=int, default=DEFAULT_MIN_PITCHES,
+                       help="keep bars with this many distinct pitches")
+    build.add_argument("--min-onsets", type=int, default=0,
+                       help="keep bars with this many note onsets (with --min-cells 0: count onsets instead)")
+    build.add_argument("--per-track", action="store_true",
+                       help="one bar per instrument track (the paper's layout) instead of all tracks merged")
+    build.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a file may take")
+    build.add_argument("--n-notes", type=int, default=LaunchpadSpec.n_notes)
+    build.add_argument("--bar-bits", type=int, default=LaunchpadSpec.bar_bits)
+    build.add_argument("--low-note", type=int, default=LaunchpadSpec.low_note)
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(run=_cli_build)
+
+    info = commands.add_parser("info", help="summarize a corpus file")
+    info.add_argument("file", type=Path)
+    info.add_argument("--png", type=Path, default=None, help="also draw a few bars with their sources here")
+    info.add_argument("--bars", type=int, default=4, help="how many bars the PNG shows")
+    info.set_defaults(run=_cli_info)
+
+    merge = commands.add_parser("merge", help="merge corpora of one spec into one")
+    merge.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    merge.add_argument("-o", "--output", required=True, type=Path)
+    merge.set_defaults(run=_cli_merge)
+
+
+def _cli_build(args) -> int:
+    try:
+        spec = LaunchpadSpec(args.n_notes, args.bar_bits, args.low_note)
+        options = BarOptions(fold=not args.drop_out_of_range, min_cells=args.min_cells,
+                             min_pitches=args.min_pitches, min_onsets=args.min_onsets, per_track=args.per_track)
+        result = build_from_midi(args.dirs, spec, options, parser=args.parser, workers=args.workers,
+                                 limit=args.limit, sample=args.sample, seed=args.seed, timeout=args.timeout,
+                                 progress=not args.quiet)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"launchpad corpus build: {error}", file=sys.stderr)
+        return 2
+    report = result.report
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    report_file = write_report(report, args.output)
+    print(f"{report['files_read']} of {report['files']} files in {report['seconds']:.1f} s "
+          f"({report['files_per_second']:.1f} files/s): {report['files_parsed']} parsed, "
+          f"{report['files_failed']} failed {json.dumps(report['failures_by_reason'])}")
+    print(f"bars: {report['bars_4_4']} in 4/4, {report['bars_other_meter']} in other meters skipped, "
+          f"{report['bars_kept']} kept, {report['distinct_bars']} distinct")
+    if result.corpus is None:
+        print(f"no bar was kept, so no corpus was written; see {report_file}", file=sys.stderr)
+        return 1
+    try:
+        path = result.corpus.save(args.output)
+    except CorpusError as error:
+        print(f"launchpad corpus build: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({path.stat().st_size} bytes, hash {result.corpus.hash[:16]}) and {report_file}")
+    if report["interrupted"]:
+        print(f"interrupted: the corpus holds the {report['files_read']} files read before Ctrl-C, "
+              f"not all {report['files']}", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _cli_info(args) -> int:
+    try:
+        corpus = Corpus.load(args.file)
+    except CorpusError as error:
+        print(f"launchpad corpus info: {error}", file=sys.stderr)
+        return 2
+    print(f"file: {args.file} ({args.file.stat().st_size} bytes)")
+    print(describe(corpus))
+    if args.png is not None:
+        print(f"wrote {plot_bars(corpus, args.png, n=args.bars)}")
+    return 0
+
+
+def _cli_merge(args) -> int:
+    try:
+        merged = Corpus.merge(Corpus.load(path) for path in args.files)
+    except CorpusError as error:
+        print(f"launchpad corpus merge: {error}", file=sys.stderr)
+        return 2
+    path = merged.save(args.output)
+    print(f"wrote {path}: {len(merged)} distinct bars ({merged.total_count} with repeats) from "
+          f"{len(args.files)} corpora, hash {merged.hash[:16]}")
+    return 0

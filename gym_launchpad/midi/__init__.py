@@ -1,0 +1,29 @@
+"""MIDI in and out: bars to ``.mid`` and audio (:mod:`.write`), MIDI files to notes (:mod:`.read`), and
+real-time playback to a MIDI port (:mod:`.live`, imported on its own: ``gym_launchpad.midi.live``).
+
+The package exports the writing side, which is what most callers want.
+"""
+
+from gym_launchpad.midi.write import (
+    BACKENDS,
+    DRUM_CHANNEL,
+    QUARTERS_PER_BAR,
+    RESOLUTION,
+    SYSTEM_SOUNDFONTS,
+    RenderResult,
+    add_cli,
+    bars_to_midi,
+    check_bars,
+    check_midi_settings,
+    find_soundfont,
+    note_spans,
+    render_audio,
+    step_seconds,
+    write_midi,
+)
+
+__all__ = [
+    "BACKENDS", "DRUM_CHANNEL", "QUARTERS_PER_BAR", "RESOLUTION", "SYSTEM_SOUNDFONTS", "RenderResult", "add_cli",
+    "bars_to_midi", "check_bars", "check_midi_settings", "find_soundfont", "note_spans", "render_audio",
+    "step_seconds", "write_midi",
+]

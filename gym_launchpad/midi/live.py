@@ -1,0 +1,586 @@
+"""Real-time playback: bars played at a tempo to a MIDI output, on a clock that waits for nobody.
+
+:class:`MidiPlayer` plays one bar after another on its own thread. Every step has an absolute deadline
+on ``time.perf_counter()``; the thread sleeps until about a millisecond before it and spins for the
+rest, so a late wake-up never shifts the steps after it (a plain ``sleep(step)`` drifts by every
+wake-up's lateness, forever). Bars arrive through a one-bar slot, :meth:`MidiPlayer.queue_bar`, which
+never blocks: the newest bar queued before the current bar's last step is the next bar, and when none
+came the current bar plays again, as a live instrument keeps playing. The agent or a UI therefore never
+waits on the audio and the audio never waits on them. Nothing is left sounding: every held note is
+turned off on :meth:`~MidiPlayer.stop`, :meth:`~MidiPlayer.pause`, on an error in the player thread, and
+at interpreter exit.
+
+Where the messages go is a :class:`MidiSink`: :class:`RtMidiSink` is a MIDI output port through
+python-rtmidi (``pip install gym_launchpad[live]``), an existing port by name or a virtual port it opens,
+over ALSA, JACK or CoreMIDI (``api=`` or the environment variable ``GYM_LAUNCHPAD_MIDI_API``);
+:class:`RecordingSink` keeps ``(time, message)`` pairs in memory.
+
+Example::
+
+    with RtMidiSink.open("FLUID Synth") as sink, MidiPlayer(spec, sink, tempo_bpm=100) as player:
+        player.queue_bar(state.words())
+        player.start()
+        while playing:
+            player.wait_for_bar(player.position[0] + 1)   # once per bar
+            state.apply(agent.act(state))
+            player.queue_bar(state.words())
+        player.save_midi("song.mid")
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from gymnasium.error import DependencyNotInstalled
+
+from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.midi.write import check_bars, check_midi_settings, step_seconds, write_midi
+
+#: Environment variable choosing the MIDI system when ``api`` is not given.
+MIDI_API_ENV = "GYM_LAUNCHPAD_MIDI_API"
+
+#: MIDI systems by the names users give, with the rtmidi constant of each.
+MIDI_APIS = {"alsa": "API_LINUX_ALSA", "jack": "API_UNIX_JACK", "coremidi": "API_MACOSX_CORE"}
+
+NOTE_ON, NOTE_OFF, PROGRAM_CHANGE = 0x90, 0x80, 0xC0
+
+#: How long before a deadline the player stops sleeping and spins: sleep wake-ups are late by up to
+#: about a millisecond on a busy machine, a spin is exact but burns its CPU.
+DEFAULT_SPIN_S = 0.001
+
+#: Python's thread switch interval while a player plays (see ``MidiPlayer(gil_switch_s=)``).
+GIL_SWITCH_S = 0.0005
+
+#: How long a JACK port is kept open after the last message: a few periods of even a large JACK buffer.
+JACK_DRAIN_S = 0.1
+
+#: Delay between start()/resume() and the first step, so that step's deadline is not already past.
+START_LEAD_S = 0.005
+
+
+class MidiPortError(RuntimeError):
+    """No MIDI system, no such port, or a port that cannot be opened; the message says what to do."""
+
+
+class PlaybackError(RuntimeError):
+    """The player thread stopped on an error (its notes were turned off); ``__cause__`` is the error."""
+
+
+class MidiSink(Protocol):
+    """Where a player's MIDI messages go: ``send`` one message (status byte first), ``close`` at the end."""
+
+    def send(self, message: Sequence[int]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class RecordingSink:
+    """A sink that keeps every message with its ``time.perf_counter()`` send time, in ``messages``."""
+
+    def __init__(self):
+        self.messages: list[tuple[float, tuple[int, ...]]] = []
+
+    def send(self, message: Sequence[int]) -> None:
+        self.messages.append((time.perf_counter(), tuple(message)))
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def import_rtmidi():
+    try:
+        import rtmidi
+    except ImportError as error:
+        raise DependencyNotInstalled("python-rtmidi is not installed: pip install gym_launchpad[live]") from error
+    return rtmidi
+
+
+def resolve_midi_api(api: str | None = None) -> str:
+    """The MIDI system name to use: ``api``, else ``$GYM_LAUNCHPAD_MIDI_API``, else ``"auto"``."""
+    name = (api if api is not None else os.environ.get(MIDI_API_ENV, "auto")).strip().lower()
+    if name != "auto" and name not in MIDI_APIS:
+        source = "api" if api is not None else f"${MIDI_API_ENV}"
+        raise ValueError(f"{source} must be one of auto, {', '.join(MIDI_APIS)}; got {name!r}")
+    return name
+
+
+def candidate_apis(rtmidi, name: str) -> list[tuple[str, int]]:
+    compiled = rtmidi.get_compiled_api()
+    if name == "auto":
+        by_value = {getattr(rtmidi, constant): api for api, constant in MIDI_APIS.items()}
+        return [(by_value[value], value) for value in compiled if value in by_value]
+    value = getattr(rtmidi, MIDI_APIS[name])
+    if value not in compiled:
+        have = [rtmidi.get_api_name(v) for v in compiled]
+        raise MidiPortError(f"this python-rtmidi was built without {name} support; it has: {', '.join(have)}")
+    return [(name, value)]
+
+
+def _midi_out(api: str | None, client_name: str):
+    """An rtmidi ``MidiOut`` on the first MIDI system that works, and that system's name."""
+    rtmidi = import_rtmidi()
+    failures = []
+    for name, value in candidate_apis(rtmidi, resolve_midi_api(api)):
+        try:
+            return rtmidi.MidiOut(value, client_name), name
+        except rtmidi.RtMidiError as error:
+            failures.append(f"{name}: {error}")
+    hint = "start a JACK server (jackd) or load ALSA's snd-seq module, or set api=/$" + MIDI_API_ENV
+    raise MidiPortError(f"no MIDI system is available ({'; '.join(failures) or 'none compiled in'}): {hint}")
+
+
+def list_output_ports(api: str | None = None) -> list[str]:
+    """Names of the MIDI output ports on the chosen MIDI system."""
+    midi_out, _ = _midi_out(api, "gym_launchpad-list")
+    try:
+        return midi_out.get_ports()
+    finally:
+        midi_out.delete()
+
+
+class RtMidiSink:
+    """A MIDI output port through python-rtmidi. Open one with :meth:`open`."""
+
+    def __init__(self, midi_out, port_name: str, api: str):
+        self._out = midi_out
+        self.port_name = port_name
+        self.api = api
+
+    @classmethod
+    def open(cls, port_name: str | None = None, *, api: str | None = None, client_name: str = "gym_launchpad",
+             virtual_name: str = "out") -> RtMidiSink:
+        """Connect to the output port ``port_name``, or open a virtual port other programs connect to.
+
+        ``port_name`` matches a port's full name, or else the one port whose name contains it (case
+        does not matter), since ALSA adds client numbers to names. ``api`` is ``"alsa"``, ``"jack"``,
+        ``"coremidi"`` or ``"auto"`` (the first that works); it defaults to ``$GYM_LAUNCHPAD_MIDI_API``.
+        """
+        midi_out, api_name = _midi_out(api, client_name)
+        try:
+            if port_name is None:
+                try:
+                    midi_out.open_virtual_port(virtual_name)
+                except import_rtmidi().RtMidiError as error:
+                    raise MidiPortError(
+                        f"{api_name} cannot open a virtual MIDI port ({error}); name an existing output port: "
+                        f"{_describe_ports(midi_out.get_ports())}"
+                    ) from error
+                return cls(midi_out, f"{client_name}:{virtual_name}", api_name)
+            ports = midi_out.get_ports()
+            index = _match_port(port_name, ports, api_name)
+            midi_out.open_port(index)
+            return cls(midi_out, ports[index], api_name)
+        except BaseException:
+            midi_out.delete()
+            raise
+
+    def send(self, message: Sequence[int]) -> None:
+        self._out.send_message(message)
+
+    def close(self) -> None:
+        if self._out is not None:
+            if self.api == "jack":
+                # JACK sends on its next process cycles: closing at once would drop the last notes-off.
+                time.sleep(JACK_DRAIN_S)
+            self._out.close_port()
+            self._out.delete()
+            self._out = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return f"RtMidiSink({self.port_name!r}, api={self.api!r})"
+
+
+def _describe_ports(ports: list[str]) -> str:
+    return ", ".join(repr(p) for p in ports) if ports else "there are none"
+
+
+def _match_port(port_name: str, ports: list[str], api_name: str) -> int:
+    if port_name in ports:
+        return ports.index(port_name)
+    matches = [i for i, port in enumerate(ports) if port_name.lower() in port.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise MidiPortError(
+            f"MIDI output port {port_name!r} is ambiguous on {api_name}: it matches "
+            f"{_describe_ports([ports[i] for i in matches])}; give more of the name"
+        )
+    raise MidiPortError(
+        f"no MIDI output port {port_name!r} on {api_name}; the output ports are: {_describe_ports(ports)}. "
+        f"Give one of these, or no name to open a virtual port"
+    )
+
+
+@dataclass(frozen=True)
+class PlayedEvent:
+    """One message the player sent: its bar and step, the deadline it was due, and when it went out."""
+
+    bar: int
+    step: int
+    deadline: float
+    sent: float
+    message: tuple[int, ...]
+
+
+class MidiPlayer:
+    """Plays bars at a tempo to a :class:`MidiSink`, on its own thread, against absolute deadlines.
+
+    Args:
+        spec: the launchpad spec of the bars.
+        sink: where the MIDI messages go (closing it is the caller's business).
+        tempo_bpm: quarter notes per minute; a bar is four quarters, so a step is ``60 / tempo * 4 / 2**B`` s.
+        velocity, channel, program: of every note (``channel`` 0-15, ``program`` General MIDI 0-127).
+        hold: a note sounding on consecutive steps is held (the default); ``False`` strikes every step.
+        on_bar_start: called as ``on_bar_start(bar_index, words)`` when a bar's first step has been sent.
+            It runs on a thread of its own, so a slow callback never delays the music.
+        log_events: keep a :class:`PlayedEvent` for every message in ``event_log`` (timing studies, tests).
+        spin_s: how long before each deadline the player stops sleeping and spins.
+        realtime: ask the OS to run the player thread under the real-time policy ``SCHED_FIFO`` (Linux,
+            and only where the process may: root, ``CAP_SYS_NICE`` or an rtprio limit, as audio users
+            have). Without it a busy machine delays wake-ups by milliseconds; ``scheduling`` says which
+            policy the thread got.
+        gil_switch_s: while playing, lower Python's thread switch interval (``sys.setswitchinterval``,
+            5 ms by default) to this, so that after each sleep the player gets the GIL back from a busy
+            Python thread in a fraction of a millisecond instead of up to 5 ms. ``None`` leaves it alone.
+
+    The bar index counts bars since :meth:`start`; ``played_bars`` holds the words of each, repeats included,
+    and :meth:`save_midi` writes them to a file.
+    """
+
+    def __init__(self, spec: LaunchpadSpec, sink: MidiSink, *, tempo_bpm: float = 120.0, velocity: int = 90,
+                 channel: int = 0, program: int = 0, hold: bool = True,
+                 on_bar_start: Callable[[int, np.ndarray], None] | None = None, log_events: bool = False,
+                 spin_s: float = DEFAULT_SPIN_S, realtime: bool = True, gil_switch_s: float | None = GIL_SWITCH_S):
+        check_midi_settings(tempo_bpm, program, velocity, channel)
+        self.spec = spec
+        self.sink = sink
+        self.velocity, self.channel, self.program, self.hold = int(velocity), int(channel), int(program), hold
+        self.on_bar_start = on_bar_start
+        self.spin_s = spin_s
+        self.realtime = realtime
+        self.gil_switch_s = gil_switch_s
+        self._saved_switch_s: float | None = None
+        self.scheduling = "not started"
+        self.event_log: list[PlayedEvent] | None = [] if log_events else None
+        self.played_bars: list[np.ndarray] = []
+        self.error: BaseException | None = None
+        self._tempo_bpm = float(tempo_bpm)
+        self._step_s = step_seconds(spec, tempo_bpm)
+        self._pending: np.ndarray | None = None
+        self._lock = threading.Lock()
+        self._bar_started = threading.Condition()
+        self._wake = threading.Event()
+        self._resumed = threading.Event()
+        self._resumed.set()
+        self._stopping = False
+        self._position = (-1, -1)
+        self._sounding: set[int] = set()
+        self._thread: threading.Thread | None = None
+        self._callbacks: queue.SimpleQueue | None = None
+
+    # --- control (any thread) ---------------------------------------------------------------------
+    def start(self) -> MidiPlayer:
+        """Send the program change and start playing; the first bar is the one queued (silence if none)."""
+        if self._thread is not None:
+            raise RuntimeError("this MidiPlayer has already been started; make a new one to play again")
+        self.sink.send((PROGRAM_CHANGE | self.channel, self.program))
+        if self.gil_switch_s is not None and sys.getswitchinterval() > self.gil_switch_s:
+            self._saved_switch_s = sys.getswitchinterval()
+            sys.setswitchinterval(self.gil_switch_s)
+        if self.on_bar_start is not None:
+            self._callbacks = queue.SimpleQueue()
+            threading.Thread(target=self._deliver_callbacks, name="MidiPlayer callbacks", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name="MidiPlayer", daemon=True)
+        atexit.register(self._stop_at_exit)
+        self._thread.start()
+        return self
+
+    def queue_bar(self, words) -> None:
+        """Make ``words`` the next bar (replacing any bar queued before it). Never blocks."""
+        bar = check_bars(words, self.spec)
+        if len(bar) != 1:
+            raise ValueError(f"queue_bar takes one bar of {self.spec.n_notes} words, got {len(bar)} bars")
+        self._raise_if_failed()
+        with self._lock:
+            self._pending = bar[0].copy()
+
+    def set_tempo(self, tempo_bpm: float) -> None:
+        """Change the tempo from the next step on."""
+        check_midi_settings(tempo_bpm, self.program, self.velocity, self.channel)
+        with self._lock:
+            self._tempo_bpm = float(tempo_bpm)
+            self._step_s = step_seconds(self.spec, tempo_bpm)
+
+    @property
+    def tempo_bpm(self) -> float:
+        return self._tempo_bpm
+
+    def pause(self) -> None:
+        """Stop at the next step with every note off; :meth:`resume` plays on from that step."""
+        self._resumed.clear()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._resumed.set()
+        self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resumed.is_set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop playing and turn every sounding note off. Raises :class:`PlaybackError` if the player failed."""
+        atexit.unregister(self._stop_at_exit)
+        self._stopping = True
+        self._wake.set()
+        self._resumed.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        if self._callbacks is not None:
+            self._callbacks.put(None)
+        # Restore the switch interval unless someone (another player) changed it since.
+        if self._saved_switch_s is not None and sys.getswitchinterval() == self.gil_switch_s:
+            sys.setswitchinterval(self._saved_switch_s)
+        self._saved_switch_s = None
+        self._raise_if_failed()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """``(bar_index, step)`` of the step sent last; ``(-1, -1)`` before the first."""
+        return self._position
+
+    def wait_for_bar(self, bar_index: int, timeout: float | None = None) -> bool:
+        """Block until bar ``bar_index`` has started (True), the timeout passed or the player stopped (False)."""
+        with self._bar_started:
+            return self._bar_started.wait_for(
+                lambda: self._position[0] >= bar_index or not self.running, timeout
+            ) and self._position[0] >= bar_index
+
+    def save_midi(self, path, *, join: bool | None = None):
+        """Write the bars played so far to a ``.mid`` file at the current tempo; returns its path."""
+        return write_midi(np.array(self.played_bars, dtype=np.uint64).reshape(-1, self.spec.n_notes), path,
+                          self.spec, tempo_bpm=self._tempo_bpm, program=self.program, velocity=self.velocity,
+                          channel=self.channel, join=self.hold if join is None else join)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        # An error in the body comes first; a playback error then surfaces only if the body was fine.
+        if exc[0] is None:
+            self.stop()
+        else:
+            with contextlib.suppress(PlaybackError):
+                self.stop()
+
+    def _stop_at_exit(self):
+        with contextlib.suppress(PlaybackError):
+            self.stop()
+
+    def _raise_if_failed(self):
+        if self.error is not None:
+            raise PlaybackError(f"the MIDI player stopped on an error: {self.error}") from self.error
+
+    # --- the player thread ------------------------------------------------------------------------
+    def _run(self):
+        self.scheduling = _raise_thread_priority() if self.realtime else "normal"
+        try:
+            self._play()
+        except BaseException as error:  # noqa: BLE001 - kept in self.error and raised by stop()/queue_bar()
+            self.error = error
+        finally:
+            try:
+                self._all_notes_off()
+            except Exception as error:  # noqa: BLE001 - a note left sounding is an error worth raising
+                self.error = self.error or error
+            with self._bar_started:
+                self._bar_started.notify_all()
+
+    def _play(self):
+        steps = self.spec.steps
+        bar_index, step = 0, 0
+        words, step_rows = self._latch_bar(np.zeros(self.spec.n_notes, dtype=np.uint64))
+        deadline = time.perf_counter() + START_LEAD_S
+        while True:
+            self._sleep_until(deadline)
+            if self._stopping:
+                return
+            if not self._resumed.is_set():
+                self._all_notes_off()
+                self._resumed.wait()
+                if self._stopping:
+                    return
+                deadline = time.perf_counter() + START_LEAD_S
+                continue
+            now = time.perf_counter()
+            with self._lock:
+                step_s = self._step_s
+            if now - deadline > step_s:
+                # A stall longer than a step (a suspended laptop, a debugger): play on from now rather than
+                # rushing through the missed steps.
+                deadline = now
+            self._send_step(bar_index, step, deadline, step_rows[step])
+            self._position = (bar_index, step)
+            if step == 0:
+                self.played_bars.append(words)
+                with self._bar_started:
+                    self._bar_started.notify_all()
+                if self._callbacks is not None:
+                    self._callbacks.put((bar_index, words))
+            step += 1
+            if step == steps:
+                bar_index, step = bar_index + 1, 0
+                words, step_rows = self._latch_bar(words)
+            deadline += step_s
+
+    def _latch_bar(self, current: np.ndarray):
+        """The next bar (the queued one, else ``current`` again) and the rows sounding at each of its steps."""
+        with self._lock:
+            words, self._pending = (self._pending, None) if self._pending is not None else (current, None)
+        roll = self.spec.words_to_roll(words)
+        return words, [frozenset(np.flatnonzero(roll[:, t]).tolist()) for t in range(self.spec.steps)]
+
+    def _sleep_until(self, deadline: float):
+        coarse = deadline - self.spin_s - time.perf_counter()
+        if coarse > 0 and self._wake.wait(coarse):
+            self._wake.clear()
+            if self._stopping or not self._resumed.is_set():
+                return
+            # A resume() while playing also wakes us: sleep on to the same deadline.
+            return self._sleep_until(deadline)
+        while time.perf_counter() < deadline:
+            pass
+
+    def _send_step(self, bar_index: int, step: int, deadline: float, rows: frozenset):
+        sounding = self._sounding
+        ending = sounding - rows if self.hold else sounding
+        starting = rows - sounding if self.hold else rows
+        low = self.spec.low_note
+        for row in sorted(ending):
+            self._send(bar_index, step, deadline, (NOTE_OFF | self.channel, low + row, 0))
+            sounding.discard(row)
+        for row in sorted(starting):
+            self._send(bar_index, step, deadline, (NOTE_ON | self.channel, low + row, self.velocity))
+            sounding.add(row)
+
+    def _send(self, bar_index, step, deadline, message):
+        self.sink.send(message)
+        if self.event_log is not None:
+            self.event_log.append(PlayedEvent(bar_index, step, deadline, time.perf_counter(), message))
+
+    def _all_notes_off(self):
+        """Send a note-off for every sounding note, each tried even when one fails; raises the first failure."""
+        bar_index, step = self._position
+        failure = None
+        for row in sorted(self._sounding):
+            try:
+                self._send(bar_index, step, time.perf_counter(), (NOTE_OFF | self.channel, self.spec.low_note + row, 0))
+            except Exception as error:  # noqa: BLE001 - the other notes must still be turned off
+                failure = failure or error
+        self._sounding.clear()
+        if failure is not None:
+            raise failure
+
+    def _deliver_callbacks(self):
+        while (item := self._callbacks.get()) is not None and not self._stopping:
+            try:
+                self.on_bar_start(*item)
+            except Exception as error:  # noqa: BLE001 - a failing UI callback must not silence the music
+                print(f"MidiPlayer: on_bar_start raised {error!r}", file=sys.stderr)
+
+
+def _raise_thread_priority() -> str:
+    """Put the calling thread under ``SCHED_FIFO`` if the OS lets us; returns the policy it runs under."""
+    try:
+        policy = os.SCHED_FIFO
+        # A low real-time priority: above every normal thread, below JACK's and the kernel's audio threads.
+        os.sched_setscheduler(0, policy, os.sched_param(min(10, os.sched_get_priority_max(policy))))
+    except (AttributeError, OSError):  # not Linux, or no permission
+        return "normal"
+    return "SCHED_FIFO"
+
+
+# --- a private JACK server, for tests, benchmarks and machines without a sound card ----------------
+@contextlib.contextmanager
+def dummy_jack_server(name: str | None = None, *, sample_rate: int = 48000, period: int = 64, timeout: float = 10.0):
+    """Run ``jackd`` with its dummy (no sound card) driver while the block runs; yields the server name.
+
+    ``JACK_DEFAULT_SERVER`` points at it inside the block, so every JACK client (python-rtmidi with
+    ``api="jack"``) of this process connects to it.
+    """
+    jackd = shutil.which("jackd")
+    if jackd is None:
+        raise FileNotFoundError("jackd is not installed: apt-get install jackd2 (or brew install jack)")
+    name = name or f"gym_launchpad_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    saved = {key: os.environ.get(key) for key in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: jackd's xrun messages must never block it
+        server = subprocess.Popen([jackd, "--realtime", "--sync", "--name", name, "-d", "dummy", "-r", str(sample_rate),
+                                   "-p", str(period)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            os.environ["JACK_DEFAULT_SERVER"] = name
+            # A client must never autostart a second server with the default (sound card) driver.
+            os.environ["JACK_NO_START_SERVER"] = "1"
+            if not _wait_for_jack(name, server, timeout):
+                log.seek(0)
+                raise RuntimeError(f"jackd did not start within {timeout} s:\n{log.read().decode(errors='replace')}")
+            yield name
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            server.terminate()
+            try:
+                server.wait(timeout)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_for_jack(name: str, server: subprocess.Popen, timeout: float) -> bool:
+    """Whether the server ``name`` accepts clients within ``timeout`` (``JACK_*`` already set)."""
+    jack_wait = shutil.which("jack_wait")
+    if jack_wait is not None:
+        done = subprocess.run([jack_wait, "--server", name, "--wait", "--timeout", str(max(1, round(timeout)))],
+                              capture_output=True, text=True)
+        return done.returncode == 0 and "available" in done.stdout and server.poll() is None
+    rtmidi = import_rtmidi()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "gym_launchpad-probe").delete()
+            return True
+        except rtmidi.RtMidiError:
+            time.sleep(0.1)
+    return False
