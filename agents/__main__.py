@@ -33,9 +33,10 @@ def main(argv=None) -> int:
     try:
         module = importlib.import_module(COMMANDS[argv[0]][0])
     except ModuleNotFoundError as error:
-        if error.name not in AGENTS_EXTRA:
+        missing = (error.name or "").partition(".")[0]
+        if missing not in AGENTS_EXTRA:
             raise
-        raise DependencyNotInstalled(f"python -m agents {argv[0]} needs {error.name}, which is not installed: "
+        raise DependencyNotInstalled(f"python -m agents {argv[0]} needs {missing}, which is not installed: "
                                      "pip install gym_launchpad[agents]") from error
     return int(module.main(argv[1:]) or 0)
 
