@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from gymnasium.error import DependencyNotInstalled
+
 #: command -> (module, one-line help). Each module has ``main(argv: list[str]) -> int``.
 COMMANDS = {
     "demo": ("agents.demo", "the README's main job: baselines, the pretrained agent and the ceiling, shipped corpus"),
@@ -13,6 +15,9 @@ COMMANDS = {
     "toy-study": ("agents.toy.study", "tabular Q-learning and MCMC exploration on LaunchpadToy-v0 (paper 5.2)"),
     "play": ("agents.play.cli", "the interactive launchpad: play live with the agent, or record headless"),
 }
+
+#: The modules of the [agents] extra (setup.cfg) that the commands import.
+AGENTS_EXTRA = ("torch", "stable_baselines3", "safetensors", "tensorboard", "matplotlib")
 
 
 def main(argv=None) -> int:
@@ -25,7 +30,14 @@ def main(argv=None) -> int:
             print(f"\nerror: unknown command {argv[0]!r}", file=sys.stderr)
             return 2
         return 0
-    module = importlib.import_module(COMMANDS[argv[0]][0])
+    try:
+        module = importlib.import_module(COMMANDS[argv[0]][0])
+    except ModuleNotFoundError as error:
+        missing = (error.name or "").partition(".")[0]
+        if missing not in AGENTS_EXTRA:
+            raise
+        raise DependencyNotInstalled(f"python -m agents {argv[0]} needs {missing}, which is not installed: "
+                                     "pip install gym_launchpad[agents]") from error
     return int(module.main(argv[1:]) or 0)
 
 

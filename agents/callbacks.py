@@ -9,26 +9,21 @@ TensorBoard scalars written here (besides SB3's own ``rollout/``, ``train/`` and
 - ``music/notes_per_bar``: sounding cells per bar, averaged over the episode;
 - ``music/distinct_nearest_bars``: how many different corpus bars were nearest during the episode;
 - ``eval/mean_reward_per_step``, ``eval/mean_reward`` (per episode) and ``eval/<metric>`` for every
-  metric of :func:`agents.evaluate.episode_metrics`, every ``eval_freq`` steps.
+  metric of :func:`agents.rollout.episode_metrics`, every ``eval_freq`` steps.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import re
-
 import numpy as np
-
-# isort: off
-import agents.networks  # noqa: F401  (first: without the [agents] extra it names what to install)
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
-# isort: on
 
-from agents.evaluate import ceiling_fraction, episode_metrics, rollout, silence_distance
+from agents.rollout import ceiling_fraction, episode_metrics, mean_metrics, rollout
+from agents.runs import CHECKPOINT_PREFIX, prune_replay_buffers
 from gym_launchpad.launchpad import LaunchpadSpec
 
 
+# TRANSITION(#11): gym_launchpad.observation.bars_from_observations and states_from_observations (core branch)
+# replace these two copies at the merge.
 def bars_from_observations(spec: LaunchpadSpec, obs_mode: str, obs: np.ndarray) -> np.ndarray:
     """The bars ``(..., N)`` uint64 that observations ``(..., obs shape)`` of ``obs_mode`` show.
 
@@ -56,12 +51,15 @@ def states_from_observations(spec: LaunchpadSpec, obs_mode: str, obs: np.ndarray
 
 
 class MusicMetricsCallback(BaseCallback):
-    """Logs the ``music/`` scalars for every finished training episode (averaged until SB3's next dump)."""
+    """Logs the ``music/`` scalars for every finished training episode (averaged until SB3's next dump).
 
-    def __init__(self, spec: LaunchpadSpec, obs_mode: str, corpus, verbose: int = 0):
+    Each step's bar is read from the observation SB3 hands over (the terminal one when an episode ends,
+    since the env has already reset), so it works on any vectorised env.
+    """
+
+    def __init__(self, spec: LaunchpadSpec, obs_mode: str, silent_distance: int, verbose: int = 0):
         super().__init__(verbose)
-        self.spec, self.obs_mode = spec, obs_mode
-        self.silent_distance = silence_distance(corpus)
+        self.spec, self.obs_mode, self.silent_distance = spec, obs_mode, silent_distance
 
     def _init_callback(self) -> None:
         n_envs = self.training_env.num_envs
@@ -102,12 +100,11 @@ class LaunchpadEvalCallback(BaseCallback):
     """The paper's evaluation: every ``eval_freq`` steps, ``n_episodes`` seeded episodes with epsilon-greedy
     actions; logs ``eval/`` scalars and keeps the best model by mean reward per step."""
 
-    def __init__(self, eval_env, eval_freq: int, n_episodes: int, epsilon: float, corpus, seed: int = 0,
-                 best_model_path: str | None = None, verbose: int = 0):
+    def __init__(self, eval_env, eval_freq: int, n_episodes: int, epsilon: float, silent_distance: int,
+                 seed: int = 0, best_model_path: str | None = None, verbose: int = 0):
         super().__init__(verbose)
         self.eval_env, self.eval_freq, self.n_episodes, self.epsilon = eval_env, eval_freq, n_episodes, epsilon
-        self.seed, self.best_model_path = seed, best_model_path
-        self.silent_distance = silence_distance(corpus)
+        self.silent_distance, self.seed, self.best_model_path = silent_distance, seed, best_model_path
         self.best = -np.inf
         self._next = eval_freq
 
@@ -125,8 +122,7 @@ class LaunchpadEvalCallback(BaseCallback):
         spec = self.eval_env.unwrapped.launchpad
         episodes = [rollout(self.eval_env, self.model, seed=self.seed + i, epsilon=self.epsilon)
                     for i in range(self.n_episodes)]
-        metrics = [episode_metrics(spec, e, self.silent_distance) for e in episodes]
-        summary = {key: float(np.mean([m[key] for m in metrics])) for key in metrics[0] if key != "key"}
+        summary = mean_metrics([episode_metrics(spec, e, self.silent_distance) for e in episodes])
         summary["mean_reward"] = float(np.mean([e.rewards.sum() for e in episodes]))
         for key, value in summary.items():
             self.logger.record(f"eval/{key}", value)
@@ -138,22 +134,14 @@ class LaunchpadEvalCallback(BaseCallback):
 
 
 class LatestReplayCheckpoint(CheckpointCallback):
-    """SB3's checkpoints, keeping every model but only the latest replay buffer (up to ~600 MB each)."""
+    """SB3's checkpoints in a run's ``checkpoints/`` (:mod:`agents.runs` names), keeping every model but only
+    the latest replay buffer (up to ~600 MB each)."""
+
+    def __init__(self, save_freq: int, folder):
+        super().__init__(save_freq, str(folder), CHECKPOINT_PREFIX, save_replay_buffer=True)
 
     def _on_step(self) -> bool:
         result = super()._on_step()
-        if self.save_replay_buffer and self.n_calls % self.save_freq == 0:
-            prune_replay_buffers(self.save_path, self.name_prefix)
+        if self.n_calls % self.save_freq == 0:
+            prune_replay_buffers(self.save_path)
         return result
-
-
-def prune_replay_buffers(folder: str, prefix: str) -> None:
-    """Delete all but the newest replay buffer checkpoint in ``folder``."""
-    buffers = sorted(glob.glob(os.path.join(folder, f"{prefix}_replay_buffer_*_steps.pkl")), key=_steps_of)
-    for path in buffers[:-1]:
-        os.remove(path)
-
-
-def _steps_of(path: str) -> int:
-    match = re.search(r"_(\d+)_steps\.\w+$", path)
-    return int(match.group(1)) if match else -1

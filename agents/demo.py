@@ -13,9 +13,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import gymnasium as gym
+
+import gym_launchpad  # noqa: F401  (registers the env ids)
 from agents import evaluate
 from agents.baselines import make_baseline
-from agents.evaluate import rollout
+from agents.rollout import rollout
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,10 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    import gymnasium as gym
-
-    import gym_launchpad  # noqa: F401  (registers the env ids)
-
     args = build_parser().parse_args(argv)
     if args.bars < 1:
         raise SystemExit(f"--bars must be >= 1, got {args.bars}")

@@ -10,13 +10,21 @@ how many steps the decays run; here both run over the whole training budget.
 Where SB3 differs from the paper (see ``agents/README.md``): SB3's DQN minimises the Huber loss and
 clips the global gradient norm; the paper minimises the squared TD error and the authors clipped each
 tensor's norm. ``loss="mse"`` and ``grad_clip="per_tensor"`` give the paper's choices
-(:class:`agents.networks.LaunchpadDQN`).
+(:class:`agents.dqn.LaunchpadDQN`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import typing
 from dataclasses import dataclass, field
+
+import gymnasium as gym
+
+import gym_launchpad  # noqa: F401  (registers the env ids)
+from gym_launchpad.corpus import resolve_corpus
+from gym_launchpad.launchpad import LaunchpadSpec
 
 LOSSES = ("huber", "mse")
 REWARD_SHAPINGS = ("none", "improvement")
@@ -68,7 +76,7 @@ class Preset:
     center_reward: bool = False
     #: "improvement": the learner's reward for a press is the distance it took off, ``d(s) - d(s')``, times
     #: ``reward_scale`` (``center_reward`` does not apply). Potential-based shaping: the optimal policy is
-    #: unchanged (see :class:`agents.networks.LearnerReward`). "none": the env's reward. Not in the paper.
+    #: unchanged (see :class:`agents.learner_reward.LearnerReward`). "none": the env's reward. Not in the paper.
     reward_shaping: str = "none"
     #: the double-DQN target (online network picks the next action, target network values it); the paper: False.
     double_q: bool = False
@@ -76,7 +84,8 @@ class Preset:
     n_steps: int = 1
     #: the Q-network's last layer gets a second head that learns every action's immediate reward from the
     #: env's one-step lookahead, beside the continuation value learned by TD (:mod:`agents.reward_head`).
-    #: Needs a "toggles" or "onehot" observation and the "nearest" reward. Not in the paper.
+    #: Needs an observation that shows the state ("toggles" or "onehot") and the "nearest" reward. Not in
+    #: the paper.
     reward_head: bool = False
     #: env keyword arguments beyond obs_mode (e.g. reward_mode="sampled" for the paper's K=1000 draw).
     env_kwargs: dict = field(default_factory=dict)
@@ -94,12 +103,23 @@ class Preset:
                              "drop one of them")
         if self.n_steps < 1:
             raise ValueError(f"n_steps must be at least 1, got {self.n_steps}")
-        if self.reward_head and self.n_steps != 1:
-            raise ValueError("reward_head splits the one-step target r + gamma * V(s'): it needs n_steps=1")
+        if self.reward_head:
+            self._check_reward_head()
         if self.grad_clip not in GRAD_CLIPS:
             raise ValueError(f"unknown grad_clip {self.grad_clip!r}; choose one of {', '.join(GRAD_CLIPS)}")
         if "obs_mode" in self.env_kwargs:
             raise ValueError("set the observation with Preset.obs_mode, not env_kwargs['obs_mode']")
+
+    def _check_reward_head(self):
+        if self.n_steps != 1:
+            raise ValueError("reward_head splits the one-step target r + gamma * V(s'): it needs n_steps=1")
+        if self.obs_mode not in ("toggles", "onehot"):
+            # The head learns r(s, .) as a function of the observation: it must tell the states apart.
+            raise ValueError(f"reward_head learns each state's lookahead: obs_mode {self.obs_mode!r} shows only "
+                             "the bar, which several states play; use 'toggles' or 'onehot'")
+        if self.env_kwargs.get("reward_mode", "nearest") != "nearest":
+            raise ValueError("reward_head learns the deterministic 'nearest' reward; the 'sampled' reward of a "
+                             "press is a random draw that no lookahead knows: drop one of them")
 
     def replace(self, **changes) -> Preset:
         """A copy with some fields changed; unknown names are refused, naming the known ones."""
@@ -114,19 +134,12 @@ class Preset:
 
     def load_corpus(self, corpus=None):
         """The corpus for ``corpus`` (None: the shipped one; a path; a Corpus), loaded once for many envs."""
-        from gym_launchpad.corpus import resolve_corpus
-        from gym_launchpad.launchpad import LaunchpadSpec
-
         spec_kwargs = {k: self.env_kwargs[k] for k in ("n_notes", "bar_bits", "low_note") if k in self.env_kwargs}
         return resolve_corpus(corpus, LaunchpadSpec(**spec_kwargs))
 
     def make_env(self, corpus=None, **kwargs):
         """``gym.make("gym_launchpad/Launchpad-v0")`` with this preset's observation, episode length and env
         arguments (``kwargs`` added, e.g. ``render_mode``)."""
-        import gymnasium as gym
-
-        import gym_launchpad  # noqa: F401  (registers the env ids)
-
         return gym.make("gym_launchpad/Launchpad-v0", max_episode_steps=self.episode_steps, corpus=corpus,
                         obs_mode=self.obs_mode, **self.env_kwargs, **kwargs)
 
@@ -150,3 +163,24 @@ def get_preset(name: str, **overrides) -> Preset:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     return PRESETS[name].replace(**overrides) if overrides else PRESETS[name]
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``["key=value", ...]`` (``--set``) -> preset overrides, each value parsed as the field's type."""
+    fields = {f.name: f for f in dataclasses.fields(Preset)}
+    hints = typing.get_type_hints(Preset)
+    overrides = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        if key not in fields:
+            raise ValueError(f"--set {key}: unknown preset field; known: {', '.join(sorted(fields))}")
+        hint = hints[key]
+        if hint is bool:
+            if text.lower() not in ("true", "false"):
+                raise ValueError(f"--set {key}: expected true or false, got {text!r}")
+            overrides[key] = text.lower() == "true"
+        else:
+            overrides[key] = json.loads(text) if hint is dict else hint(text)
+    return overrides

@@ -9,10 +9,17 @@ one error saying which. The repo ships one agent, ``agents/pretrained/mlp.safete
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
+import torch as th
+from safetensors.torch import load_file, save_file
+
+from agents.dqn import load_model
+from agents.networks import build_policy
 from agents.presets import Preset
+from agents.runs import Run
 
 #: Bumped when the JSON layout changes.
 FORMAT_VERSION = 1
@@ -21,24 +28,12 @@ PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 DEFAULT_PRETRAINED = PRETRAINED_DIR / "mlp.safetensors"
 
 
-def _safetensors_torch():
-    try:
-        import safetensors.torch
-    except ImportError as error:
-        from gymnasium.error import DependencyNotInstalled
-
-        raise DependencyNotInstalled(f"pretrained weights need safetensors ({error}): "
-                                     "pip install gym_launchpad[agents]") from error
-    return safetensors.torch
-
-
 class PretrainedMismatchError(ValueError):
     """Weights made for another launchpad spec or corpus than the one asked for."""
 
 
 def export(model, preset_name: str, preset: Preset, corpus, path, extra: dict | None = None) -> Path:
     """Write ``model``'s Q-network to ``path`` (``.safetensors``) and its description beside it (``.json``)."""
-    save_file = _safetensors_torch().save_file
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {name: value.detach().cpu().contiguous() for name, value in model.q_net.state_dict().items()}
@@ -73,10 +68,6 @@ class PretrainedAgent:
 
 def load(path=DEFAULT_PRETRAINED, corpus=None) -> PretrainedAgent:
     """Load weights written by :func:`export` for ``corpus`` (None: the shipped corpus; a path; a Corpus)."""
-    from agents.networks import build_policy, th
-
-    load_file = _safetensors_torch().load_file
-
     path = Path(path)
     meta_path = path.with_suffix(".json")
     if not path.is_file() or not meta_path.is_file():
@@ -106,23 +97,19 @@ def load(path=DEFAULT_PRETRAINED, corpus=None) -> PretrainedAgent:
 
 def export_run(run_dir, model_name: str = "best_model.zip", out=DEFAULT_PRETRAINED) -> Path:
     """Export one model of a training run (default: its best evaluation) as safetensors weights + JSON."""
-    from agents.networks import LaunchpadDQN
-
-    run_dir = Path(run_dir)
-    config = json.loads((run_dir / "config.json").read_text())
+    run = Run(run_dir)
+    config = run.config()
     preset = Preset(**config["preset"])
     corpus = preset.load_corpus(config["args"]["corpus"])
-    model = LaunchpadDQN.load(run_dir / model_name, device="cpu")
+    model = load_model(run.path / model_name)
     return export(model, config["preset_name"], preset, corpus, out, extra={
         "timesteps": int(model.num_timesteps), "seed": config["args"]["seed"],
-        "source": f"{run_dir.name}/{model_name}",
-        "command": f"python -m agents.pretrained {run_dir} --model {model_name} --out {out}",
+        "source": f"{run.name}/{model_name}",
+        "command": f"python -m agents.pretrained {run.path} --model {model_name} --out {out}",
     })
 
 
 def main(argv=None) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m agents.pretrained",
                                      description="Export a model of a training run as safetensors weights + JSON.")
     parser.add_argument("run_dir", help="a run folder of `python -m agents train`")

@@ -7,7 +7,8 @@ same hidden layers (``Preset.reward_head``):
 
 - ``reward(s, .)``: the learner's reward of **every** action from ``s``, trained by regression on what the
   env computes for all 313 presses at once (:meth:`LaunchpadEnv.distances_after_each_action`, the greedy
-  baseline's simulator) when the transition is stored;
+  baseline's simulator), which :class:`agents.learner_reward.LearnerRewardVecEnv` hands over in each step's
+  ``info["action_rewards"]`` and :class:`ActionRewardReplayBuffer` stores with the transition;
 - ``continuation(s, .)``: ``V(s after a)``, trained by the usual TD target ``max_a' Q_target(s', a')`` on the
   action that was taken (with ``double_q``, the online network picks ``a'``).
 
@@ -29,8 +30,8 @@ from stable_baselines3.common.torch_layers import create_mlp
 from stable_baselines3.dqn.policies import DQNPolicy, QNetwork
 from torch import nn
 
-from agents.callbacks import states_from_observations
-from gym_launchpad.launchpad import LaunchpadState
+#: The info key that carries every action's learner reward from the state a step started in.
+ACTION_REWARDS_INFO = "action_rewards"
 
 
 class RewardHeadQNetwork(QNetwork):
@@ -85,8 +86,8 @@ class ActionRewardSamples(NamedTuple):
 
 class ActionRewardReplayBuffer(ReplayBuffer):
     """A replay buffer that also stores, for each transition, the learner's reward of every action from its
-    state, computed when it is added by ``action_rewards_of`` (set by the trainer after construction, since
-    it holds an env: it is neither saved with the model nor pickled with the buffer)."""
+    state: ``info["action_rewards"]`` of the step, which
+    :class:`agents.learner_reward.LearnerRewardVecEnv` with ``action_rewards=True`` puts there."""
 
     def __init__(self, buffer_size: int, observation_space: spaces.Space, action_space: spaces.Discrete,
                  *args, **kwargs):
@@ -94,13 +95,12 @@ class ActionRewardReplayBuffer(ReplayBuffer):
         if self.optimize_memory_usage:
             raise ValueError("ActionRewardReplayBuffer keeps next observations apart: optimize_memory_usage=False")
         self.action_rewards = np.zeros((self.buffer_size, self.n_envs, int(action_space.n)), dtype=np.float32)
-        self.action_rewards_of = None
 
     def add(self, obs, next_obs, action, reward, done, infos) -> None:
-        if self.action_rewards_of is None:
-            raise RuntimeError("ActionRewardReplayBuffer.action_rewards_of is not set: the trainer sets it to an "
-                               "ActionRewardModel before learning")
-        self.action_rewards[self.pos] = self.action_rewards_of(np.asarray(obs))
+        if any(ACTION_REWARDS_INFO not in info for info in infos):
+            raise RuntimeError(f"ActionRewardReplayBuffer stores info[{ACTION_REWARDS_INFO!r}]: train on an env "
+                               "wrapped in LearnerRewardVecEnv(..., action_rewards=True)")
+        self.action_rewards[self.pos] = np.stack([info[ACTION_REWARDS_INFO] for info in infos])
         super().add(obs, next_obs, action, reward, done, infos)
 
     def _get_samples(self, batch_inds: np.ndarray, env=None) -> ActionRewardSamples:
@@ -116,35 +116,3 @@ class ActionRewardReplayBuffer(ReplayBuffer):
         )
         tensors = tuple(map(self.to_torch, data))
         return ActionRewardSamples(*tensors, None, self.to_torch(self.action_rewards[batch_inds, env_indices]))
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["action_rewards_of"] = None
-        return state
-
-
-class ActionRewardModel:
-    """The learner's reward of every action from the states that observations show, by the env's lookahead.
-
-    ``learner_reward(distance_before, distances_after)`` turns distances into the learner's reward (the
-    same function the training env's rewards go through, :class:`agents.networks.LearnerReward`).
-    """
-
-    def __init__(self, preset, corpus, learner_reward):
-        if preset.obs_mode not in ("toggles", "onehot"):
-            raise ValueError(f"reward_head reads the state from the observation: obs_mode {preset.obs_mode!r} "
-                             "shows only the bar; use 'toggles' or 'onehot'")
-        if preset.env_kwargs.get("reward_mode", "nearest") != "nearest":
-            raise ValueError("reward_head learns the deterministic 'nearest' reward; the 'sampled' reward of a "
-                             "press is a random draw that no lookahead knows: drop one of them")
-        self.env = preset.make_env(corpus).unwrapped
-        self.spec, self.obs_mode, self.learner_reward = self.env.launchpad, preset.obs_mode, learner_reward
-
-    def __call__(self, observations: np.ndarray) -> np.ndarray:
-        """``(n, n_actions)`` float32 for ``n`` observations."""
-        masks, offsets = states_from_observations(self.spec, self.obs_mode, observations)
-        out = np.empty((len(masks), self.spec.n_actions), dtype=np.float32)
-        for i in range(len(masks)):
-            _, info = self.env.reset(options={"state": LaunchpadState(self.spec, masks[i], offsets[i])})
-            out[i] = self.learner_reward(info["distance"], self.env.distances_after_each_action())
-        return out

@@ -8,24 +8,33 @@ A run folder holds ``config.json`` (the arguments and the preset), ``tb/`` (Tens
 and the ``music/`` and ``eval/`` ones of :mod:`agents.callbacks`), ``checkpoints/`` (a model every
 ``--checkpoint-freq`` steps and the latest replay buffer), ``best_model.zip`` (best evaluation),
 ``final_model.zip``, and ``q_net.safetensors`` + ``q_net.json`` (the weights alone, loadable without
-unpickling by :mod:`agents.pretrained`). Ctrl-C (or SIGTERM) saves a checkpoint, replay buffer included,
-before it exits, so ``--resume`` continues from there.
+unpickling by :mod:`agents.pretrained`); :mod:`agents.runs` knows its layout. Ctrl-C (or SIGTERM) saves a
+checkpoint, replay buffer included, before it exits, so ``--resume`` continues from there.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import signal
 import sys
 import typing
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from agents.presets import PRESETS, Preset, get_preset
+import torch
+from stable_baselines3.common.callbacks import CallbackList
+from stable_baselines3.common.logger import configure
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
-CHECKPOINT_PREFIX = "dqn"
+from agents.callbacks import LatestReplayCheckpoint, LaunchpadEvalCallback, MusicMetricsCallback
+from agents.dqn import load_model, new_model
+from agents.learner_reward import LearnerReward, LearnerRewardVecEnv
+from agents.presets import PRESETS, Preset, get_preset, parse_overrides
+from agents.pretrained import export
+from agents.rollout import silence_distance
+from agents.runs import Run, run_config
+from agents.sb3_vec_env import make_sb3_vec_env
 
 
 @dataclass
@@ -75,27 +84,6 @@ def parse_args(argv: list[str]) -> TrainArgs:
     return TrainArgs(**values)
 
 
-def parse_overrides(items: list[str]) -> dict:
-    """``["key=value", ...]`` -> preset overrides, each value parsed as the field's type."""
-    fields = {f.name: f for f in dataclasses.fields(Preset)}
-    hints = typing.get_type_hints(Preset)
-    overrides = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set expects key=value, got {item!r}")
-        if key not in fields:
-            raise ValueError(f"--set {key}: unknown preset field; known: {', '.join(sorted(fields))}")
-        hint = hints[key]
-        if hint is bool:
-            if text.lower() not in ("true", "false"):
-                raise ValueError(f"--set {key}: expected true or false, got {text!r}")
-            overrides[key] = text.lower() == "true"
-        else:
-            overrides[key] = json.loads(text) if hint is dict else hint(text)
-    return overrides
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
@@ -108,64 +96,39 @@ def main(argv: list[str]) -> int:
 
 
 def train(args: TrainArgs, preset: Preset):
-    """Train (or resume) a run as ``args`` and ``preset`` say; returns the model."""
-    # isort: off
-    # agents.networks first: without the [agents] extra it raises DependencyNotInstalled naming it.
-    from agents.networks import LaunchpadDQN, linear_schedule, policy_class, policy_kwargs
-    import torch
-    from stable_baselines3.common.callbacks import CallbackList
-    from stable_baselines3.common.logger import configure
-    # isort: on
+    """Train (or resume) a run as ``args`` and ``preset`` say; returns the model.
 
-    from agents.callbacks import LatestReplayCheckpoint, LaunchpadEvalCallback, MusicMetricsCallback
-    from agents.pretrained import export
-
+    The corpus, the learner's reward and the envs are built here, once, and handed to what needs them.
+    """
     torch.set_num_threads(args.threads)
-    logdir = Path(args.logdir)
-    config = {"args": dataclasses.asdict(args), "preset_name": args.preset, "preset": preset.as_dict()}
+    run = Run(args.logdir)
+    config = run_config(dataclasses.asdict(args), args.preset, preset)
     corpus = preset.load_corpus(args.corpus)
-    vec_env = make_vec_env(preset, corpus, args.n_envs, args.seed)
-    checkpoint = _resume_point(logdir, config) if args.resume else None
+    silent_distance = silence_distance(corpus)
+    learner_reward = LearnerReward.of_preset(preset, silent_distance)
+    vec_env = make_vec_env(preset, corpus, args.n_envs, args.seed, learner_reward)
+    checkpoint = run.resume_point(config) if args.resume else None
     if checkpoint is None:
-        logdir.mkdir(parents=True, exist_ok=True)
-        (logdir / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-        model = LaunchpadDQN(
-            policy_class(preset), vec_env,
-            learning_rate=linear_schedule(preset.learning_rate_start, preset.learning_rate_end),
-            buffer_size=preset.buffer_size, learning_starts=preset.learning_starts, batch_size=preset.batch_size,
-            gamma=preset.gamma, n_steps=preset.n_steps, train_freq=preset.train_freq,
-            target_update_interval=preset.target_update_interval,
-            exploration_fraction=preset.exploration_fraction,
-            exploration_initial_eps=preset.exploration_initial_eps,
-            exploration_final_eps=preset.exploration_final_eps, max_grad_norm=preset.max_grad_norm,
-            loss=preset.loss, grad_clip=preset.grad_clip, double_q=preset.double_q,
-            policy_kwargs=policy_kwargs(preset), replay_buffer_class=_replay_buffer_class(preset),
-            seed=args.seed, device="cpu", verbose=args.verbose,
-        )
+        run.write_config(config)
+        model = new_model(preset, vec_env, seed=args.seed, verbose=args.verbose)
     else:
         model_path, buffer_path = checkpoint
-        model = LaunchpadDQN.load(model_path, env=vec_env, device="cpu")
+        model = load_model(model_path, env=vec_env)
         if buffer_path is not None:
             model.load_replay_buffer(buffer_path)
         print(f"resuming from {model_path} at step {model.num_timesteps}"
               + (f" with replay buffer {buffer_path.name}" if buffer_path else " without a replay buffer"))
-    if preset.reward_head:
-        from agents.reward_head import ActionRewardModel
-
-        model.replay_buffer.action_rewards_of = ActionRewardModel(preset, corpus, learner_reward(preset, corpus))
     formats = ["tensorboard", "csv"] + (["stdout"] if args.verbose else [])
-    model.set_logger(configure(str(logdir / "tb"), formats))
+    model.set_logger(configure(str(run.tb), formats))
 
     eval_env = preset.make_env(corpus)
     callbacks = [
-        MusicMetricsCallback(eval_env.unwrapped.launchpad, preset.obs_mode, corpus),
-        LaunchpadEvalCallback(eval_env, preset.eval_freq, preset.eval_episodes, preset.eval_epsilon, corpus,
-                              seed=10_000 + args.seed, best_model_path=str(logdir / "best_model.zip")),
+        MusicMetricsCallback(eval_env.unwrapped.launchpad, preset.obs_mode, silent_distance),
+        LaunchpadEvalCallback(eval_env, preset.eval_freq, preset.eval_episodes, preset.eval_epsilon, silent_distance,
+                              seed=10_000 + args.seed, best_model_path=str(run.best_model)),
     ]
     if args.checkpoint_freq > 0:
-        callbacks.append(LatestReplayCheckpoint(max(args.checkpoint_freq // args.n_envs, 1),
-                                                str(logdir / "checkpoints"), CHECKPOINT_PREFIX,
-                                                save_replay_buffer=True))
+        callbacks.append(LatestReplayCheckpoint(max(args.checkpoint_freq // args.n_envs, 1), run.checkpoints))
     remaining = args.timesteps - model.num_timesteps
     # SIGTERM (a scheduler, `kill`) saves like Ctrl-C; and SIGINT is re-armed, since a shell starts
     # background jobs with it ignored.
@@ -175,96 +138,36 @@ def train(args: TrainArgs, preset: Preset):
             model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=checkpoint is None,
                         progress_bar=args.progress_bar)
     except KeyboardInterrupt:
-        path = save_checkpoint(model, logdir)
+        path = run.save_checkpoint(model)
         print(f"\ninterrupted at step {model.num_timesteps}: saved {path} and its replay buffer; "
-              f"continue with --resume --logdir {logdir}", file=sys.stderr)
+              f"continue with --resume --logdir {run.path}", file=sys.stderr)
         raise SystemExit(130) from None
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
         vec_env.close()
         eval_env.close()
-    model.save(logdir / "final_model.zip")
-    export(model, args.preset, preset, corpus, logdir / "q_net.safetensors",
+    model.save(run.final_model)
+    export(model, args.preset, preset, corpus, run.exported_weights,
            extra={"timesteps": int(model.num_timesteps), "seed": args.seed})
     return model
 
 
-def _replay_buffer_class(preset: Preset):
-    """SB3's default replay buffer (None), or the one that also stores every action's reward."""
-    if not preset.reward_head:
-        return None
-    from agents.reward_head import ActionRewardReplayBuffer
-
-    return ActionRewardReplayBuffer
-
-
-def learner_reward(preset: Preset, corpus):
-    """The reward the learner sees, as a function of the distances before and after a press."""
-    from agents.evaluate import silence_distance
-    from agents.networks import LearnerReward
-
-    offset = silence_distance(corpus) if preset.center_reward else 0.0
-    return LearnerReward(preset.reward_scale, offset, preset.reward_shaping)
-
-
-def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int):
-    """The training envs: one Monitor-wrapped env in a DummyVecEnv, or the native batched vector env."""
-    from stable_baselines3.common.monitor import Monitor
-    from stable_baselines3.common.vec_env import DummyVecEnv
-
-    from agents.networks import LearnerRewardVecEnv
-
+def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int, learner_reward: LearnerReward):
+    """The training envs: one Monitor-wrapped env in a DummyVecEnv, or the native batched vector env; wrapped
+    so the learner sees ``learner_reward`` (and with ``reward_head`` every action's, from the lookahead)."""
     if n_envs < 1:
         raise ValueError(f"--n-envs must be >= 1, got {n_envs}")
     if n_envs > 1:
-        from stable_baselines3.common.vec_env import VecMonitor
-
-        from agents.sb3_vec_env import make_sb3_vec_env
-
         vec_env = VecMonitor(make_sb3_vec_env(num_envs=n_envs, seed=seed, corpus=corpus, obs_mode=preset.obs_mode,
                                               max_episode_steps=preset.episode_steps, **preset.env_kwargs))
     else:
         vec_env = DummyVecEnv([lambda: Monitor(preset.make_env(corpus))])
         vec_env.seed(seed)
-    reward = learner_reward(preset, corpus)
-    return vec_env if reward.is_env_reward else LearnerRewardVecEnv(vec_env, reward)
+    if learner_reward.is_env_reward and not preset.reward_head:
+        return vec_env
+    return LearnerRewardVecEnv(vec_env, learner_reward, action_rewards=preset.reward_head)
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def save_checkpoint(model, logdir: Path) -> Path:
-    """Save the model and its replay buffer as a checkpoint ``--resume`` picks up."""
-    from agents.callbacks import prune_replay_buffers
-
-    folder = logdir / "checkpoints"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{CHECKPOINT_PREFIX}_{model.num_timesteps}_steps.zip"
-    model.save(path)
-    model.save_replay_buffer(folder / f"{CHECKPOINT_PREFIX}_replay_buffer_{model.num_timesteps}_steps.pkl")
-    prune_replay_buffers(str(folder), CHECKPOINT_PREFIX)
-    return path
-
-
-def _resume_point(logdir: Path, config: dict):
-    """(newest checkpoint, its replay buffer or None), checking the run was made with the same settings."""
-    saved_path = logdir / "config.json"
-    if not saved_path.is_file():
-        raise SystemExit(f"--resume: {logdir} has no config.json; start the run without --resume")
-    saved = json.loads(saved_path.read_text())
-    # Through Preset, so fields added since the run started compare at their defaults.
-    if Preset(**saved["preset"]) != Preset(**config["preset"]) or saved["args"]["corpus"] != config["args"]["corpus"]:
-        raise SystemExit(f"--resume: {logdir} was trained with preset {saved['preset_name']} {saved['preset']} "
-                         f"on corpus {saved['args']['corpus']}; pass the same --preset, --set and --corpus")
-    models = sorted((logdir / "checkpoints").glob(f"{CHECKPOINT_PREFIX}_*_steps.zip"), key=_steps)
-    if not models:
-        raise SystemExit(f"--resume: no checkpoint in {logdir / 'checkpoints'}")
-    model = models[-1]
-    buffer = model.with_name(f"{CHECKPOINT_PREFIX}_replay_buffer_{_steps(model)}_steps.pkl")
-    return model, (buffer if buffer.is_file() else None)
-
-
-def _steps(path: Path) -> int:
-    return int(path.stem.split("_")[-2])

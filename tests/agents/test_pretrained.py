@@ -4,11 +4,14 @@ better than random."""
 import json
 import pickle
 
+import numpy as np
 import pytest
+from test_train import _train  # tests/agents is on sys.path (pytest's default "prepend" mode)
 
 from agents import pretrained
 from agents.baselines import make_baseline
-from agents.evaluate import evaluate_policy
+from agents.dqn import LaunchpadDQN
+from agents.rollout import evaluate_policy
 
 
 def test_shipped_weights_are_small_and_described():
@@ -55,3 +58,33 @@ def test_shipped_agent_beats_random_and_noop_on_the_shipped_corpus(agent):
 def test_shipped_agent_refuses_another_corpus(synthetic_corpus_path):
     with pytest.raises(pretrained.PretrainedMismatchError, match="train a new agent"):
         pretrained.load(corpus=synthetic_corpus_path)
+
+
+def test_exported_weights_load_without_pickle_and_act_like_the_model(tmp_path, synthetic_corpus_path):
+    logdir = _train(tmp_path, synthetic_corpus_path, "mlp", steps=200, extra=["--checkpoint-freq", "0"])
+    model = LaunchpadDQN.load(logdir / "final_model.zip", device="cpu")
+    agent = pretrained.load(logdir / "q_net.safetensors", corpus=synthetic_corpus_path)
+    env = agent.make_env(synthetic_corpus_path)
+    observations = np.stack([env.reset(seed=s)[0] for s in range(20)])
+    np.testing.assert_array_equal(agent.predict(observations)[0], model.predict(observations, deterministic=True)[0])
+    description = json.loads((logdir / "q_net.json").read_text())
+    assert description["preset_name"] == "mlp" and description["timesteps"] == 200
+
+
+def test_weights_for_another_corpus_are_refused(tmp_path, synthetic_corpus_path):
+    logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=100, extra=["--checkpoint-freq", "0"])
+    with pytest.raises(pretrained.PretrainedMismatchError, match="trained for spec .* on corpus"):
+        pretrained.load(logdir / "q_net.safetensors", corpus=None)
+    with pytest.raises(FileNotFoundError, match="q_net.json"):
+        pretrained.load(tmp_path / "missing.safetensors")
+
+
+def test_export_command_writes_loadable_weights(tmp_path, synthetic_corpus_path, capsys):
+    logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=100, extra=["--checkpoint-freq", "0"])
+    out = tmp_path / "exported" / "linear.safetensors"
+    assert pretrained.main([str(logdir), "--model", "final_model.zip", "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    description = json.loads(out.with_suffix(".json").read_text())
+    assert description["source"] == "run/final_model.zip" and description["timesteps"] == 100
+    agent = pretrained.load(out, corpus=synthetic_corpus_path)
+    assert agent.preset.network == "linear"

@@ -1,0 +1,140 @@
+"""Any policy by name or path, and the env it plays.
+
+A policy is named by one text (``python -m agents evaluate POLICY``, ``python -m agents play --agent``):
+
+- a baseline, one of :data:`agents.baselines.BASELINES`;
+- ``pretrained``: the shipped agent (:data:`agents.pretrained.DEFAULT_PRETRAINED`);
+- a ``.safetensors`` weights file (:mod:`agents.pretrained`), or a run folder of ``python -m agents train``
+  (its ``q_net.safetensors``);
+- an SB3 ``.zip`` model (a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint, or any SB3 model);
+- ``LABEL=`` before any of them names the row it gets in a table.
+
+:func:`load_policy` returns the policy, with SB3's ``predict``, and an env it plays: the default
+launchpad, with the observation the policy was trained on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gymnasium as gym
+import stable_baselines3
+
+from agents import pretrained
+from agents.baselines import BASELINES, make_baseline
+from agents.dqn import load_model
+from agents.presets import Preset, get_preset
+from agents.runs import run_of_model
+
+# TRANSITION(#11): gym_launchpad.observation.observation_space (core branch) replaces observe here.
+from gym_launchpad.envs.launchpad_env import OBS_MODES, observe
+
+#: The name of the shipped agent.
+PRETRAINED = "pretrained"
+#: What a policy is loaded from: a baseline, exported weights, or an SB3 model.
+KINDS = ("baseline", "pretrained", "sb3")
+#: The algorithms an SB3 ``.zip`` may come from (``algo``); "dqn" loads :class:`agents.dqn.LaunchpadDQN`.
+SB3_ALGOS = ("dqn", "ppo", "a2c")
+#: The preset whose env the baselines play, and an SB3 model outside a run folder.
+DEFAULT_PRESET = "mlp"
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """Where a policy comes from: its label, its kind (one of :data:`KINDS`) and its baseline name or file."""
+
+    label: str
+    kind: str
+    source: str
+
+
+@dataclass
+class LoadedPolicy:
+    """A policy with SB3's ``predict`` and the env it plays (its preset's observation, a time limit)."""
+
+    source: PolicySource
+    policy: object
+    env: gym.Env
+    preset: Preset
+
+    @property
+    def label(self) -> str:
+        return self.source.label
+
+
+def parse_policy(text: str) -> PolicySource:
+    """``random`` | ``noop`` | ``greedy`` | ``pretrained`` | ``PATH`` | ``LABEL=PATH``, where PATH is a
+    ``.safetensors`` weights file, an SB3 ``.zip`` model, or a run folder of ``python -m agents train`` (its
+    ``q_net.safetensors``). Raises ValueError for anything else."""
+    label, sep, source = text.rpartition("=")
+    if not sep:
+        label, source = "", text
+    if source in BASELINES:
+        return PolicySource(label or source, "baseline", source)
+    if source == PRETRAINED:
+        return PolicySource(label or source, "pretrained", str(pretrained.DEFAULT_PRETRAINED))
+    path = Path(source)
+    default_label = path.name if path.is_dir() else path.stem
+    if path.is_dir():
+        path = path / "q_net.safetensors"
+    kinds = {".safetensors": "pretrained", ".zip": "sb3"}
+    if path.suffix not in kinds or not path.is_file():
+        raise ValueError(f"{text!r} is neither a baseline ({', '.join(BASELINES)}), {PRETRAINED}, nor an existing "
+                         ".safetensors file, SB3 .zip model, or run folder holding q_net.safetensors")
+    return PolicySource(label or default_label, kinds[path.suffix], str(path))
+
+
+def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0, episode_steps: int | None = None,
+                algo: str = "dqn", **env_kwargs) -> LoadedPolicy:
+    """The policy ``name_or_path`` names (:func:`parse_policy`) and an env it plays.
+
+    ``corpus``: None (the shipped one), a path or a Corpus; weights trained on another corpus are refused
+    (:class:`agents.pretrained.PretrainedMismatchError`). Every env is the default launchpad with the same
+    start distribution, ``episode_steps`` bars per episode (default: the paper's 1000, whatever episodes a
+    policy trained on) and ``env_kwargs`` (e.g. ``init``, ``render_mode``); a learned policy's env shows it the
+    observation it was trained on. ``seed`` seeds the random baseline; ``algo`` is the SB3 algorithm of a
+    ``.zip`` (:data:`SB3_ALGOS`).
+    """
+    source = name_or_path if isinstance(name_or_path, PolicySource) else parse_policy(name_or_path)
+    if source.kind == "baseline":
+        preset = get_preset(DEFAULT_PRESET)
+        env = _env(preset, corpus, episode_steps, env_kwargs)
+        return LoadedPolicy(source, make_baseline(source.source, env, seed=seed), env, preset)
+    if source.kind == "pretrained":
+        agent = pretrained.load(source.source, corpus=corpus)
+        return LoadedPolicy(source, agent, _env(agent.preset, corpus, episode_steps, env_kwargs), agent.preset)
+    model = _load_sb3(source.source, algo)
+    run = run_of_model(source.source)
+    preset = run.preset() if run else _preset_for(model, corpus)
+    return LoadedPolicy(source, model, _env(preset, corpus, episode_steps, env_kwargs), preset)
+
+
+def _env(preset: Preset, corpus, episode_steps: int | None, env_kwargs: dict):
+    return preset.replace(episode_steps=episode_steps or get_preset(DEFAULT_PRESET).episode_steps).make_env(
+        corpus, **env_kwargs)
+
+
+def _load_sb3(path: str, algo: str):
+    if algo not in SB3_ALGOS:
+        raise ValueError(f"unknown algo {algo!r}; choose one of {', '.join(SB3_ALGOS)}")
+    if algo == "dqn":
+        return load_model(path)
+    return getattr(stable_baselines3, algo.upper()).load(path, device="cpu")
+
+
+def _preset_for(model, corpus) -> Preset:
+    """The default preset with the observation whose shape the model reads (a model outside a run folder)."""
+    preset = get_preset(DEFAULT_PRESET)
+    env = preset.make_env(corpus).unwrapped
+    state = env.state
+    shapes = {mode: observe(env.launchpad, mode, state.masks, state.offsets, env.words).shape for mode in OBS_MODES}
+    env.close()
+    for mode, shape in shapes.items():
+        if model.observation_space.shape == shape and model.action_space == env.action_space:
+            return preset if mode == preset.obs_mode else preset.replace(obs_mode=mode)
+    raise ValueError(
+        f"the model was trained for observations of shape {model.observation_space.shape} and actions "
+        f"{model.action_space}, but this launchpad ({env.launchpad}) has actions {env.action_space} and "
+        f"observations of shape {', '.join(f'{shape} ({mode})' for mode, shape in shapes.items())}: "
+        "it is a model for another launchpad spec")

@@ -1,0 +1,45 @@
+"""Any policy by name or path, and the env it plays: the evaluation's episode length, its own observation."""
+
+import pytest
+
+from agents import pretrained, train
+from agents.policies import load_policy, parse_policy
+from agents.presets import get_preset
+from agents.rollout import rollout
+
+
+def test_parse_policy(tmp_path):
+    assert parse_policy("greedy").kind == "baseline"
+    assert parse_policy("me=noop").label == "me"
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "q_net.safetensors").write_bytes(b"")
+    contender = parse_policy(str(tmp_path / "run"))
+    assert (contender.label, contender.kind) == ("run", "pretrained")
+    assert parse_policy("pretrained").source == str(pretrained.DEFAULT_PRETRAINED)
+    with pytest.raises(ValueError, match="neither a baseline"):
+        parse_policy("smart")
+
+
+def test_every_policy_plays_the_evaluations_episode_length(tmp_path, synthetic_corpus_path):
+    run = tmp_path / "run"
+    assert train.main(["--preset", "linear", "--timesteps", "60", "--logdir", str(run), "--corpus",
+                       synthetic_corpus_path, "--set", "buffer_size=1000", "--set", "learning_starts=50",
+                       "--set", "episode_steps=20", "--set", "eval_freq=1000", "--no-progress-bar"]) == 0
+    corpus = get_preset("mlp").load_corpus(synthetic_corpus_path)
+    for text in (str(run / "final_model.zip"), str(run), "noop"):
+        loaded = load_policy(text, corpus, seed=0, episode_steps=70)
+        episode = rollout(loaded.env, loaded.policy, seed=0)
+        assert len(episode.rewards) == 70, text  # not the 20 bars the run trained on
+
+
+def test_a_model_outside_a_run_plays_the_observation_it_reads(tmp_path, synthetic_corpus_path):
+    run = tmp_path / "run"
+    assert train.main(["--preset", "rowwise", "--timesteps", "60", "--logdir", str(run), "--corpus",
+                       synthetic_corpus_path, "--set", "buffer_size=1000", "--set", "learning_starts=50",
+                       "--set", "episode_steps=20", "--set", "eval_freq=1000", "--checkpoint-freq", "0",
+                       "--no-progress-bar"]) == 0
+    alone = tmp_path / "alone.zip"
+    alone.write_bytes((run / "final_model.zip").read_bytes())
+    loaded = load_policy(str(alone), synthetic_corpus_path)
+    assert loaded.preset.obs_mode == "onehot" and loaded.env.observation_space.shape == (24, 71)
+    assert len(rollout(loaded.env, loaded.policy, seed=0, n_steps=3).rewards) == 3
