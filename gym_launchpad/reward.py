@@ -135,7 +135,7 @@ class NumbaKernel(_Minimum):
     name = "numba"
 
     def __init__(self, k: int):
-        from gym_launchpad import _numba_kernels
+        from gym_launchpad import _numba_kernels  # imports numba, an optional dependency (the [fast] extra)
 
         # Load the compiled code (from numba's cache, else compiling it) now, not in the env's first step.
         _numba_kernels.warm_up()

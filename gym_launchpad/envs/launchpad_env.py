@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import Env, spaces
 
+from gym_launchpad import render
 from gym_launchpad.corpus import Corpus
 from gym_launchpad.envs.pipeline import METADATA, check_arguments, check_reset_options, info, start_state
 from gym_launchpad.launchpad import LaunchpadState
@@ -99,8 +100,9 @@ class LaunchpadEnv(Env):
         self.state = LaunchpadState.empty(spec)
         self.words = self.state.words()
         self._obs_positions, self._obs_values = observation_table(spec, obs_mode)
-        # The spec's computed properties, looked up once rather than on every step.
+        # The spec's computed properties and the space's shape, looked up once rather than on every step.
         self._n_actions, self._row_table = spec.n_actions, spec.row_table
+        self._obs_shape = self.observation_space.shape
         # Kept flat (a reshaped view would not survive pickling as a view) and shaped on the way out.
         self._obs = self._full_observation().reshape(-1)
         self.last_action: int | None = None
@@ -131,8 +133,6 @@ class LaunchpadEnv(Env):
     def render(self):
         if self.render_mode is None:
             return None
-        from gym_launchpad import render
-
         if self.render_mode == "ansi":
             return render.ansi(self.state, self.last_action, self._distance)
         return render.rgb_array(self.state, self.last_action)
@@ -162,7 +162,7 @@ class LaunchpadEnv(Env):
 
     def _observation(self) -> np.ndarray:
         # A copy: callers keep observations (replay buffers), and the next step edits self._obs in place.
-        return self._obs.reshape(self.observation_space.shape).copy()
+        return self._obs.reshape(self._obs_shape).copy()
 
     def _full_observation(self) -> np.ndarray:
         return observe(self.launchpad, self.obs_mode, self.state.masks, self.state.offsets, self.words)
@@ -170,7 +170,7 @@ class LaunchpadEnv(Env):
     def _info(self) -> dict:
         if self._nearest != self._source_bar:  # the nearest bar seldom changes; its provenance is a lookup
             self._source_bar, self._source = self._nearest, self.corpus.source_of(self._nearest)
-        return info(self._distance, self._nearest, self._source, self.ceiling,
+        return info(self._distance, self._nearest, self._source, self.ceiling.distance,
                     self.state.index if self._indexed else None)
 
     # --- for tools: simulate without stepping ------------------------------------------------

@@ -133,14 +133,16 @@ def coerce_state(spec: LaunchpadSpec, value) -> LaunchpadState:
 
 
 # --- info ----------------------------------------------------------------------------------------
-def info(distance: int, nearest: int, source: tuple[str, int], ceiling: Ceiling, state_index: int | None) -> dict:
+def info(distance: int, nearest: int, source: tuple[str, int], best_distance: int, state_index: int | None) -> dict:
     """One env's info: :data:`INFO_KEYS`, then ``state_index`` when given.
 
-    ``source`` is ``corpus.source_of(nearest)``, which the single env looks up only when the nearest bar changes.
+    ``source`` is ``corpus.source_of(nearest)``, which the single env looks up only when the nearest bar
+    changes; ``best_distance`` is the ceiling's distance.
     """
     # A literal rather than a zip over INFO_KEYS: this runs on every single-env step (tests check the keys).
-    values = {"distance": distance, "nearest_bar": nearest, "nearest_source": source[0],
-              "nearest_bar_number": source[1], "best_distance": ceiling.distance}
+    source_file, bar_number = source
+    values = {"distance": distance, "nearest_bar": nearest, "nearest_source": source_file,
+              "nearest_bar_number": bar_number, "best_distance": best_distance}
     if state_index is not None:
         values["state_index"] = state_index
     return values

@@ -16,6 +16,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from gym_launchpad import render
 from gym_launchpad.envs.pipeline import (
     METADATA,
     check_arguments,
@@ -178,8 +179,6 @@ class LaunchpadVectorEnv(VectorEnv):
         """The picture of env 0 (``render_mode`` "ansi" or "rgb_array"), or None."""
         if self.render_mode is None:
             return None
-        from gym_launchpad import render
-
         state = LaunchpadState(self.launchpad, self.masks[0].copy(), self.offsets[0].copy())
         last = int(self._last_action[0]) if self._last_action[0] >= 0 else None
         if self.render_mode == "ansi":
