@@ -126,6 +126,11 @@ class LaunchpadSpec:
         """``(n_actions,)``: the pattern bit a toggle flips, or the amount an offset action adds."""
         return _action_tables(self)[2]
 
+    @functools.cached_property
+    def row_actions(self) -> np.ndarray:
+        """``(N, 2B+1)``: the actions that edit row ``n`` (its toggles, then its offset increments)."""
+        return _row_actions(self)
+
     # --- actions -----------------------------------------------------------------------------
     def toggle_action(self, note: int, pattern: int) -> int:
         self._check_note(note)
@@ -235,6 +240,43 @@ def _action_tables(spec: LaunchpadSpec):
     for table in (kind, note, arg):
         table.setflags(write=False)
     return kind, note, arg
+
+
+@functools.cache
+def _row_actions(spec: LaunchpadSpec) -> np.ndarray:
+    pressed = np.flatnonzero(spec.action_kind != NOOP)
+    rows = pressed[np.argsort(spec.action_note[pressed], kind="stable")].reshape(spec.n_notes, -1)
+    rows.setflags(write=False)
+    return rows
+
+
+def press_rows(spec: LaunchpadSpec, actions, masks, offsets) -> tuple[np.ndarray, np.ndarray]:
+    """The mask and offset each action leaves on the row it edits (``spec.action_note[actions]``).
+
+    ``masks`` and ``offsets`` are that row's values before the press, shaped like ``actions``: a toggle
+    flips its pattern bit, an offset action adds its amount (mod ``2**B``), the no-op leaves the row be.
+    The array form of :meth:`LaunchpadState.apply`, for many presses at once (the vector env's step, the
+    one-step lookahead); nothing is changed in place.
+    """
+    actions = np.asarray(actions)
+    kind, arg = spec.action_kind[actions], spec.action_arg[actions]
+    masks_after = np.where(kind == TOGGLE, masks ^ arg, masks)
+    offsets_after = np.where(kind == OFFSET, (offsets + arg) % spec.steps, offsets)
+    return masks_after, offsets_after
+
+
+def state_indices(spec: LaunchpadSpec, masks, offsets) -> np.ndarray:
+    """:attr:`LaunchpadState.index` of states ``masks``, ``offsets`` ``(..., N)`` at once, as int64.
+
+    Only for launchpads whose every index fits an int64 (``spec.n_states <= 2**63``).
+    """
+    if spec.n_states > 1 << 63:
+        raise ValueError(f"the state indices of {spec} need {spec.n_states.bit_length() - 1} bits, more than an int64")
+    n = np.arange(spec.n_notes)
+    toggle_shift = n * spec.n_patterns
+    offset_shift = spec.n_toggle_actions + n * spec.bar_bits
+    masks, offsets = np.asarray(masks, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+    return ((masks << toggle_shift).sum(axis=-1) | (offsets << offset_shift).sum(axis=-1)).astype(np.int64)
 
 
 @dataclass

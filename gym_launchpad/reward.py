@@ -6,7 +6,8 @@ distance to every corpus bar is kept up to date with a difference of two popcoun
 (:class:`DistanceTracker`; :class:`BatchDistanceTracker` for many bars at once). The kernel is compiled
 with numba when it is installed, else the numpy reference runs. The same decomposition makes the best
 reward reachable from any state computable exactly (:func:`best_reachable_distance`): every row can be
-chosen on its own.
+chosen on its own; and the distance after every possible action a matter of one row each
+(:func:`lookahead_distances`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.corpus import Corpus
-from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState, rotate_words
+from gym_launchpad.launchpad import NOOP, LaunchpadSpec, LaunchpadState, press_rows, rotate_words
 
 REWARD_MODES = ("nearest", "sampled")
 
@@ -34,6 +35,35 @@ def bar_distances(corpus_bars: np.ndarray, words: np.ndarray) -> np.ndarray:
     """Hamming distance from the bar ``words`` (N,) to every corpus bar ``(K, N)`` -> ``(K,)`` int."""
     return np.bitwise_count(np.asarray(corpus_bars) ^ np.asarray(words, dtype=np.uint64)).sum(axis=-1,
                                                                                               dtype=np.int64)
+
+
+def silence_distance(corpus: Corpus) -> int:
+    """Distance of the silent bar to the corpus: the fewest notes of any corpus bar."""
+    return int(bar_distances(corpus.bars, np.zeros(corpus.spec.n_notes, dtype=np.uint64)).min())
+
+
+def lookahead_distances(spec: LaunchpadSpec, columns: np.ndarray, distances: np.ndarray, masks, offsets) -> np.ndarray:
+    """The ``"nearest"`` distance the bar would have after each action: ``(..., n_actions)`` int64.
+
+    ``columns`` ``(N, K)`` holds row ``n`` of every corpus bar (a tracker's ``columns``); ``distances``
+    ``(..., K)`` are the state's distances to every corpus bar and ``masks``, ``offsets`` ``(..., N)`` the
+    state (leading axes: one per env). An action changes one row, so its distances are the state's, less
+    that row's old count, plus its new one; nothing is changed.
+    """
+    masks, offsets, distances = np.asarray(masks), np.asarray(offsets), np.asarray(distances)
+    if masks.ndim > 1:
+        return np.stack([lookahead_distances(spec, columns, d, m, o)
+                         for d, m, o in zip(distances, masks, offsets, strict=True)])
+    result = np.empty(spec.n_actions, dtype=np.int64)
+    result[spec.action_kind == NOOP] = distances.min()
+    # One row at a time: its 2B+1 actions cost a (2B+1, K) block, never the (n_actions, K) of all at once.
+    for row, actions in enumerate(spec.row_actions):
+        column = columns[row]
+        others = distances - np.bitwise_count(column ^ spec.row_table[masks[row], offsets[row]])
+        masks_after, offsets_after = press_rows(spec, actions, masks[row], offsets[row])
+        words_after = spec.row_table[masks_after, offsets_after]
+        result[actions] = (others + np.bitwise_count(column ^ words_after[:, None])).min(axis=1)
+    return result
 
 
 def naive_distance(corpus_rolls: np.ndarray, roll: np.ndarray) -> tuple[float, int]:
@@ -105,7 +135,7 @@ class NumbaKernel(_Minimum):
     name = "numba"
 
     def __init__(self, k: int):
-        from gym_launchpad import _numba_kernels
+        from gym_launchpad import _numba_kernels  # imports numba, an optional dependency (the [fast] extra)
 
         # Load the compiled code (from numba's cache, else compiling it) now, not in the env's first step.
         _numba_kernels.warm_up()

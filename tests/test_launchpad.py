@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState, rotate_words
+from gym_launchpad.launchpad import NOOP, LaunchpadSpec, LaunchpadState, press_rows, rotate_words, state_indices
 
 ALL_SPECS = [LaunchpadSpec(n, b, 47) for b in range(1, 7) for n in (1, 3)] + [LaunchpadSpec()]
 
@@ -120,3 +120,36 @@ def test_from_toggles_checks_shapes_and_values():
 def test_spec_rejects_bad_values(kwargs, message):
     with pytest.raises(ValueError, match=message):
         LaunchpadSpec(**kwargs)
+
+
+@pytest.mark.parametrize("spec", [LaunchpadSpec(3, 2, 60), LaunchpadSpec()], ids=str)
+def test_pressing_many_rows_at_once_is_pressing_each_state(spec):
+    rng = np.random.default_rng(0)
+    actions = rng.integers(0, spec.n_actions, 200)
+    actions[::10] = spec.noop_action
+    states = [LaunchpadState(spec, rng.integers(0, 1 << spec.n_patterns, spec.n_notes),
+                             rng.integers(0, spec.steps, spec.n_notes)) for _ in actions]
+    rows = spec.action_note[actions]
+    masks = np.array([s.masks[n] for s, n in zip(states, rows, strict=True)])
+    offsets = np.array([s.offsets[n] for s, n in zip(states, rows, strict=True)])
+    masks_after, offsets_after = press_rows(spec, actions, masks, offsets)
+    for state, action, row, mask, offset in zip(states, actions, rows, masks_after, offsets_after, strict=True):
+        assert state.apply(int(action)) == (-1 if action == spec.noop_action else row)
+        assert (state.masks[row], state.offsets[row]) == (mask, offset)
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=str)
+def test_row_actions_are_the_presses_of_each_row(spec):
+    assert spec.row_actions.shape == (spec.n_notes, 2 * spec.bar_bits + 1)
+    for row, actions in enumerate(spec.row_actions):
+        assert sorted(actions) == [a for a in range(spec.n_actions) if spec.decode_action(a)[1] == row]
+        assert (spec.action_kind[actions] != NOOP).all()
+
+
+def test_state_indices_are_the_states_index():
+    spec = LaunchpadSpec(2, 2, 60)
+    states = [LaunchpadState.from_index(spec, i) for i in range(0, spec.n_states, 37)]
+    masks, offsets = np.stack([s.masks for s in states]), np.stack([s.offsets for s in states])
+    assert state_indices(spec, masks, offsets).tolist() == [s.index for s in states]
+    with pytest.raises(ValueError, match="int64"):
+        state_indices(LaunchpadSpec(), np.zeros(24, int), np.zeros(24, int))

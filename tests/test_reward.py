@@ -9,7 +9,9 @@ from gym_launchpad.reward import (
     bar_distances,
     best_reachable_distance,
     brute_force_best_distance,
+    lookahead_distances,
     naive_distance,
+    silence_distance,
 )
 
 
@@ -90,3 +92,32 @@ def test_ceiling_state_reaches_the_distance_on_the_full_spec():
     assert info["distance"] == info["best_distance"] == ceiling.distance
     # No single action from the ceiling state can beat it.
     assert env.distances_after_each_action().min() >= ceiling.distance
+
+
+def test_silence_distance_is_the_fewest_notes_of_any_bar():
+    spec = LaunchpadSpec(2, 2, 60)
+    corpus = Corpus.from_bars(spec, [[[1, 0, 1, 1], [0, 0, 0, 1]], [[0, 1, 0, 0], [1, 0, 1, 0]]])
+    assert silence_distance(corpus) == 3
+
+
+@pytest.mark.parametrize("spec", [LaunchpadSpec(3, 2, 60), LaunchpadSpec(4, 6, 50)], ids=str)
+def test_lookahead_is_the_distance_after_applying_each_action(spec):
+    corpus = random_corpus(spec, 150, 0.2, seed=5)
+    tracker = DistanceTracker(corpus)
+    rng = np.random.default_rng(6)
+    states = [LaunchpadState(spec, rng.integers(0, 1 << spec.n_patterns, spec.n_notes),
+                             rng.integers(0, spec.steps, spec.n_notes)) for _ in range(3)]
+    distances = np.stack([bar_distances(corpus.bars, s.words()).astype(np.int16) for s in states])
+    masks, offsets = np.stack([s.masks for s in states]), np.stack([s.offsets for s in states])
+    batch = lookahead_distances(spec, tracker.columns, distances, masks, offsets)
+    assert batch.shape == (3, spec.n_actions) and batch.dtype == np.int64
+    for state, row in zip(states, batch, strict=True):
+        expected = []
+        for action in range(spec.n_actions):
+            pressed = state.copy()
+            pressed.apply(action)
+            expected.append(bar_distances(corpus.bars, pressed.words()).min())
+        assert row.tolist() == expected
+        single = lookahead_distances(spec, tracker.columns, bar_distances(corpus.bars, state.words()).astype(np.int16),
+                                     state.masks, state.offsets)
+        assert np.array_equal(single, row)

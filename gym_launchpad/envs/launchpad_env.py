@@ -1,27 +1,16 @@
-from __future__ import annotations
+"""The launchpad as a Gymnasium env: one state, pressed one button a step (:class:`LaunchpadEnv`)."""
 
-import functools
+from __future__ import annotations
 
 import numpy as np
 from gymnasium import Env, spaces
 
-from gym_launchpad.corpus import Corpus, resolve_corpus
-from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
-from gym_launchpad.reward import (
-    DEFAULT_SAMPLE_SIZE,
-    REWARD_MODES,
-    DistanceTracker,
-    best_reachable_distance,
-)
-
-OBS_MODES = ("toggles", "roll", "onehot")
-INIT_MODES = ("triad", "empty", "random")
-
-#: A major triad spans a root, its major third (+4) and its fifth (+7).
-TRIAD_INTERVALS = (0, 4, 7)
-
-#: info carries ``state_index`` (:attr:`LaunchpadState.index`) when the state space is at most this big.
-MAX_INDEXED_STATES = 2**16
+from gym_launchpad import render
+from gym_launchpad.corpus import Corpus
+from gym_launchpad.envs.pipeline import METADATA, check_arguments, check_reset_options, info, start_state
+from gym_launchpad.launchpad import LaunchpadState
+from gym_launchpad.observation import observation_space, observation_table, observe
+from gym_launchpad.reward import DEFAULT_SAMPLE_SIZE, DistanceTracker, lookahead_distances
 
 
 class LaunchpadEnv(Env):
@@ -84,7 +73,7 @@ class LaunchpadEnv(Env):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metadata = dict(METADATA)
 
     def __init__(
         self,
@@ -98,53 +87,36 @@ class LaunchpadEnv(Env):
         low_note: int = 47,
         render_mode: str | None = None,
     ):
-        self.launchpad = LaunchpadSpec(n_notes, bar_bits, low_note)
-        spec = self.launchpad
-        _check_choice("reward_mode", reward_mode, REWARD_MODES)
-        _check_choice("obs_mode", obs_mode, OBS_MODES)
-        _check_choice("init", init, INIT_MODES)
-        _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
-        if init == "triad" and spec.n_notes < 8:
-            raise ValueError(f"init='triad' needs at least 8 pitch rows, the env has {spec.n_notes}: "
-                             "use init='empty' or init='random'")
-        if not isinstance(sample_size, (int, np.integer)) or sample_size < 1:
-            raise ValueError(f"sample_size must be a positive int, got {sample_size!r}")
-        if corpus is not None and not isinstance(corpus, (Corpus, str)) and not hasattr(corpus, "__fspath__"):
-            corpus = Corpus.from_bars(spec, np.asarray(corpus), metadata={"builder": "LaunchpadEnv(corpus=array)"})
-        self.corpus = resolve_corpus(corpus, spec)
-        self.reward_mode, self.sample_size, self.obs_mode, self.init = reward_mode, int(sample_size), obs_mode, init
+        args = check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
+                               render_mode)
+        self.launchpad = spec = args.launchpad
+        self.corpus, self.ceiling = args.corpus, args.ceiling
+        self.reward_mode, self.sample_size, self.obs_mode, self.init = reward_mode, args.sample_size, obs_mode, init
         self.render_mode = render_mode
 
         self.action_space = spaces.Discrete(spec.n_actions)
-        self.observation_space = _observation_space(spec, obs_mode)
-        self.ceiling = best_reachable_distance(self.corpus, spec)
+        self.observation_space = observation_space(spec, obs_mode)
         self._tracker = DistanceTracker(self.corpus)
         self.state = LaunchpadState.empty(spec)
         self.words = self.state.words()
         self._obs_positions, self._obs_values = observation_table(spec, obs_mode)
-        # The spec's computed properties, looked up once rather than on every step.
+        # The spec's computed properties and the space's shape, looked up once rather than on every step.
         self._n_actions, self._row_table = spec.n_actions, spec.row_table
+        self._obs_shape = self.observation_space.shape
         # Kept flat (a reshaped view would not survive pickling as a view) and shaped on the way out.
         self._obs = self._full_observation().reshape(-1)
         self.last_action: int | None = None
         self._distance, self._nearest = 0, 0
         self._source_bar, self._source = None, None
         # Whether info carries state_index: decided once here rather than on every step.
-        self._indexed = spec.n_states <= MAX_INDEXED_STATES
+        self._indexed = args.indexed
 
     # --- the Gymnasium API -------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         options = dict(options or {})
-        unknown = set(options) - {"state", "init"}
-        if unknown:
-            raise ValueError(f"unknown reset option(s) {sorted(unknown)}; known: 'state', 'init'")
-        if "state" in options:
-            self.state = _coerce_state(self.launchpad, options["state"])
-        else:
-            init = options.get("init", self.init)
-            _check_choice("init", init, INIT_MODES)
-            self.state = self._initial_state(init)
+        check_reset_options(options)
+        self.state = start_state(self.launchpad, options, self.init, self.np_random)
         self.words = self.state.words()
         self._tracker.reset(self.words)
         self._obs[:] = self._full_observation().reshape(-1)
@@ -161,8 +133,6 @@ class LaunchpadEnv(Env):
     def render(self):
         if self.render_mode is None:
             return None
-        from gym_launchpad import render
-
         if self.render_mode == "ansi":
             return render.ansi(self.state, self.last_action, self._distance)
         return render.rgb_array(self.state, self.last_action)
@@ -192,7 +162,7 @@ class LaunchpadEnv(Env):
 
     def _observation(self) -> np.ndarray:
         # A copy: callers keep observations (replay buffers), and the next step edits self._obs in place.
-        return self._obs.reshape(self.observation_space.shape).copy()
+        return self._obs.reshape(self._obs_shape).copy()
 
     def _full_observation(self) -> np.ndarray:
         return observe(self.launchpad, self.obs_mode, self.state.masks, self.state.offsets, self.words)
@@ -200,129 +170,26 @@ class LaunchpadEnv(Env):
     def _info(self) -> dict:
         if self._nearest != self._source_bar:  # the nearest bar seldom changes; its provenance is a lookup
             self._source_bar, self._source = self._nearest, self.corpus.source_of(self._nearest)
-        source, bar_number = self._source
-        info = {
-            "distance": self._distance,
-            "nearest_bar": self._nearest,
-            "nearest_source": source,
-            "nearest_bar_number": bar_number,
-            "best_distance": self.ceiling.distance,
-        }
-        # Tabular learners need a state id; only small launchpads have one worth a table row.
-        if self._indexed:
-            info["state_index"] = self.state.index
-        return info
-
-    def _initial_state(self, init: str) -> LaunchpadState:
-        return initial_state(self.launchpad, init, self.np_random)
+        return info(self._distance, self._nearest, self._source, self.ceiling.distance,
+                    self.state.index if self._indexed else None)
 
     # --- for tools: simulate without stepping ------------------------------------------------
     def distances_after_each_action(self) -> np.ndarray:
         """The ``"nearest"`` distance the bar would have after each action, leaving the env untouched.
 
-        One-step lookahead for baselines and planners: ``(n_actions,)`` ints.
+        One-step lookahead for baselines and planners: ``(n_actions,)`` int64
+        (:func:`gym_launchpad.reward.lookahead_distances`).
         """
-        spec, state, tracker = self.launchpad, self.state, self._tracker
-        result = np.empty(spec.n_actions, dtype=np.int64)
-        kinds, notes, args = spec.action_kind, spec.action_note, spec.action_arg
-        row_counts = tracker.row_counts  # computed on each access: once here, not once an action
-        for a in range(spec.n_actions):
-            if kinds[a] == 2:
-                result[a] = tracker.distances.min()
-                continue
-            n = notes[a]
-            mask, offset = state.masks[n], state.offsets[n]
-            if kinds[a] == 0:
-                mask = mask ^ args[a]
-            else:
-                offset = (offset + args[a]) % spec.steps
-            new = np.bitwise_count(tracker.columns[n] ^ spec.row_table[mask, offset])
-            result[a] = (tracker.distances - row_counts[n] + new).min()
-        return result
+        tracker = self._tracker
+        return lookahead_distances(self.launchpad, tracker.columns, tracker.distances, self.state.masks,
+                                   self.state.offsets)
 
 
-def initial_state(spec: LaunchpadSpec, init: str, rng: np.random.Generator) -> LaunchpadState:
-    """A start state drawn from ``rng`` (see *Starting State*); the vector env draws each env's with this too."""
-    state = LaunchpadState.empty(spec)
-    if init == "triad":
-        root = rng.integers(0, spec.n_notes - TRIAD_INTERVALS[-1])
-        rows = root + np.array(TRIAD_INTERVALS)
-        state.masks[rows] = 1 << rng.integers(0, spec.n_patterns, size=len(rows))
-        state.offsets[rows] = rng.integers(0, spec.steps, size=len(rows))
-    elif init == "random":
-        state.masks[:] = rng.integers(0, 1 << spec.n_patterns, size=spec.n_notes)
-        state.offsets[:] = rng.integers(0, spec.steps, size=spec.n_notes)
-    return state
-
-
-@functools.cache
-def observation_table(spec: LaunchpadSpec, obs_mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """Where each row lives in the flattened observation, and what it shows for every mask and offset.
-
-    Returns ``positions`` ``(N, P)`` and ``values`` ``(2**(B+1), 2**B, P)`` int8 such that, after row ``n``
-    changed to ``(mask, offset)``, ``obs.reshape(-1)[positions[n]] = values[mask, offset]`` is the new
-    observation: an action changes one row, so a step writes ``P`` cells instead of observing anew. The
-    values are :func:`observe` of a one-row launchpad, so the two cannot disagree.
-    """
-    one_row = LaunchpadSpec(1, spec.bar_bits, 0)
-    masks, offsets = np.meshgrid(np.arange(1 << spec.n_patterns), np.arange(spec.steps), indexing="ij")
-    masks, offsets = masks[..., None], offsets[..., None]
-    values = observe(one_row, obs_mode, masks, offsets, spec.row_table[masks, offsets])
-    values = np.ascontiguousarray(values.reshape(*masks.shape[:2], -1))
-    size = values.shape[-1]
-    n = np.arange(spec.n_notes)[:, None]
-    if obs_mode == "toggles":  # all toggles row by row, then all offset bits row by row
-        toggles = n * spec.n_patterns + np.arange(spec.n_patterns)
-        offset_bits = spec.n_toggle_actions + n * spec.bar_bits + np.arange(spec.bar_bits)
-        positions = np.concatenate([toggles, offset_bits], axis=1)
-    else:  # one block of P cells per row
-        positions = n * size + np.arange(size)
-    for table in (positions, values):
-        table.setflags(write=False)
-    return positions, values
-
-
-def observe(spec: LaunchpadSpec, obs_mode: str, masks, offsets, words) -> np.ndarray:
-    """The observation of a state (or a batch of states: leading axes are kept)."""
-    masks, offsets = np.asarray(masks), np.asarray(offsets)
-    toggles = ((masks[..., None] >> np.arange(spec.n_patterns)) & 1).astype(np.int8)
-    if obs_mode == "toggles":
-        offset_bits = ((offsets[..., None] >> np.arange(spec.bar_bits)) & 1).astype(np.int8)
-        lead = masks.shape[:-1]
-        return np.concatenate([toggles.reshape(*lead, -1), offset_bits.reshape(*lead, -1)], axis=-1)
-    if obs_mode == "roll":
-        return spec.words_to_roll(words).astype(np.int8)
-    onehot = (offsets[..., None] == np.arange(spec.steps)).astype(np.int8)
-    return np.concatenate([toggles, onehot], axis=-1)
-
-
-def _observation_space(spec: LaunchpadSpec, obs_mode: str) -> spaces.MultiBinary:
-    if obs_mode == "toggles":
-        return spaces.MultiBinary(spec.n_notes * (2 * spec.bar_bits + 1))
-    if obs_mode == "roll":
-        return spaces.MultiBinary((spec.n_notes, spec.steps))
-    return spaces.MultiBinary((spec.n_notes, spec.n_patterns + spec.steps))
-
-
-def _coerce_state(spec: LaunchpadSpec, value) -> LaunchpadState:
-    if isinstance(value, LaunchpadState):
-        if value.spec != spec:
-            raise ValueError(f"the state is for {value.spec}, the env is {spec}")
-        return value.copy()
-    if isinstance(value, dict):
-        missing = {"toggles", "offsets"} - set(value)
-        if missing:
-            raise ValueError("options['state'] as a dict needs keys 'toggles' and 'offsets'; "
-                             f"missing {sorted(missing)}")
-        return LaunchpadState.from_toggles(spec, value["toggles"], value["offsets"])
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return LaunchpadState.from_toggles(spec, *value)
-    raise ValueError(
-        "options['state'] must be a LaunchpadState, a dict with 'toggles' (N, B+1) and 'offsets' (N,), "
-        f"or a (toggles, offsets) pair; got {type(value).__name__}"
-    )
-
-
-def _check_choice(name: str, value, choices):
-    if value not in choices:
-        raise ValueError(f"unknown {name}={value!r}; choose one of {', '.join(map(repr, choices))}")
+# TRANSITION(#11): re-exports for the other branches; removed at merge
+from gym_launchpad.envs.pipeline import (  # noqa: E402, F401
+    INIT_MODES,
+    MAX_INDEXED_STATES,
+    TRIAD_INTERVALS,
+    initial_state,
+)
+from gym_launchpad.observation import OBS_MODES  # noqa: E402, F401

@@ -16,17 +16,17 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from gym_launchpad.envs.launchpad_env import (
-    INIT_MODES,
-    LaunchpadEnv,
-    _check_choice,
-    _coerce_state,
-    initial_state,
-    observation_table,
-    observe,
+from gym_launchpad import render
+from gym_launchpad.envs.pipeline import (
+    METADATA,
+    check_arguments,
+    check_reset_options,
+    infos,
+    start_state,
 )
-from gym_launchpad.launchpad import NOOP, OFFSET, TOGGLE, LaunchpadState
-from gym_launchpad.reward import DEFAULT_SAMPLE_SIZE, BatchDistanceTracker
+from gym_launchpad.launchpad import NOOP, LaunchpadState, press_rows, state_indices
+from gym_launchpad.observation import observation_space, observation_table, observe
+from gym_launchpad.reward import DEFAULT_SAMPLE_SIZE, BatchDistanceTracker, lookahead_distances
 
 
 class LaunchpadVectorEnv(VectorEnv):
@@ -47,7 +47,7 @@ class LaunchpadVectorEnv(VectorEnv):
     ``render()`` draws env 0. ``infos`` are dicts of arrays with ``_key`` masks, as ``SyncVectorEnv`` builds.
     """
 
-    metadata = {**LaunchpadEnv.metadata, "autoreset_mode": AutoresetMode.NEXT_STEP}
+    metadata = {**METADATA, "autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(
         self,
@@ -69,12 +69,11 @@ class LaunchpadVectorEnv(VectorEnv):
         if max_episode_steps is not None and (not isinstance(max_episode_steps, (int, np.integer))
                                               or max_episode_steps < 1):
             raise ValueError(f"max_episode_steps must be a positive int or None, got {max_episode_steps!r}")
-        # One single env checks the arguments and resolves the corpus, ceiling and spaces exactly as gym.make does.
-        self._single = LaunchpadEnv(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits,
-                                    low_note, render_mode)
-        self.launchpad = spec = self._single.launchpad
-        self.corpus, self.ceiling = self._single.corpus, self._single.ceiling
-        self.reward_mode, self.sample_size = reward_mode, self._single.sample_size
+        args = check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
+                               render_mode)
+        self.launchpad = spec = args.launchpad
+        self.corpus, self.ceiling = args.corpus, args.ceiling
+        self.reward_mode, self.sample_size = reward_mode, args.sample_size
         self.obs_mode, self.init, self.render_mode = obs_mode, init, render_mode
         self.max_episode_steps = max_episode_steps
         self.autoreset_mode = AutoresetMode(autoreset_mode)
@@ -83,7 +82,7 @@ class LaunchpadVectorEnv(VectorEnv):
         self.num_envs = e = int(num_envs)
         self.single_action_space = spaces.Discrete(spec.n_actions)
         self.action_space = batch_space(self.single_action_space, e)
-        self.single_observation_space = self._single.observation_space
+        self.single_observation_space = observation_space(spec, obs_mode)
         self.observation_space = batch_space(self.single_observation_space, e)
 
         self.masks = np.zeros((e, spec.n_notes), dtype=np.int64)
@@ -103,8 +102,7 @@ class LaunchpadVectorEnv(VectorEnv):
         self._rng_seeds: list[int | None] = [None] * e
         self._ready = False
         self._all = np.arange(e)
-        self._indexed = self._single._indexed
-        self._kind, self._note, self._arg = spec.action_kind, spec.action_note, spec.action_arg
+        self._indexed = args.indexed
 
     # --- the Gymnasium API -------------------------------------------------------------------
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
@@ -181,8 +179,6 @@ class LaunchpadVectorEnv(VectorEnv):
         """The picture of env 0 (``render_mode`` "ansi" or "rgb_array"), or None."""
         if self.render_mode is None:
             return None
-        from gym_launchpad import render
-
         state = LaunchpadState(self.launchpad, self.masks[0].copy(), self.offsets[0].copy())
         last = int(self._last_action[0]) if self._last_action[0] >= 0 else None
         if self.render_mode == "ansi":
@@ -205,6 +201,16 @@ class LaunchpadVectorEnv(VectorEnv):
         """``(E, N)`` uint64: the bar each env plays."""
         return self._tracker.words
 
+    # --- for tools: simulate without stepping ------------------------------------------------
+    def distances_after_each_action(self) -> np.ndarray:
+        """The ``"nearest"`` distance each env's bar would have after each action, leaving the envs untouched.
+
+        :meth:`LaunchpadEnv.distances_after_each_action` of every env: ``(num_envs, n_actions)`` int64
+        (:func:`gym_launchpad.reward.lookahead_distances`).
+        """
+        tracker = self._tracker
+        return lookahead_distances(self.launchpad, tracker.columns, tracker.distances, self.masks, self.offsets)
+
     # --- the step, as named parts ------------------------------------------------------------
     def _checked_actions(self, actions) -> np.ndarray:
         actions = np.asarray(actions)
@@ -217,35 +223,23 @@ class LaunchpadVectorEnv(VectorEnv):
         return actions.astype(np.int64)
 
     def _press(self, envs: np.ndarray, actions: np.ndarray):
-        """Every env in ``envs`` presses its button: toggle flips, offset adds, the no-op does nothing."""
+        """Every env in ``envs`` presses its button (:func:`~gym_launchpad.launchpad.press_rows`)."""
         spec = self.launchpad
-        kind, note, arg = self._kind[actions], self._note[actions], self._arg[actions]
         self._last_action[envs] = actions
-        toggled = kind == TOGGLE
-        self.masks[envs[toggled], note[toggled]] ^= arg[toggled]
-        moved = kind == OFFSET
-        e, n = envs[moved], note[moved]
-        self.offsets[e, n] = (self.offsets[e, n] + arg[moved]) % spec.steps
-        changed = kind != NOOP
-        e, n = envs[changed], note[changed]
-        mask, offset = self.masks[e, n], self.offsets[e, n]
+        changed = spec.action_kind[actions] != NOOP
+        e, actions = envs[changed], actions[changed]
+        n = spec.action_note[actions]
+        mask, offset = press_rows(spec, actions, self.masks[e, n], self.offsets[e, n])
+        self.masks[e, n], self.offsets[e, n] = mask, offset
         self._tracker.update(e, n, spec.row_table[mask, offset])
         self._obs[e[:, None], self._obs_positions[n]] = self._obs_values[mask, offset]
 
     def _reset_envs(self, envs: np.ndarray, options: dict):
         """Start a new episode in each env of ``envs``, drawing its start state from its own generator."""
-        unknown = set(options) - {"state", "init"}
-        if unknown:
-            raise ValueError(f"unknown reset option(s) {sorted(unknown)}; known: 'state', 'init', 'reset_mask'")
-        if "state" in options:
-            state = _coerce_state(self.launchpad, options["state"])
-            self.masks[envs], self.offsets[envs] = state.masks, state.offsets
-        else:
-            init = options.get("init", self.init)
-            _check_choice("init", init, INIT_MODES)
-            for e in envs:
-                state = initial_state(self.launchpad, init, self._rngs[e])
-                self.masks[e], self.offsets[e] = state.masks, state.offsets
+        check_reset_options(options, also_known=("reset_mask",))
+        for e in envs:
+            state = start_state(self.launchpad, options, self.init, self._rngs[e])
+            self.masks[e], self.offsets[e] = state.masks, state.offsets
         words = self.launchpad.row_table[self.masks[envs], self.offsets[envs]]
         self._tracker.reset(envs, words)
         observation = observe(self.launchpad, self.obs_mode, self.masks[envs], self.offsets[envs], words)
@@ -267,33 +261,8 @@ class LaunchpadVectorEnv(VectorEnv):
 
     def _infos(self, present: np.ndarray) -> dict:
         """The single env's info keys as arrays over envs, set where ``present`` (zero or None elsewhere)."""
-        corpus = self.corpus
-        nearest = np.where(present, self._nearest, 0)
-        sources = np.full(self.num_envs, None, dtype=object)
-        sources[present] = corpus.sources[corpus.source_index[nearest[present]]].astype(object)
-        values = {
-            "distance": self._distance,
-            "nearest_bar": self._nearest,
-            "nearest_source": sources,
-            "nearest_bar_number": corpus.bar_number[nearest].astype(np.int64),
-            "best_distance": np.full(self.num_envs, self.ceiling.distance, dtype=np.int64),
-        }
-        if self._indexed:
-            values["state_index"] = self._state_index()
-        infos = {}
-        for key, value in values.items():
-            if value.dtype != object:
-                value = np.where(present, value, 0)
-            infos[key], infos[f"_{key}"] = value, present.copy()
-        return infos
-
-    def _state_index(self) -> np.ndarray:
-        """:attr:`LaunchpadState.index` of every env (only for launchpads small enough to index)."""
-        spec = self.launchpad
-        n = np.arange(spec.n_notes)
-        toggle_shift = n * spec.n_patterns
-        offset_shift = spec.n_toggle_actions + n * spec.bar_bits
-        return ((self.masks << toggle_shift).sum(axis=1) | (self.offsets << offset_shift).sum(axis=1)).astype(np.int64)
+        state_index = state_indices(self.launchpad, self.masks, self.offsets) if self._indexed else None
+        return infos(self.corpus, self.ceiling, self._distance, self._nearest, state_index, present)
 
 
 def _mask(envs: np.ndarray, num_envs: int) -> np.ndarray:

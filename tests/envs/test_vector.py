@@ -9,8 +9,8 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 import gym_launchpad  # noqa: F401  (registers the ids)
 from gym_launchpad.corpus import Corpus
 from gym_launchpad.envs import LaunchpadVectorEnv
-from gym_launchpad.envs.launchpad_env import observe
 from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.observation import observe
 from gym_launchpad.reward import KERNELS, BatchDistanceTracker, DistanceTracker, bar_distances, make_kernel
 
 ENV_IDS = [env_id for env_id in gym.registry if env_id.startswith("gym_launchpad/")]
@@ -224,3 +224,31 @@ def test_without_numba_the_numpy_reference_runs(monkeypatch):
     assert make_kernel(10).name == "numpy"
     with pytest.raises(gym.error.DependencyNotInstalled, match=r"gym_launchpad\[fast\]"):
         make_kernel(10, "numba")
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_lookahead_is_each_single_envs(env_id):
+    sync, vector = sync_and_vector(env_id, AutoresetMode.NEXT_STEP, 50, init="random")
+    vector.reset(seed=2)
+    sync.reset(seed=2)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        expected = np.stack([env.unwrapped.distances_after_each_action() for env in sync.envs])
+        lookahead = vector.distances_after_each_action()
+        assert lookahead.dtype == np.int64 and np.array_equal(lookahead, expected)
+        actions = rng.integers(0, vector.single_action_space.n, E)
+        vector.step(actions)
+        sync.step(actions)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"reward_mode": "farthest"}, "unknown reward_mode"),
+    ({"obs_mode": "pixels"}, "unknown obs_mode"),
+    ({"init": "chord"}, "unknown init"),
+    ({"render_mode": "human"}, "unknown render_mode"),
+    ({"sample_size": 0}, "sample_size"),
+    ({"n_notes": 4, "corpus": [[[0] * 64] * 4]}, "at least 8 pitch rows"),
+])
+def test_bad_constructor_arguments_get_the_single_envs_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        LaunchpadVectorEnv(num_envs=2, **kwargs)

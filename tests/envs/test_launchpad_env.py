@@ -8,6 +8,7 @@ from gymnasium.utils.env_checker import check_env
 import gym_launchpad  # noqa: F401  (registers the ids)
 from gym_launchpad.corpus import Corpus, CorpusSpecError
 from gym_launchpad.envs import LaunchpadEnv
+from gym_launchpad.envs.pipeline import INFO_KEYS
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 
 ENV_IDS = [env_id for env_id in gym.registry if env_id.startswith("gym_launchpad/")]
@@ -192,3 +193,12 @@ def test_render_modes():
     image = env.render()
     assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
     assert (image != empty).any()
+
+
+def test_info_keys_are_the_shared_ones():
+    env = LaunchpadEnv(corpus=small_corpus())
+    _, info = env.reset(seed=0)
+    assert tuple(info) == INFO_KEYS
+    toy = gym.make("gym_launchpad/LaunchpadToy-v0")
+    _, info = toy.reset(seed=0)
+    assert tuple(info) == (*INFO_KEYS, "state_index") and info["state_index"] == toy.unwrapped.state.index

@@ -1,0 +1,168 @@
+"""What the single env and the vector env share: their arguments, the reset options, the start states, the info.
+
+:class:`~gym_launchpad.envs.LaunchpadEnv` steps one state and
+:class:`~gym_launchpad.envs.LaunchpadVectorEnv` arrays of them, each in its own fastest form; both check
+their arguments with :func:`check_arguments`, read ``reset(options=...)`` with :func:`start_state`,
+press through :mod:`gym_launchpad.launchpad`, score through :mod:`gym_launchpad.reward` and name the info
+keys of :data:`INFO_KEYS` with :func:`info` and :func:`infos`, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gym_launchpad.corpus import Corpus, resolve_corpus
+from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
+from gym_launchpad.observation import OBS_MODES
+from gym_launchpad.reward import REWARD_MODES, Ceiling, best_reachable_distance
+
+INIT_MODES = ("triad", "empty", "random")
+RENDER_MODES = ("ansi", "rgb_array")
+#: Gymnasium's ``metadata`` of both envs (the vector env adds its ``autoreset_mode``).
+METADATA = {"render_modes": list(RENDER_MODES), "render_fps": 4}
+RESET_OPTIONS = ("state", "init")
+
+#: A major triad spans a root, its major third (+4) and its fifth (+7).
+TRIAD_INTERVALS = (0, 4, 7)
+
+#: info carries ``state_index`` (:attr:`LaunchpadState.index`) when the state space is at most this big.
+MAX_INDEXED_STATES = 2**16
+
+#: The keys of every step's info; ``state_index`` joins them for launchpads of at most MAX_INDEXED_STATES.
+INFO_KEYS = ("distance", "nearest_bar", "nearest_source", "nearest_bar_number", "best_distance")
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """An env's arguments, checked, with the corpus resolved and its ceiling computed."""
+
+    launchpad: LaunchpadSpec
+    corpus: Corpus
+    ceiling: Ceiling
+    reward_mode: str
+    sample_size: int
+    obs_mode: str
+    init: str
+    render_mode: str | None
+
+    @property
+    def indexed(self) -> bool:
+        """Whether info carries ``state_index``: tabular learners need a state id, and only small
+        launchpads have one worth a table row."""
+        return self.launchpad.n_states <= MAX_INDEXED_STATES
+
+
+def check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
+                    render_mode) -> Arguments:
+    """:class:`LaunchpadEnv`'s arguments checked (a ValueError names the first wrong one) and resolved."""
+    spec = LaunchpadSpec(n_notes, bar_bits, low_note)
+    check_choice("reward_mode", reward_mode, REWARD_MODES)
+    check_choice("obs_mode", obs_mode, OBS_MODES)
+    check_choice("init", init, INIT_MODES)
+    check_choice("render_mode", render_mode, (None, *RENDER_MODES))
+    if init == "triad" and spec.n_notes < 8:
+        raise ValueError(f"init='triad' needs at least 8 pitch rows, the env has {spec.n_notes}: "
+                         "use init='empty' or init='random'")
+    if not isinstance(sample_size, (int, np.integer)) or sample_size < 1:
+        raise ValueError(f"sample_size must be a positive int, got {sample_size!r}")
+    if corpus is not None and not isinstance(corpus, (Corpus, str)) and not hasattr(corpus, "__fspath__"):
+        corpus = Corpus.from_bars(spec, np.asarray(corpus), metadata={"builder": "LaunchpadEnv(corpus=array)"})
+    corpus = resolve_corpus(corpus, spec)
+    return Arguments(spec, corpus, best_reachable_distance(corpus, spec), reward_mode, int(sample_size),
+                     obs_mode, init, render_mode)
+
+
+def check_choice(name: str, value, choices):
+    if value not in choices:
+        raise ValueError(f"unknown {name}={value!r}; choose one of {', '.join(map(repr, choices))}")
+
+
+# --- reset ---------------------------------------------------------------------------------------
+def check_reset_options(options: dict, also_known: tuple[str, ...] = ()):
+    """Refuse options other than :data:`RESET_OPTIONS` (and ``also_known``, which the caller took out)."""
+    unknown = set(options) - set(RESET_OPTIONS)
+    if unknown:
+        known = ", ".join(map(repr, (*RESET_OPTIONS, *also_known)))
+        raise ValueError(f"unknown reset option(s) {sorted(unknown)}; known: {known}")
+
+
+def start_state(spec: LaunchpadSpec, options: dict, init: str, rng: np.random.Generator) -> LaunchpadState:
+    """The state an episode starts from: ``options["state"]``, else one drawn from ``rng`` by
+    ``options["init"]`` or the env's ``init``."""
+    if "state" in options:
+        return coerce_state(spec, options["state"])
+    init = options.get("init", init)
+    check_choice("init", init, INIT_MODES)
+    return initial_state(spec, init, rng)
+
+
+def initial_state(spec: LaunchpadSpec, init: str, rng: np.random.Generator) -> LaunchpadState:
+    """A start state drawn from ``rng`` (see the env's *Starting State*)."""
+    state = LaunchpadState.empty(spec)
+    if init == "triad":
+        root = rng.integers(0, spec.n_notes - TRIAD_INTERVALS[-1])
+        rows = root + np.array(TRIAD_INTERVALS)
+        state.masks[rows] = 1 << rng.integers(0, spec.n_patterns, size=len(rows))
+        state.offsets[rows] = rng.integers(0, spec.steps, size=len(rows))
+    elif init == "random":
+        state.masks[:] = rng.integers(0, 1 << spec.n_patterns, size=spec.n_notes)
+        state.offsets[:] = rng.integers(0, spec.steps, size=spec.n_notes)
+    return state
+
+
+def coerce_state(spec: LaunchpadSpec, value) -> LaunchpadState:
+    """``options["state"]`` as a checked :class:`LaunchpadState` of ``spec`` (a copy)."""
+    if isinstance(value, LaunchpadState):
+        if value.spec != spec:
+            raise ValueError(f"the state is for {value.spec}, the env is {spec}")
+        return value.copy()
+    if isinstance(value, dict):
+        missing = {"toggles", "offsets"} - set(value)
+        if missing:
+            raise ValueError("options['state'] as a dict needs keys 'toggles' and 'offsets'; "
+                             f"missing {sorted(missing)}")
+        return LaunchpadState.from_toggles(spec, value["toggles"], value["offsets"])
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return LaunchpadState.from_toggles(spec, *value)
+    raise ValueError(
+        "options['state'] must be a LaunchpadState, a dict with 'toggles' (N, B+1) and 'offsets' (N,), "
+        f"or a (toggles, offsets) pair; got {type(value).__name__}"
+    )
+
+
+# --- info ----------------------------------------------------------------------------------------
+def info(distance: int, nearest: int, source: tuple[str, int], best_distance: int, state_index: int | None) -> dict:
+    """One env's info: :data:`INFO_KEYS`, then ``state_index`` when given.
+
+    ``source`` is ``corpus.source_of(nearest)``, which the single env looks up only when the nearest bar
+    changes; ``best_distance`` is the ceiling's distance.
+    """
+    # A literal rather than a zip over INFO_KEYS: this runs on every single-env step (tests check the keys).
+    source_file, bar_number = source
+    values = {"distance": distance, "nearest_bar": nearest, "nearest_source": source_file,
+              "nearest_bar_number": bar_number, "best_distance": best_distance}
+    if state_index is not None:
+        values["state_index"] = state_index
+    return values
+
+
+def infos(corpus: Corpus, ceiling: Ceiling, distance: np.ndarray, nearest: np.ndarray,
+          state_index: np.ndarray | None, present: np.ndarray) -> dict:
+    """:func:`info` of every env as arrays with ``_key`` masks (as ``SyncVectorEnv`` builds): each
+    value set where ``present``, zero (or None for sources) elsewhere."""
+    nearest = np.where(present, nearest, 0)
+    sources = np.full(len(present), None, dtype=object)
+    sources[present] = corpus.sources[corpus.source_index[nearest[present]]].astype(object)
+    columns = (distance, nearest, sources, corpus.bar_number[nearest].astype(np.int64),
+               np.full(len(present), ceiling.distance, dtype=np.int64))
+    values = dict(zip(INFO_KEYS, columns, strict=True))
+    if state_index is not None:
+        values["state_index"] = state_index
+    result = {}
+    for key, value in values.items():
+        if value.dtype != object:
+            value = np.where(present, value, 0)
+        result[key], result[f"_{key}"] = value, present.copy()
+    return result
