@@ -19,6 +19,7 @@ demo: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m agents demo --out demo
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q
 
 lint: $(STAMP)

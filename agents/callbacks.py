@@ -20,34 +20,7 @@ from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 from agents.rollout import ceiling_fraction, episode_metrics, mean_metrics, rollout
 from agents.runs import CHECKPOINT_PREFIX, prune_replay_buffers
 from gym_launchpad.launchpad import LaunchpadSpec
-
-
-# TRANSITION(#11): gym_launchpad.observation.bars_from_observations and states_from_observations (core branch)
-# replace these two copies at the merge.
-def bars_from_observations(spec: LaunchpadSpec, obs_mode: str, obs: np.ndarray) -> np.ndarray:
-    """The bars ``(..., N)`` uint64 that observations ``(..., obs shape)`` of ``obs_mode`` show.
-
-    The inverse of :func:`gym_launchpad.envs.launchpad_env.observe` up to the state (a bar is all the
-    music metrics need), so the scalars work on any vectorised env, whose sub-envs are out of reach.
-    """
-    if obs_mode == "roll":
-        return spec.roll_to_words(np.asarray(obs).astype(np.int64))
-    masks, offsets = states_from_observations(spec, obs_mode, obs)
-    return spec.row_table[masks, offsets]
-
-
-def states_from_observations(spec: LaunchpadSpec, obs_mode: str, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The row masks and offsets ``(..., N)`` that ``toggles`` or ``onehot`` observations show (a ``roll``
-    observation shows the bar only: several states play it)."""
-    obs = np.asarray(obs).astype(np.int64)
-    n, p, b = spec.n_notes, spec.n_patterns, spec.bar_bits
-    if obs_mode == "onehot":
-        return (obs[..., :p] << np.arange(p)).sum(axis=-1), obs[..., p:].argmax(axis=-1)
-    if obs_mode == "toggles":
-        lead = obs.shape[:-1]
-        masks = (obs[..., : n * p].reshape(*lead, n, p) << np.arange(p)).sum(axis=-1)
-        return masks, (obs[..., n * p:].reshape(*lead, n, b) << np.arange(b)).sum(axis=-1)
-    raise ValueError(f"the state cannot be read from a {obs_mode!r} observation; use 'toggles' or 'onehot'")
+from gym_launchpad.observation import bars_from_observations
 
 
 class MusicMetricsCallback(BaseCallback):

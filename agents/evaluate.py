@@ -17,7 +17,8 @@ from agents.baselines import BASELINES
 from agents.policies import load_policy, parse_policy
 from agents.presets import get_preset
 from agents.pretrained import DEFAULT_PRETRAINED
-from agents.rollout import corpus_metrics, evaluate_policy, silence_distance
+from agents.rollout import corpus_metrics, evaluate_policy
+from gym_launchpad.reward import silence_distance
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,9 +26,8 @@ from agents.baselines import BASELINES, make_baseline
 from agents.dqn import load_model
 from agents.presets import Preset, get_preset
 from agents.runs import run_of_model
-
-# TRANSITION(#11): gym_launchpad.observation.observation_space (core branch) replaces observe here.
-from gym_launchpad.envs.launchpad_env import OBS_MODES, observe
+from gym_launchpad.corpus import Corpus
+from gym_launchpad.observation import OBS_MODES, observation_space
 
 #: The name of the shipped agent.
 PRETRAINED = "pretrained"
@@ -79,9 +78,11 @@ def parse_policy(text: str) -> PolicySource:
     if path.is_dir():
         path = path / "q_net.safetensors"
     kinds = {".safetensors": "pretrained", ".zip": "sb3"}
+    if path.suffix in kinds and not path.exists():
+        raise ValueError(f"model file {path} does not exist")
     if path.suffix not in kinds or not path.is_file():
-        raise ValueError(f"{text!r} is neither a baseline ({', '.join(BASELINES)}), {PRETRAINED}, nor an existing "
-                         ".safetensors file, SB3 .zip model, or run folder holding q_net.safetensors")
+        raise ValueError(f"{text!r} is neither {PRETRAINED}, a baseline ({', '.join(BASELINES)}), an existing "
+                         ".safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
     return PolicySource(label or default_label, kinds[path.suffix], str(path))
 
 
@@ -97,6 +98,8 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     ``.zip`` (:data:`SB3_ALGOS`).
     """
     source = name_or_path if isinstance(name_or_path, PolicySource) else parse_policy(name_or_path)
+    if corpus is not None and not isinstance(corpus, Corpus):
+        corpus = Corpus.load(corpus)
     if source.kind == "baseline":
         preset = get_preset(DEFAULT_PRESET)
         env = _env(preset, corpus, episode_steps, env_kwargs)
@@ -111,6 +114,8 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
 
 
 def _env(preset: Preset, corpus, episode_steps: int | None, env_kwargs: dict):
+    if isinstance(corpus, Corpus):  # the launchpad is built for the corpus's spec, unless the preset fixes one
+        env_kwargs = {**{k: v for k, v in corpus.spec.as_dict().items() if k not in preset.env_kwargs}, **env_kwargs}
     return preset.replace(episode_steps=episode_steps or get_preset(DEFAULT_PRESET).episode_steps).make_env(
         corpus, **env_kwargs)
 
@@ -118,17 +123,20 @@ def _env(preset: Preset, corpus, episode_steps: int | None, env_kwargs: dict):
 def _load_sb3(path: str, algo: str):
     if algo not in SB3_ALGOS:
         raise ValueError(f"unknown algo {algo!r}; choose one of {', '.join(SB3_ALGOS)}")
-    if algo == "dqn":
-        return load_model(path)
-    return getattr(stable_baselines3, algo.upper()).load(path, device="cpu")
+    try:
+        if algo == "dqn":
+            return load_model(path)
+        return getattr(stable_baselines3, algo.upper()).load(path, device="cpu")
+    except Exception as error:  # SB3 raises many kinds for a file of another algorithm or a broken zip
+        raise ValueError(f"{path} does not load as an SB3 {algo.upper()} model ({error}); name the algorithm it "
+                         f"was trained with ({', '.join(SB3_ALGOS)})") from error
 
 
 def _preset_for(model, corpus) -> Preset:
     """The default preset with the observation whose shape the model reads (a model outside a run folder)."""
     preset = get_preset(DEFAULT_PRESET)
     env = preset.make_env(corpus).unwrapped
-    state = env.state
-    shapes = {mode: observe(env.launchpad, mode, state.masks, state.offsets, env.words).shape for mode in OBS_MODES}
+    shapes = {mode: observation_space(env.launchpad, mode).shape for mode in OBS_MODES}
     env.close()
     for mode, shape in shapes.items():
         if model.observation_space.shape == shape and model.action_space == env.action_space:

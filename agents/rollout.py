@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents import music_metrics
-from gym_launchpad.reward import bar_distances
+from gym_launchpad.reward import silence_distance
 
 #: The numeric metrics of an episode (:func:`episode_metrics`), the ones averaged over episodes.
 METRICS = ("mean_reward_per_step", "final_distance", "ceiling_fraction", "notes_per_bar", "pitch_class_entropy",
@@ -58,12 +58,6 @@ def rollout(env, policy, seed: int, n_steps: int | None = None, epsilon: float =
             break
     return Episode(np.asarray(rewards, dtype=np.float64), np.asarray(distances), np.asarray(nearest),
                    np.asarray(bars, dtype=np.uint64).reshape(len(bars), -1), int(info["best_distance"]), start_bar)
-
-
-# TRANSITION(#11): gym_launchpad.reward.silence_distance (core branch) replaces this copy at the merge.
-def silence_distance(corpus) -> int:
-    """Distance of the silent bar to the corpus: the fewest notes of any corpus bar."""
-    return int(bar_distances(corpus.bars, np.zeros(corpus.spec.n_notes, dtype=np.uint64)).min())
 
 
 def ceiling_fraction(distance, best_distance: int, silent_distance: int):

@@ -24,7 +24,6 @@ from gymnasium.vector import AutoresetMode
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvObs, VecEnvStepReturn
 
 import gym_launchpad  # noqa: F401  (registers the ids)
-from gym_launchpad.envs import LaunchpadEnv
 from gym_launchpad.envs.vector import LaunchpadVectorEnv
 
 
@@ -42,7 +41,6 @@ class LaunchpadSB3VecEnv(VecEnv):
                              "autoreset_mode=AutoresetMode.SAME_STEP (make_sb3_vec_env does)")
         self.venv = venv
         self._actions: np.ndarray | None = None
-        self._lookahead_env: LaunchpadEnv | None = None
         super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
 
     def reset(self) -> VecEnvObs:
@@ -80,20 +78,7 @@ class LaunchpadSB3VecEnv(VecEnv):
     def distances_after_each_action(self) -> np.ndarray:
         """``(num_envs, n_actions)`` int64: each env's ``"nearest"`` distance after each action, leaving the envs
         untouched (the one-step lookahead of :meth:`LaunchpadEnv.distances_after_each_action`, per env)."""
-        vector_env = self.venv.unwrapped
-        # TRANSITION(#11): LaunchpadVectorEnv.distances_after_each_action comes with the core branch; until the
-        # merge, each env's state is looked ahead from by one single env. The lead keeps only the first line.
-        if hasattr(vector_env, "distances_after_each_action"):
-            return vector_env.distances_after_each_action()
-        if self._lookahead_env is None:
-            spec = vector_env.launchpad
-            self._lookahead_env = LaunchpadEnv(corpus=vector_env.corpus, init="empty", n_notes=spec.n_notes,
-                                               bar_bits=spec.bar_bits, low_note=spec.low_note)
-        rows = []
-        for state in vector_env.states:
-            self._lookahead_env.reset(options={"state": state})
-            rows.append(self._lookahead_env.distances_after_each_action())
-        return np.stack(rows)
+        return self.venv.unwrapped.distances_after_each_action()
 
     def get_images(self) -> Sequence[np.ndarray | None]:
         # The vector env draws env 0 only.

@@ -32,9 +32,9 @@ from agents.dqn import load_model, new_model
 from agents.learner_reward import LearnerReward, LearnerRewardVecEnv
 from agents.presets import PRESETS, Preset, get_preset, parse_overrides
 from agents.pretrained import export
-from agents.rollout import silence_distance
 from agents.runs import Run, run_config
 from agents.sb3_vec_env import make_sb3_vec_env
+from gym_launchpad.reward import silence_distance
 
 
 @dataclass

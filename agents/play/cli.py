@@ -24,7 +24,7 @@ from agents.play.session import DEFAULT_TEMPO, SB3_ALGOS, PlayError, Session, ma
 from agents.play.synth import open_player, start_synth
 from agents.play.window import NoDisplayError, PlayWindow
 from gym_launchpad.corpus import CorpusError
-from gym_launchpad.live import MidiPortError, PlaybackError
+from gym_launchpad.midi.live import MidiPortError, PlaybackError
 
 
 def build_parser() -> argparse.ArgumentParser:

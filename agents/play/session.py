@@ -4,7 +4,7 @@
 or agent, is ``env.step(action)``), the agent, the player and the recording. Every front end drives it:
 the pygame window (:mod:`agents.play.window`) only draws it and turns clicks into presses, the headless
 loop ticks it, and a Novation Launchpad (:mod:`agents.play.novation`) presses its buttons. The player
-(:class:`gym_launchpad.live.MidiPlayer`) keeps time on its own thread; the front end never waits on the
+(:class:`gym_launchpad.midi.live.MidiPlayer`) keeps time on its own thread; the front end never waits on the
 audio.
 """
 
@@ -18,24 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from gymnasium.error import DependencyNotInstalled
 
-from agents import pretrained
-from agents.baselines import make_baseline
+from agents import policies, pretrained
 from gym_launchpad.corpus import Corpus, CorpusSpecError
-from gym_launchpad.envs import LaunchpadEnv
-from gym_launchpad.envs.launchpad_env import OBS_MODES, observe
 from gym_launchpad.grid import button_action, lit_buttons
-from gym_launchpad.live import PlaybackError
 from gym_launchpad.midi import check_midi_settings, render_audio, write_midi
+from gym_launchpad.midi.live import PlaybackError
 
 #: The authors' demo played 0.04 s per step: 64 steps of a 4/4 bar in 2.56 s, 93.75 quarter notes a minute.
 DEFAULT_TEMPO = 93.75
 TEMPO_STEP = 5.0
 #: The tempo controls stay within these (quarter notes a minute).
 TEMPO_RANGE = (20.0, 400.0)
-BASELINE_NAMES = ("greedy", "random", "noop")
-SB3_ALGOS = ("dqn", "ppo", "a2c")
+SB3_ALGOS = policies.SB3_ALGOS
 
 
 class PlayError(Exception):
@@ -52,75 +47,37 @@ class Agent:
     label: str
 
 
-# MERGE(#11): use agents.policies. make_agent and its three helpers below load "a policy by name or path", as
-# agents/evaluate.py does with its own list of baselines; after the merge they become one call to that loader.
 def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "triad") -> Agent:
-    """The agent ``choice`` names: None (the pretrained agent, or greedy when there is none), a baseline
-    name, a pretrained ``.safetensors`` file, or an SB3 ``.zip`` model. ``corpus`` is None (the shipped
-    one), a path or a Corpus; the launchpad is built for the corpus's spec."""
+    """The agent ``choice`` names (any name or path :func:`agents.policies.parse_policy` takes), or None: the
+    pretrained agent, or greedy when there is none for this corpus. ``corpus`` is None (the shipped one), a
+    path or a Corpus; the launchpad is built for the corpus's spec."""
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)  # once, so a bad file is one message whichever agent plays
-    if choice is None or choice == "pretrained":
+    if choice is None:
         try:
-            return _pretrained_agent(pretrained.DEFAULT_PRETRAINED, corpus, init)
-        except (FileNotFoundError, pretrained.PretrainedMismatchError, CorpusSpecError) as error:
-            if choice == "pretrained":
-                raise PlayError(str(error)) from error
+            return _load_agent(policies.PRETRAINED, corpus, algo, init)
+        except PlayError as error:
             print(f"play: no pretrained agent for this corpus ({error}); the greedy baseline plays instead",
                   file=sys.stderr)
             choice = "greedy"
-    if choice in BASELINE_NAMES:
-        env = _launchpad_env(corpus, init)
-        return Agent(make_baseline(choice, env), env, f"{choice} baseline")
-    path = Path(choice)
-    if path.suffix not in (".safetensors", ".zip"):
-        raise PlayError(f"--agent {choice!r} is neither pretrained, a baseline ({', '.join(BASELINE_NAMES)}), "
-                        "a .safetensors file from `python -m agents train`, nor an SB3 .zip model")
-    if not path.is_file():
-        raise PlayError(f"model file {path} does not exist")
-    if path.suffix == ".safetensors":
-        try:
-            return _pretrained_agent(path, corpus, init)
-        except (FileNotFoundError, pretrained.PretrainedMismatchError, CorpusSpecError) as error:
-            raise PlayError(str(error)) from error
-    return _sb3_agent(path, algo, corpus, init)
+    return _load_agent(choice, corpus, algo, init)
 
 
-def _launchpad_env(corpus, init: str, obs_mode: str = "toggles"):
-    spec = corpus.spec.as_dict() if corpus is not None else {}
-    return LaunchpadEnv(corpus=corpus, init=init, obs_mode=obs_mode, **spec)
-
-
-def _pretrained_agent(path, corpus, init) -> Agent:
-    agent = pretrained.load(path, corpus)
-    env = agent.make_env(corpus, init=init).unwrapped
-    return Agent(agent, env, f"pretrained {agent.description.get('preset_name', '')} ({Path(path).name})")
-
-
-def _sb3_agent(path: Path, algo: str, corpus, init) -> Agent:
+def _load_agent(choice: str, corpus, algo: str, init: str) -> Agent:
     try:
-        import stable_baselines3  # an optional dependency (gym_launchpad[agents]): only SB3 models need it
-    except ImportError as error:
-        raise DependencyNotInstalled("stable-baselines3 is not installed: pip install gym_launchpad[agents]") from error
-    try:
-        model = getattr(stable_baselines3, algo.upper()).load(str(path), device="cpu")
-    except Exception as error:  # SB3 raises many kinds for a file of another algorithm or a broken zip
-        raise PlayError(f"{path} does not load as an SB3 {algo.upper()} model ({error}); pass --algo "
-                        f"({', '.join(SB3_ALGOS)}) to name the algorithm it was trained with") from error
-    env = _launchpad_env(corpus, init)
-    state = env.state
-    shapes = {mode: observe(env.launchpad, mode, state.masks, state.offsets, env.words).shape for mode in OBS_MODES}
-    for mode, shape in shapes.items():
-        if model.observation_space.shape == shape and model.action_space == env.action_space:
-            if mode != env.obs_mode:
-                env = _launchpad_env(env.corpus, init, mode)
-            return Agent(model, env, f"{algo.upper()} {path.name}")
-    raise PlayError(
-        f"{path} was trained for observations of shape {model.observation_space.shape} and actions "
-        f"{model.action_space}, but this launchpad ({env.launchpad}) has actions {env.action_space} and "
-        f"observations of shape {', '.join(f'{shape} ({mode})' for mode, shape in shapes.items())}: "
-        "it is a model for another launchpad spec"
-    )
+        loaded = policies.load_policy(choice, corpus, algo=algo, init=init)
+    except (ValueError, FileNotFoundError, pretrained.PretrainedMismatchError, CorpusSpecError) as error:
+        raise PlayError(str(error)) from error
+    return Agent(loaded.policy, loaded.env.unwrapped, _label(loaded))
+
+
+def _label(loaded: policies.LoadedPolicy) -> str:
+    kind, source = loaded.source.kind, Path(loaded.source.source)
+    if kind == "baseline":
+        return f"{loaded.source.source} baseline"
+    if kind == "pretrained":
+        return f"pretrained {loaded.policy.description.get('preset_name', '')} ({source.name})"
+    return f"{type(loaded.policy).__name__} {source.name}"
 
 
 # --- the session ------------------------------------------------------------------------------------
@@ -199,7 +156,7 @@ class Session:
     def tick(self) -> int:
         """Handle the bar lines reported since the last tick; returns how many.
 
-        Raises :class:`~gym_launchpad.live.PlaybackError` once the player has stopped on an error (a MIDI
+        Raises :class:`~gym_launchpad.midi.live.PlaybackError` once the player has stopped on an error (a MIDI
         port that went away), since no bar line will come again.
         """
         if self.player is not None and self.player.error is not None:

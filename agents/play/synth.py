@@ -13,8 +13,15 @@ import time
 from gymnasium.error import DependencyNotInstalled
 
 from agents.play.session import PlayError
-from gym_launchpad.live import MIDI_APIS, MidiPlayer, MidiPortError, RtMidiSink, list_output_ports, resolve_midi_api
 from gym_launchpad.midi import find_soundfont
+from gym_launchpad.midi.live import (
+    MIDI_APIS,
+    MidiPlayer,
+    MidiPortError,
+    RtMidiSink,
+    list_output_ports,
+    resolve_midi_api,
+)
 
 
 def open_player(spec, stack, *, port: str | None, api: str | None, out, tempo_bpm: float, program: int) -> MidiPlayer:

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gym_launchpad.envs.launchpad_env import MAX_INDEXED_STATES, LaunchpadEnv
+from gym_launchpad.envs import LaunchpadEnv
+from gym_launchpad.envs.pipeline import MAX_INDEXED_STATES
 from gym_launchpad.launchpad import LaunchpadState
 
 #: The paper's learning rate and discount.

@@ -184,12 +184,3 @@ class LaunchpadEnv(Env):
         return lookahead_distances(self.launchpad, tracker.columns, tracker.distances, self.state.masks,
                                    self.state.offsets)
 
-
-# TRANSITION(#11): re-exports for the other branches; removed at merge
-from gym_launchpad.envs.pipeline import (  # noqa: E402, F401
-    INIT_MODES,
-    MAX_INDEXED_STATES,
-    TRIAD_INTERVALS,
-    initial_state,
-)
-from gym_launchpad.observation import OBS_MODES  # noqa: E402, F401

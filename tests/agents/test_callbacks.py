@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from test_train import _scalars, _train  # tests/agents is on sys.path (pytest's default "prepend" mode)
 
-from agents.callbacks import bars_from_observations
 from agents.presets import get_preset
+from gym_launchpad.observation import bars_from_observations
 
 
 def test_music_scalars_match_the_env(tmp_path, synthetic_corpus_path):

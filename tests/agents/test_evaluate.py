@@ -33,4 +33,4 @@ def test_evaluate_writes_table_json_and_figures(tmp_path, synthetic_corpus_path,
 
 def test_evaluate_refuses_unknown_policies(capsys):
     assert evaluate.main(["clever"]) == 2
-    assert "neither a baseline" in capsys.readouterr().out
+    assert "neither pretrained, a baseline" in capsys.readouterr().out

@@ -7,15 +7,14 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 from test_train import _scalars, _train  # tests/agents is on sys.path (pytest's default "prepend" mode)
 
-from agents.callbacks import bars_from_observations
 from agents.dqn import LaunchpadDQN
 from agents.learner_reward import LearnerReward, LearnerRewardVecEnv
 from agents.presets import get_preset
-from agents.rollout import silence_distance
 from agents.sb3_vec_env import make_sb3_vec_env
 from gym_launchpad import Corpus
 from gym_launchpad.launchpad import LaunchpadState
-from gym_launchpad.reward import bar_distances
+from gym_launchpad.observation import bars_from_observations
+from gym_launchpad.reward import bar_distances, silence_distance
 
 
 def test_reward_scale_changes_what_the_learner_sees_not_what_is_logged(tmp_path, synthetic_corpus_path):

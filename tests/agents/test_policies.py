@@ -16,7 +16,7 @@ def test_parse_policy(tmp_path):
     contender = parse_policy(str(tmp_path / "run"))
     assert (contender.label, contender.kind) == ("run", "pretrained")
     assert parse_policy("pretrained").source == str(pretrained.DEFAULT_PRETRAINED)
-    with pytest.raises(ValueError, match="neither a baseline"):
+    with pytest.raises(ValueError, match="neither pretrained, a baseline"):
         parse_policy("smart")
 
 

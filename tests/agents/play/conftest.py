@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from agents.play.session import Session, make_agent
-from gym_launchpad.corpus_build import read_midi_bars
+from gym_launchpad.corpus.build import read_midi_bars
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from agents.play.session import PlayError, Session, make_agent
 from gym_launchpad.grid import button_action
-from gym_launchpad.live import MidiPlayer, RecordingSink
+from gym_launchpad.midi.live import MidiPlayer, RecordingSink
 
 
 def test_a_human_press_is_one_env_step_and_heard_from_the_next_bar(session):
@@ -70,7 +70,7 @@ def test_the_player_thread_only_posts_bar_lines_and_the_loop_queues_the_next_bar
 
 
 def test_a_player_that_failed_ends_the_session_with_its_error(agent, fast_bpm):
-    from gym_launchpad.live import PlaybackError
+    from gym_launchpad.midi.live import PlaybackError
 
     class VanishingPort:
         def send(self, message):

@@ -10,7 +10,7 @@ from agents.play.novation import Window
 from agents.play.session import DEFAULT_TEMPO, TEMPO_STEP, Session, make_agent
 from agents.play.window import COLORS, NoDisplayError, PlayWindow
 from gym_launchpad.grid import button_action, grid_shape
-from gym_launchpad.live import MidiPlayer, RecordingSink
+from gym_launchpad.midi.live import MidiPlayer, RecordingSink
 
 
 def click(pygame, pos):
