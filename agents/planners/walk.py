@@ -20,7 +20,7 @@ import functools
 
 import numpy as np
 
-from gym_launchpad.launchpad import TOGGLE, LaunchpadSpec, LaunchpadState
+from gym_launchpad.launchpad import OFFSET, TOGGLE, LaunchpadSpec, LaunchpadState
 
 
 @functools.cache
@@ -82,6 +82,17 @@ class Walk:
         return np.array(sorted(actions), dtype=np.int64)
 
 
+@functools.cache
+def undo_table(spec: LaunchpadSpec) -> tuple[tuple[int, ...], ...]:
+    """For every action, the presses that undo it: a toggle undoes itself; adding ``2**j`` to an offset is
+    undone by adding ``2**j + ... + 2**(B-1)``, which brings it round a whole bar; the no-op needs nothing."""
+    kinds, notes, args = spec.action_kind, spec.action_note, spec.action_arg
+    return tuple((a,) if kinds[a] == TOGGLE else
+                 tuple(spec.offset_action(int(notes[a]), i) for i in range(int(args[a]).bit_length() - 1,
+                                                                            spec.bar_bits))
+                 if kinds[a] == OFFSET else () for a in range(spec.n_actions))
+
+
 class PressLookahead:
     """The distance after each of a few presses from a state, read from a second env that really presses them.
 
@@ -94,13 +105,7 @@ class PressLookahead:
 
     def __init__(self, simulator):
         self.sim = simulator
-        spec = simulator.launchpad
-        # The presses that undo each action: a toggle undoes itself; adding 2**j is undone by adding
-        # 2**j + ... + 2**(B-1), which brings the offset round to where it was.
-        self._undo = [[a] if spec.action_kind[a] == TOGGLE else
-                      [spec.offset_action(spec.action_note[a], i)
-                       for i in range(int(spec.action_arg[a]).bit_length() - 1, spec.bar_bits)]
-                      for a in range(spec.n_actions - 1)]
+        self._undo = undo_table(simulator.launchpad)
 
     def distances(self, state: LaunchpadState, presses) -> np.ndarray:
         """The ``"nearest"`` distance after each of ``presses`` (no no-op) from ``state``."""
