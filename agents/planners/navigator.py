@@ -46,26 +46,27 @@ class Navigator(Planner):
         # Every target's options in one (targets, N, P) array, padded with a column that costs more than any
         # walk, so the presses to every target are counted in one gather.
         width = max(len(options) for walk in self.walks for options in walk.options)
-        self._pad = (1 << self.spec.n_patterns) * self.spec.steps
-        self._options = np.full((len(self.walks), self.spec.n_notes, width), self._pad)
+        pad = (1 << self.spec.n_patterns) * self.spec.steps
+        self._options = np.full((len(self.walks), self.spec.n_notes, width), pad)
         for t, walk in enumerate(self.walks):
             for n, options in enumerate(walk.options):
                 self._options[t, n, :len(options)] = options
         self._rows = np.arange(self.spec.n_notes)[None, :, None]
 
-    def walk_lengths(self, state) -> np.ndarray:
-        """Presses from ``state`` to each target: ``(len(targets),)``."""
-        costs = row_press_costs(self.spec, state.masks, state.offsets)
-        padded = np.concatenate([costs, np.full((len(costs), 1), np.iinfo(np.int32).max)], axis=1)
-        return padded[self._rows, self._options].min(axis=-1).sum(axis=-1)
+    def walk_lengths(self, state, costs: np.ndarray | None = None) -> np.ndarray:
+        """Presses from ``state`` to each target: ``(len(targets),)``; ``costs`` as :func:`row_press_costs`."""
+        costs = row_press_costs(self.spec, state.masks, state.offsets) if costs is None else costs
+        padded = np.concatenate([costs, np.full((len(costs), 1), np.iinfo(costs.dtype).max, costs.dtype)], axis=1)
+        return padded[self._rows, self._options].min(axis=-1).sum(axis=-1, dtype=np.int64)
 
-    def walk(self, state) -> Walk:
+    def walk(self, state, costs: np.ndarray | None = None) -> Walk:
         """The walk ``state`` takes: to the nearest target in presses, ties to the first in corpus order."""
-        return self.walks[int(np.argmin(self.walk_lengths(state)))]
+        return self.walks[int(np.argmin(self.walk_lengths(state, costs)))]
 
     def act(self) -> int:
         state = self.env.state
-        return next_press(self.lookahead, state, self.walk(state).presses(state.masks, state.offsets))
+        costs = row_press_costs(self.spec, state.masks, state.offsets)
+        return next_press(self.lookahead, state, self.walk(state, costs).presses(state.masks, state.offsets, costs))
 
 
 def make(env, seed=None, max_targets: int = 256) -> Navigator:

@@ -28,8 +28,9 @@ def _press_tables(spec: LaunchpadSpec) -> tuple[np.ndarray, np.ndarray]:
     """``toggles[m, m']`` and ``shifts[o, o']``: presses from mask ``m`` to ``m'``, and from offset ``o`` to ``o'``."""
     masks = np.arange(1 << spec.n_patterns)
     offsets = np.arange(spec.steps)
-    toggles = np.bitwise_count(masks[:, None] ^ masks[None, :]).astype(np.int64)
-    shifts = np.bitwise_count((offsets[None, :] - offsets[:, None]) % spec.steps).astype(np.int64)
+    # int8: a row is at most B+1 toggles and B offset presses away, and narrow tables make a count cheap.
+    toggles = np.bitwise_count(masks[:, None] ^ masks[None, :]).astype(np.int8)
+    shifts = np.bitwise_count((offsets[None, :] - offsets[:, None]) % spec.steps).astype(np.int8)
     return toggles, shifts
 
 
@@ -47,7 +48,7 @@ def _fit_options(spec: LaunchpadSpec, word: int) -> np.ndarray:
 
 
 def row_press_costs(spec: LaunchpadSpec, masks: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """``(N, 2**(B+1) * 2**B)``: presses from each row's (mask, offset) to every flat (mask, offset)."""
+    """``(N, 2**(B+1) * 2**B)`` int8: presses from each row's (mask, offset) to every flat (mask, offset)."""
     toggles, shifts = _press_tables(spec)
     return (toggles[masks][:, :, None] + shifts[offsets][:, None, :]).reshape(len(masks), -1)
 
@@ -62,7 +63,7 @@ class Walk:
 
     def row_costs(self, costs: np.ndarray) -> np.ndarray:
         """``(N,)`` presses each row needs, given :func:`row_press_costs` of the state."""
-        return np.array([costs[n, options].min() for n, options in enumerate(self.options)])
+        return np.array([costs[n, options].min() for n, options in enumerate(self.options)], dtype=np.int64)
 
     def ends(self, costs: np.ndarray) -> np.ndarray:
         """``(N,)`` the flat (mask, offset) each row walks to: its nearest option, ties to the first."""
@@ -80,6 +81,11 @@ class Walk:
             actions += [spec.toggle_action(n, k) for k in range(spec.n_patterns) if flips[n] >> k & 1]
             actions += [spec.offset_action(n, j) for j in range(spec.bar_bits) if shifts[n] >> j & 1]
         return np.array(sorted(actions), dtype=np.int64)
+
+
+#: Above this many presses to score, scoring all actions at once (the env's full lookahead) is cheaper than
+#: pressing and undoing each (about three env steps a press).
+FULL_LOOKAHEAD_ABOVE = 40
 
 
 @functools.cache
@@ -111,6 +117,8 @@ class PressLookahead:
         """The ``"nearest"`` distance after each of ``presses`` (no no-op) from ``state``."""
         sim = self.sim
         sim.reset(options={"state": state})
+        if len(presses) > FULL_LOOKAHEAD_ABOVE:
+            return sim.distances_after_each_action()[presses]
         result = np.empty(len(presses), dtype=np.int64)
         for i, action in enumerate(presses):
             result[i] = sim.step(action)[4]["distance"]
