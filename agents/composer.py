@@ -150,9 +150,9 @@ def train(args: ComposerArgs) -> Path:
     import torch as th
 
     from agents.networks import build_policy
-    from agents.pretrained import export
-    from agents.presets import get_preset
     from agents.planners.navigator import ceiling_bars
+    from agents.presets import get_preset
+    from agents.pretrained import export
 
     th.set_num_threads(args.threads)
     th.manual_seed(args.seed)
@@ -178,7 +178,8 @@ def train(args: ComposerArgs) -> Path:
     for round_ in range(args.rounds):
         new_observations, new_labels = gather(env, teacher, rng, ceiling_states, args.dagger_episodes, student)
         # How often the student already agreed with the teacher on its own states, before this round's fit.
-        agreement = float(np.mean([student(o, None) == a for o, a in zip(new_observations, new_labels)]))
+        agreement = float(np.mean([student(o, None) == a
+                                   for o, a in zip(new_observations, new_labels, strict=True)]))
         observations = np.concatenate([observations, new_observations])
         labels = np.concatenate([labels, new_labels])
         log.append({"stage": f"dagger {round_ + 1}", "examples": len(labels), "student_agreement": agreement})

@@ -62,7 +62,7 @@ class Annealer(Planner):
         betas = np.geomspace(self.beta_start, self.beta_end, self.sweeps)
         for beta in betas:
             uniforms = self.rng.random(len(presses))
-            for action, u in zip(presses, uniforms):
+            for action, u in zip(presses, uniforms, strict=True):
                 proposed = sim.step(action)[4]["distance"]
                 # Compare in log space so a large beta never overflows exp().
                 if proposed <= distance or np.log(u) < -beta * (proposed - distance):
