@@ -1,0 +1,81 @@
+"""Beam search over presses: the ``width`` nearest bars at each depth, ``depth`` presses ahead.
+
+From the env's state, every bar in the beam is expanded by all its presses, scored by the simulator's
+one-step lookahead (:meth:`LaunchpadEnv.distances_after_each_action`, in a second env reset to that
+bar's state), and the ``width`` nearest distinct new states form the next beam. The planner then presses
+its way to the nearest bar seen at any depth (the shallowest of the nearest), and plans again from
+there. When no bar within reach is nearer than the current one, it presses the no-op and remembers that
+state, so a settled episode costs nothing more.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.planners.planner import Planner, state_key
+
+
+class BeamSearch(Planner):
+    """Receding-horizon beam search: plan ``depth`` presses with a beam of ``width``, walk the plan, replan."""
+
+    name = "beam"
+
+    def __init__(self, env, width: int = 16, depth: int = 4):
+        super().__init__(env)
+        if width < 1 or depth < 1:
+            raise ValueError(f"beam width and depth must be at least 1, got width={width}, depth={depth}")
+        self.width, self.depth = int(width), int(depth)
+        self.sim = self.simulator()
+        self._plan: list[int] = []
+        self._expected: bytes | None = None  # the state the next planned press starts from
+        self._settled: set[bytes] = set()  # states from which no plan found a nearer bar
+
+    def act(self) -> int:
+        state = self.env.state
+        key = state_key(state)
+        if not (self._plan and key == self._expected):
+            self._plan = [] if key in self._settled else self.search(state)
+            if not self._plan:
+                self._settled.add(key)
+                return self.noop_action
+        action = self._plan.pop(0)
+        after = state.copy()
+        after.apply(action)
+        self._expected = state_key(after)
+        return action
+
+    def search(self, state) -> list[int]:
+        """The presses to the nearest bar the beam finds from ``state``; empty when none is nearer than it."""
+        sim, n_presses = self.sim, self.spec.n_actions - 1  # the no-op never leads anywhere new
+        best_distance, best_path = sim.reset(options={"state": state})[1]["distance"], []
+        beam = [(state, [])]
+        seen = {state_key(state)}
+        for _ in range(self.depth):
+            distances = np.empty((len(beam), n_presses), dtype=np.int64)
+            for i, (node, _) in enumerate(beam):
+                sim.reset(options={"state": node})
+                distances[i] = sim.distances_after_each_action()[:n_presses]
+            # Nearest first; ties to the earlier beam entry, then the lower action: a deterministic search.
+            order = np.argsort(distances, axis=None, kind="stable")
+            next_beam = []
+            for flat in order:
+                if len(next_beam) == self.width:
+                    break
+                i, action = divmod(int(flat), n_presses)
+                child = beam[i][0].copy()
+                child.apply(action)
+                key = state_key(child)
+                if key in seen:
+                    continue
+                seen.add(key)
+                path = beam[i][1] + [action]
+                next_beam.append((child, path))
+                if distances[i, action] < best_distance:
+                    best_distance, best_path = int(distances[i, action]), path
+            beam = next_beam
+        return best_path
+
+
+def make(env, seed=None, width: int = 16, depth: int = 4) -> BeamSearch:
+    """A beam search for ``env`` (deterministic: ``seed`` is accepted for the registry and unused)."""
+    return BeamSearch(env, width=width, depth=depth)

@@ -1,0 +1,94 @@
+"""The planners reach the exact ceiling where brute force knows it, and the navigator walks straight there."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import gym_launchpad  # noqa: F401  (registers the env ids)
+from agents.planners import PLANNERS
+from agents.planners.navigator import Navigator
+from agents.planners.walk import PressLookahead
+from gym_launchpad import Corpus, LaunchpadSpec
+from gym_launchpad.reward import brute_force_best_distance
+
+#: Options that let each planner see the whole of a tiny launchpad.
+TINY_OPTIONS = {"beam": {"width": 64, "depth": 6}, "anneal": {"sweeps": 60}, "navigator": {}}
+
+
+def tiny_env(spec: LaunchpadSpec, corpus_seed: int):
+    """A launchpad small enough to enumerate, on a corpus of 6 random bars."""
+    rng = np.random.default_rng(corpus_seed)
+    corpus = Corpus.from_bars(spec, rng.random((6, spec.n_notes, spec.steps)) < 0.4)
+    return gym.make("gym_launchpad/Launchpad-v0", corpus=corpus, init="random", n_notes=spec.n_notes,
+                    bar_bits=spec.bar_bits, low_note=spec.low_note, max_episode_steps=200)
+
+
+def play(env, policy, seed: int, presses: int) -> list[int]:
+    """The distance after reset and after each of ``presses`` steps."""
+    obs, info = env.reset(seed=seed)
+    distances = [info["distance"]]
+    for _ in range(presses):
+        action, _ = policy.predict(obs)
+        obs, _, _, _, info = env.step(action)
+        distances.append(info["distance"])
+    return distances
+
+
+@pytest.mark.parametrize("name", sorted(PLANNERS))
+@pytest.mark.parametrize("spec, corpus_seed", [(LaunchpadSpec(2, 2, 60), 0), (LaunchpadSpec(3, 2, 60), 1),
+                                               (LaunchpadSpec(2, 3, 60), 2)])
+def test_each_planner_reaches_the_brute_force_ceiling(name, spec, corpus_seed):
+    env = tiny_env(spec, corpus_seed)
+    truth = brute_force_best_distance(env.unwrapped.corpus)
+    assert env.unwrapped.ceiling.distance == truth
+    policy = PLANNERS[name](env, seed=0, **TINY_OPTIONS[name])
+    assert policy.planner is True
+    for seed in range(3):
+        distances = play(env, policy, seed, presses=40)
+        assert distances[-1] == truth, (name, seed, distances)
+
+
+def test_navigator_reaches_distance_zero_from_seeded_triads_on_the_shipped_corpus():
+    env = gym.make("gym_launchpad/Launchpad-v0")
+    navigator = PLANNERS["navigator"](env)
+    assert env.unwrapped.ceiling.distance == 0
+    for seed in range(5):
+        distances = play(env, navigator, seed, presses=40)
+        assert 0 in distances[:31], (seed, distances)
+        assert distances[-1] == 0
+        assert navigator.predict(env.unwrapped._observation())[0] == navigator.noop_action
+
+
+def test_navigator_keeps_its_target_along_its_walk():
+    env = gym.make("gym_launchpad/Launchpad-v0", init="random")
+    navigator = Navigator(env)
+    obs, _ = env.reset(seed=4)
+    start = navigator.walk(env.unwrapped.state)
+    lengths = [navigator.walk_lengths(env.unwrapped.state).min()]
+    while lengths[-1] > 0:
+        assert navigator.walk(env.unwrapped.state) is start
+        obs, *_ = env.step(navigator.predict(obs)[0])
+        lengths.append(navigator.walk_lengths(env.unwrapped.state).min())
+    # Every press is one press of the shortest walk: the remaining walk shrinks by exactly one each time.
+    assert np.array_equal(np.diff(lengths), -np.ones(len(lengths) - 1))
+
+
+def test_press_lookahead_agrees_with_the_envs_full_lookahead():
+    env = gym.make("gym_launchpad/Launchpad-v0", init="random").unwrapped
+    env.reset(seed=7)
+    navigator = Navigator(env)
+    presses = np.arange(env.launchpad.n_actions - 1)
+    full = env.distances_after_each_action()
+    assert np.array_equal(PressLookahead(navigator.simulator()).distances(env.state, presses), full[:-1])
+
+
+@pytest.mark.parametrize("name", sorted(PLANNERS))
+def test_predict_answers_like_sb3_and_refuses_a_batch(name):
+    env = tiny_env(LaunchpadSpec(2, 2, 60), 0)
+    obs, _ = env.reset(seed=0)
+    policy = PLANNERS[name](env, seed=0)
+    action, state = policy.predict(obs)
+    assert np.ndim(action) == 0 and env.action_space.contains(int(action)) and state is None
+    assert policy.predict(obs[None])[0].shape == (1,)
+    with pytest.raises(ValueError, match="one env"):
+        policy.predict(np.stack([obs, obs]))
