@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from agents.baselines import make_baseline
-from agents.evaluate import rollout
+from agents.rollout import rollout
 from agents.planners import PLANNERS
 
 
