@@ -18,8 +18,8 @@ import time
 import numpy as np
 
 from agents.baselines import make_baseline
-from agents.rollout import rollout
 from agents.planners import PLANNERS
+from agents.rollout import rollout
 
 
 def measure(env, policy, seeds: int, bars: int) -> dict:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from agents import composer
-from agents.evaluate import rollout
 from agents.pretrained import load
+from agents.rollout import rollout
 
 SHIPPED = Path(composer.__file__).resolve().parent / "pretrained" / "composer.safetensors"
 
