@@ -7,8 +7,8 @@ earn its reward, which epsilon-greedy finds; once the agent reaches the trajecto
 earlier, until episodes start where the trajectory did. ``fresh_fraction`` of the episodes start from the
 env's own start distribution (a random triad), the states the agent is judged from; that share grows with
 the curriculum's progress, up to ``fresh_fraction_end``. A fresh episode that ends within
-``self_imitation_tolerance`` of the trajectories' best is handed to ``on_success`` (self-imitation: the agent's own good episodes join its
-demonstrations, Oh et al. 2018).
+``self_imitation_tolerance`` of the trajectories' best is handed to ``on_success`` (self-imitation: the
+agent's own good episodes join its demonstrations, Oh et al. 2018).
 """
 
 from __future__ import annotations
@@ -33,13 +33,15 @@ class BackwardCurriculum(gym.Wrapper):
                  on_success=None, self_imitation_tolerance: int = 8):
         super().__init__(env)
         self.on_success = on_success
-        self.fresh_target = min(t.final_distance for t in trajectories) + self_imitation_tolerance if trajectories else 0
+        best = min((t.final_distance for t in trajectories), default=0)
+        self.fresh_target = best + self_imitation_tolerance
         self.paths = [self._states(t) for t in trajectories]
         self.targets = [t.final_distance + tolerance for t in trajectories]
         # Each trajectory's curriculum starts at its last state: hold the good bar.
         self.starts = [len(states) - 1 for states in self.paths]
         self.outcomes = [deque(maxlen=window) for _ in trajectories]
-        self.fresh_fraction, self.fresh_fraction_end, self.fresh_steps = fresh_fraction, fresh_fraction_end, fresh_steps
+        self.fresh_fraction, self.fresh_fraction_end = fresh_fraction, fresh_fraction_end
+        self.fresh_steps = fresh_steps
         self.slack, self.step_back, self.jitter, self.success_rate = slack, step_back, jitter, success_rate
         self.rng = np.random.default_rng(seed)
         self._episode = None  # (trajectory index or None, the press limit)
@@ -59,7 +61,8 @@ class BackwardCurriculum(gym.Wrapper):
         """How far back the starts have moved, from 0 (at the trajectories' ends) to 1 (at their starts)."""
         if not self.paths:
             return 1.0
-        return float(np.mean([1 - start / max(len(p) - 1, 1) for start, p in zip(self.starts, self.paths)]))
+        moved = [1 - start / max(len(path) - 1, 1) for start, path in zip(self.starts, self.paths, strict=True)]
+        return float(np.mean(moved))
 
     def reset(self, *, seed=None, options=None):
         self._presses = 0

@@ -37,7 +37,7 @@ class Demonstrations:
                           hold_steps: int) -> Demonstrations:
         noop = env.action_space.n - 1
         parts = [cls._one(env, t, learner_reward, gamma, n_steps, noop, hold_steps) for t in trajectories]
-        return cls(*(np.concatenate(arrays) for arrays in zip(*parts)))
+        return cls(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
 
     @staticmethod
     def _one(env, trajectory, learner_reward, gamma, n_steps, noop, hold_steps):

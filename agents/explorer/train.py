@@ -23,8 +23,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from agents.presets import get_preset
 
 #: Seeds of the triad starts the explorer explores from and selects its weights on, far from the
@@ -108,7 +106,7 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
     near = [t for t in trajectories if t.final_distance <= best + 2]
     bars = [final_bar(env, t).tobytes() for t in near]
     aim = min(range(len(near)), key=lambda i: (-bars.count(bars[i]), near[i].final_distance, len(near[i].actions)))
-    return [t for t, bar in zip(near, bars) if bar == bars[aim]]
+    return [t for t, bar in zip(near, bars, strict=True) if bar == bars[aim]]
 
 
 def final_bar(env, trajectory):
