@@ -3,7 +3,8 @@
 Salimans and Chen (2018, "Learning Montezuma's Revenge from a Single Demonstration"), the robustification
 of Go-Explore: an episode that starts a few presses before a good bar needs only a few right presses to
 earn its reward, which epsilon-greedy finds; once the agent reaches the trajectory's final distance (within
-``tolerance``) from ``success_rate`` of the starts at one point, the start moves ``step_back`` presses
+``tolerance``, at any press: epsilon-greedy noise may undo it by the episode's end) from ``success_rate`` of
+the starts at one point, the start moves ``step_back`` presses
 earlier, until episodes start where the trajectory did. ``fresh_fraction`` of the episodes start from the
 env's own start distribution (a random triad), the states the agent is judged from; that share grows with
 the curriculum's progress, up to ``fresh_fraction_end``. A fresh episode that ends within
@@ -45,7 +46,7 @@ class BackwardCurriculum(gym.Wrapper):
         self.slack, self.step_back, self.jitter, self.success_rate = slack, step_back, jitter, success_rate
         self.rng = np.random.default_rng(seed)
         self._episode = None  # (trajectory index or None, the press limit)
-        self._presses = 0
+        self._presses, self._nearest = 0, None
         self._fresh_start, self._actions = None, []
 
     def _states(self, trajectory: Trajectory) -> list:
@@ -65,7 +66,7 @@ class BackwardCurriculum(gym.Wrapper):
         return float(np.mean(moved))
 
     def reset(self, *, seed=None, options=None):
-        self._presses = 0
+        self._presses, self._nearest = 0, None
         fresh = self.fresh_fraction + (self.fresh_fraction_end - self.fresh_fraction) * self.progress
         if options or self.rng.random() < fresh or not self.paths:
             self._episode = (None, self.fresh_steps)
@@ -80,13 +81,14 @@ class BackwardCurriculum(gym.Wrapper):
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._presses += 1
+        self._nearest = info["distance"] if self._nearest is None else min(self._nearest, info["distance"])
         k, limit = self._episode
         if k is None:
             self._actions.append(int(action))
         if self._presses >= limit:
             truncated = True
             if k is not None:
-                self._judge(k, info["distance"] <= self.targets[k])
+                self._judge(k, self._nearest <= self.targets[k])
             elif self.on_success is not None and info["distance"] <= self.fresh_target:
                 self.on_success(Trajectory(self._fresh_start, list(self._actions), [info["distance"]]))
         return obs, reward, terminated, truncated, info

@@ -33,8 +33,8 @@ EXPLORE_SEED_BASE, SELECTION_SEED_BASE = 100_000, 200_000
 #: linear in the toggles (switch on what the bar lacks, off what it has too much), and on this shared CPU a
 #: gradient step of it costs a tenth of the MLP's. The rest is this agent's (module docstring).
 EXPLORER_PRESET = get_preset(
-    "linear", learning_rate_start=1e-3, learning_rate_end=2e-4, exploration_initial_eps=0.3,
-    exploration_final_eps=0.02, exploration_fraction=0.4, buffer_size=300_000, batch_size=32, train_freq=2,
+    "linear", learning_rate_start=1e-3, learning_rate_end=2e-4, exploration_initial_eps=0.2,
+    exploration_final_eps=0.02, exploration_fraction=0.3, buffer_size=300_000, batch_size=32, train_freq=2,
     target_update_interval=2000, learning_starts=1000, reward_shaping="improvement", reward_scale=0.1,
     double_q=True, n_steps=10,
 )
