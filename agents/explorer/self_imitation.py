@@ -1,0 +1,134 @@
+"""A DQN that also learns from its own best trajectories, as DQfD learns from demonstrations.
+
+Hester et al. (2018, "Deep Q-learning from Demonstrations") keep demonstrations in the replay beside the
+agent's experience and add a large-margin loss that ranks the demonstrated action above every other by
+``margin``; n-step returns carry the reward of the end of a demonstration back to its start. Here the
+demonstrations are the explorer's own: the shortened Go-Explore trajectories (:mod:`.go_explore`), held
+for ``hold_steps`` presses at their end with the no-op, so the network also sees that a good bar is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import torch as th
+from torch.nn import functional as F
+
+from agents.networks import LaunchpadDQN, LearnerReward
+
+
+@dataclass
+class Demonstrations:
+    """Transitions of the explorer's trajectories as arrays, with n-step returns of the learner's reward."""
+
+    observations: np.ndarray  # (T, obs) float32
+    actions: np.ndarray  # (T,) int64
+    returns: np.ndarray  # (T,) float32, n-step discounted learner reward
+    next_observations: np.ndarray  # (T, obs) float32, n presses later (or at the end)
+    discounts: np.ndarray  # (T,) float32, gamma ** (presses to next_observations)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    @classmethod
+    def from_trajectories(cls, env, trajectories, learner_reward: LearnerReward, gamma: float, n_steps: int,
+                          hold_steps: int) -> Demonstrations:
+        noop = env.action_space.n - 1
+        parts = [cls._one(env, t, learner_reward, gamma, n_steps, noop, hold_steps) for t in trajectories]
+        return cls(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
+
+    @staticmethod
+    def _one(env, trajectory, learner_reward, gamma, n_steps, noop, hold_steps):
+        actions = list(trajectory.actions) + [noop] * hold_steps
+        obs, info = env.reset(options={"state": trajectory.start})
+        observations, distances = [obs.reshape(-1)], [info["distance"]]
+        for action in actions:
+            obs, _, _, _, info = env.step(action)
+            observations.append(obs.reshape(-1))
+            distances.append(info["distance"])
+        observations = np.asarray(observations, dtype=np.float32)
+        rewards = np.asarray(learner_reward(np.array(distances[:-1]), np.array(distances[1:])), dtype=np.float64)
+        steps = len(actions)
+        returns, ends = np.zeros(steps), np.minimum(np.arange(steps) + n_steps, steps)
+        for t in range(steps):
+            returns[t] = np.sum(rewards[t:ends[t]] * gamma ** np.arange(ends[t] - t))
+        return (observations[:-1], np.asarray(actions, dtype=np.int64), returns.astype(np.float32),
+                observations[ends], (gamma ** (ends - np.arange(steps))).astype(np.float32))
+
+    def extend(self, other: Demonstrations):
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, np.concatenate([getattr(self, f.name), getattr(other, f.name)]))
+
+    def sample(self, batch_size: int, rng: np.random.Generator):
+        index = rng.integers(len(self), size=batch_size)
+        return (th.as_tensor(self.observations[index]), th.as_tensor(self.actions[index]).reshape(-1, 1),
+                th.as_tensor(self.returns[index]).reshape(-1, 1), th.as_tensor(self.next_observations[index]),
+                th.as_tensor(self.discounts[index]).reshape(-1, 1))
+
+
+class SelfImitationDQN(LaunchpadDQN):
+    """:class:`agents.networks.LaunchpadDQN` whose every gradient step adds a batch of its own demonstrations:
+    their n-step TD error and DQfD's large-margin loss, weighted by ``margin_weight``."""
+
+    def __init__(self, *args, demonstrations: Demonstrations | None = None, demo_batch_size: int = 32,
+                 margin: float = 0.8, margin_weight: float = 1.0, **kwargs):
+        self.demonstrations, self.demo_batch_size = demonstrations, demo_batch_size
+        self.margin, self.margin_weight = margin, margin_weight
+        super().__init__(*args, **kwargs)
+        self.demo_rng = np.random.default_rng(self.seed)
+
+    def pretrain(self, gradient_steps: int) -> float:
+        """DQfD's pre-training: gradient steps on the demonstrations alone; returns the last loss."""
+        self.policy.set_training_mode(True)
+        loss = 0.0
+        for step in range(gradient_steps):
+            loss = self._step(None)
+            if step % self.target_update_interval == 0:
+                self.q_net_target.load_state_dict(self.q_net.state_dict())
+        self.q_net_target.load_state_dict(self.q_net.state_dict())
+        return loss
+
+    def train(self, gradient_steps: int, batch_size: int = 100) -> None:
+        self.policy.set_training_mode(True)
+        self._update_learning_rate(self.policy.optimizer)
+        losses = [self._step(self.replay_buffer.sample(batch_size, env=self._vec_normalize_env))
+                  for _ in range(gradient_steps)]
+        self._n_updates += gradient_steps
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        self.logger.record("train/loss", np.mean(losses))
+
+    def _step(self, replay_data) -> float:
+        loss_fn = F.mse_loss if self.loss == "mse" else F.smooth_l1_loss
+        observations, actions, targets, demo = [], [], [], self.demonstrations is not None
+        if replay_data is not None:
+            discounts = replay_data.discounts if replay_data.discounts is not None else self.gamma
+            with th.no_grad():
+                bootstrap = self.next_state_values(replay_data.next_observations)
+            observations.append(replay_data.observations)
+            actions.append(replay_data.actions.long())
+            targets.append(replay_data.rewards + (1 - replay_data.dones) * discounts * bootstrap)
+        if demo:
+            demo_obs, demo_actions, returns, demo_next, demo_discounts = self.demonstrations.sample(
+                self.demo_batch_size, self.demo_rng)
+            with th.no_grad():
+                targets.append(returns + demo_discounts * self.next_state_values(demo_next))
+            observations.append(demo_obs)
+            actions.append(demo_actions)
+        q_values = self.q_net(th.cat(observations))
+        taken = th.gather(q_values, dim=1, index=th.cat(actions))
+        loss = loss_fn(taken, th.cat(targets))
+        if demo:
+            demo_q, demo_taken = q_values[-self.demo_batch_size:], taken[-self.demo_batch_size:]
+            margins = th.full_like(demo_q, self.margin).scatter_(1, demo_actions, 0.0)
+            loss = loss + self.margin_weight * ((demo_q + margins).max(dim=1, keepdim=True)[0] - demo_taken).mean()
+        self.policy.optimizer.zero_grad()
+        loss.backward()
+        if self.grad_clip == "per_tensor":
+            for parameter in self.policy.parameters():
+                th.nn.utils.clip_grad_norm_(parameter, self.max_grad_norm)
+        else:
+            th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
+        self.policy.optimizer.step()
+        return loss.item()

@@ -1,0 +1,43 @@
+"""The explorer's own trajectories as DQfD demonstrations: n-step returns, and a margin that ranks their actions."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import gym_launchpad  # noqa: F401  (registers the env ids)
+from agents.explorer.go_explore import replay
+from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
+from agents.networks import LearnerReward
+
+
+@pytest.fixture
+def env(synthetic_corpus_path):
+    return gym.make("gym_launchpad/Launchpad-v0", corpus=synthetic_corpus_path, max_episode_steps=1000)
+
+
+def test_n_step_returns_of_the_learner_reward(env):
+    env.reset(seed=0)
+    trajectory = replay(env, env.unwrapped.state.copy(), [3, 10, 17])
+    gamma, reward = 0.5, LearnerReward(0.1, shaping="improvement")
+    demos = Demonstrations.from_trajectories(env, [trajectory], reward, gamma, n_steps=2, hold_steps=1)
+    d = np.array(trajectory.distances + [trajectory.final_distance], dtype=float)  # the hold keeps the bar
+    rewards = 0.1 * (d[:-1] - d[1:])
+    assert len(demos) == 4 and demos.actions.tolist() == [3, 10, 17, env.action_space.n - 1]
+    np.testing.assert_allclose(demos.returns, [rewards[0] + gamma * rewards[1], rewards[1] + gamma * rewards[2],
+                                               rewards[2] + gamma * rewards[3], rewards[3]], rtol=1e-6)
+    np.testing.assert_allclose(demos.discounts, [gamma**2, gamma**2, gamma**2, gamma])
+    np.testing.assert_array_equal(demos.next_observations[0], demos.observations[2])
+
+
+def test_pretraining_ranks_the_demonstrated_actions_first(env):
+    from stable_baselines3.dqn.policies import DQNPolicy
+
+    env.reset(seed=0)
+    trajectory = replay(env, env.unwrapped.state.copy(), [3, 10, 17, 24])
+    demos = Demonstrations.from_trajectories(env, [trajectory], LearnerReward(0.1, shaping="improvement"), 0.99,
+                                             n_steps=3, hold_steps=0)
+    model = SelfImitationDQN(DQNPolicy, env, demonstrations=demos, policy_kwargs={"net_arch": []},
+                             learning_rate=1e-2, seed=0, device="cpu")
+    model.pretrain(300)
+    actions, _ = model.predict(demos.observations, deterministic=True)
+    assert actions.tolist() == demos.actions.tolist()
