@@ -12,7 +12,8 @@ import json
 
 import numpy as np
 
-from agents.evaluate import rollout
+from agents.pretrained import load
+from agents.rollout import rollout
 
 #: The issue's target: within this distance of the ceiling, within this many presses.
 TARGET_DISTANCE, TARGET_PRESSES = 10, 60
@@ -35,7 +36,6 @@ def start_row(agent, env, seed: int, steps: int) -> dict:
 
 
 def report(path, seeds=range(20), steps: int = 1000) -> dict:
-    from agents.pretrained import load
 
     agent = load(path)
     env = agent.make_env()

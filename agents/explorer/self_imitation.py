@@ -16,7 +16,8 @@ import numpy as np
 import torch as th
 from torch.nn import functional as F
 
-from agents.networks import LaunchpadDQN, LearnerReward
+from agents.dqn import LaunchpadDQN
+from agents.learner_reward import LearnerReward
 
 
 @dataclass

@@ -23,7 +23,23 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import torch
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv
+from stable_baselines3.dqn.policies import DQNPolicy
+
+from agents.dqn import linear_schedule
+from agents.explorer.backward_curriculum import BackwardCurriculum
+from agents.explorer.go_explore import GoExplore, replay, shorten
+from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
+from agents.learner_reward import LearnerReward, LearnerRewardVecEnv
+from agents.networks import policy_kwargs
 from agents.presets import get_preset
+from agents.pretrained import export
+from agents.train import dataclass_parser
+from gym_launchpad.reward import silence_distance
 
 #: Seeds of the triad starts the explorer explores from and selects its weights on, far from the
 #: evaluation's 0..19.
@@ -68,7 +84,6 @@ class ExplorerArgs:
 
 
 def parse_args(argv) -> ExplorerArgs:
-    from agents.train import dataclass_parser
 
     namespace = dataclass_parser(ExplorerArgs, "python -m agents.explorer", __doc__.split("\n\n")[0]).parse_args(argv)
     return ExplorerArgs(**vars(namespace))
@@ -87,7 +102,6 @@ def log(text: str):
 def explore(env, args: ExplorerArgs, deadline: float) -> list:
     """Phase 1 from ``args.demo_starts`` triad starts; the shortened trajectories that end on one bar (one bar
     to aim for: a linear Q-network cannot aim for whichever of several is nearer)."""
-    from agents.explorer.go_explore import GoExplore, shorten
 
     trajectories = []
     for i in range(args.demo_starts):
@@ -111,7 +125,6 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
 
 def final_bar(env, trajectory):
     """The bar (one word per row) a trajectory ends on."""
-    from agents.explorer.go_explore import replay
 
     replay(env, trajectory.start, trajectory.actions)
     return env.unwrapped.words.copy()
@@ -119,7 +132,6 @@ def final_bar(env, trajectory):
 
 def selection_score(model, env, episodes: int = 10, presses: int = 60) -> tuple[int, float]:
     """(starts within distance 10 after ``presses`` greedy presses, minus their mean final distance)."""
-    import numpy as np
 
     finals = []
     for i in range(episodes):
@@ -134,20 +146,7 @@ def selection_score(model, env, episodes: int = 10, presses: int = 60) -> tuple[
 
 def train(args: ExplorerArgs):
     """Explore, robustify, export; returns the path of the weights."""
-    # isort: off
-    from agents.networks import LearnerRewardVecEnv, linear_schedule, policy_kwargs
-    import torch
-    from stable_baselines3.common.callbacks import BaseCallback
-    from stable_baselines3.common.monitor import Monitor
-    from stable_baselines3.common.vec_env import DummyVecEnv
-    from stable_baselines3.dqn.policies import DQNPolicy
-    # isort: on
 
-    from agents.explorer.backward_curriculum import BackwardCurriculum
-    from agents.explorer.go_explore import replay, shorten
-    from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
-    from agents.pretrained import export
-    from agents.train import learner_reward
 
     began = time.time()
     deadline = began + 60 * args.minutes
@@ -162,7 +161,7 @@ def train(args: ExplorerArgs):
     log(f"explored in {explored:.0f}s: {len(trajectories)} trajectories, final distances "
         f"{[t.final_distance for t in trajectories]}, presses {[len(t.actions) for t in trajectories]}")
 
-    reward = learner_reward(preset, corpus)
+    reward = LearnerReward.of_preset(preset, silence_distance(corpus))
     demonstrations = Demonstrations.from_trajectories(env, trajectories, reward, preset.gamma, preset.n_steps,
                                                       args.hold_steps) if args.demonstrations else None
     imitated = []

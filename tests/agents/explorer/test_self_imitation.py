@@ -7,7 +7,7 @@ import pytest
 import gym_launchpad  # noqa: F401  (registers the env ids)
 from agents.explorer.go_explore import replay
 from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
-from agents.networks import LearnerReward
+from agents.learner_reward import LearnerReward
 
 
 @pytest.fixture
