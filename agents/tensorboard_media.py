@@ -38,6 +38,9 @@ NOISE_FLOOR = 16 / 32768
 #: A cell in both bars, only in the agent's bar (a wrong note), only in the corpus bar (a missing note).
 MATCH, EXTRA, MISSING = COLORS["roll_on"], (250, 140, 40), (70, 150, 250)
 
+#: The band between the two rolls.
+DIVIDER = (150, 150, 160)
+
 #: Outputs that cannot show media: SB3 raises on images there, and would write an Audio as its repr.
 NO_MEDIA_FORMATS = ("stdout", "log", "csv", "json")
 
@@ -78,6 +81,7 @@ def bar_comparison_image(spec, bar: np.ndarray, corpus_bar: np.ndarray) -> np.nd
     height = spec.n_notes * pitch + GAP
     image = np.empty((height, 2 * panel_width + 2 * CELL, 3), dtype=np.uint8)
     image[:] = COLORS["background"]
+    image[:, panel_width + CELL // 2:panel_width + 3 * CELL // 2] = DIVIDER
     for panel, (roll, other, alone) in enumerate(((ours, theirs, EXTRA), (theirs, ours, MISSING))):
         left = panel * (panel_width + 2 * CELL)
         for row in range(spec.n_notes):
