@@ -23,7 +23,7 @@ test: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(PY) -m ruff check gym_launchpad agents benchmarks tests
+	$(PY) -m ruff check gym_launchpad agents benchmarks tests examples
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info
