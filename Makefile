@@ -12,7 +12,7 @@ $(STAMP): setup.cfg pyproject.toml
 	# torch first and pinned: 2.13.0 is the CPU wheel on this machine's disk; letting
 	# stable-baselines3 pull torch in would download a CUDA build of several GB.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[agents,live,ui,fast,build,test]"
+	$(PY) -m pip install --quiet -e ".[agents,live,ui,fast,build,tune,rllib,test]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,7 +23,7 @@ test: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(PY) -m ruff check gym_launchpad agents benchmarks tests
+	$(PY) -m ruff check gym_launchpad agents benchmarks tests examples
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info

@@ -9,7 +9,8 @@ TensorBoard scalars written here (besides SB3's own ``rollout/``, ``train/`` and
 - ``music/notes_per_bar``: sounding cells per bar, averaged over the episode;
 - ``music/distinct_nearest_bars``: how many different corpus bars were nearest during the episode;
 - ``eval/mean_reward_per_step``, ``eval/mean_reward`` (per episode) and ``eval/<metric>`` for every
-  metric of :func:`agents.rollout.episode_metrics`, every ``eval_freq`` steps.
+  metric of :func:`agents.rollout.episode_metrics`, every ``eval_freq`` steps;
+- with them, the last evaluation episode's ``media/`` image and audio (:mod:`agents.tensorboard_media`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 
 from agents.rollout import ceiling_fraction, episode_metrics, mean_metrics, rollout
 from agents.runs import CHECKPOINT_PREFIX, prune_replay_buffers
+from agents.tensorboard_media import record_episode_media
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.observation import bars_from_observations
 
@@ -71,7 +73,8 @@ class MusicMetricsCallback(BaseCallback):
 
 class LaunchpadEvalCallback(BaseCallback):
     """The paper's evaluation: every ``eval_freq`` steps, ``n_episodes`` seeded episodes with epsilon-greedy
-    actions; logs ``eval/`` scalars and keeps the best model by mean reward per step."""
+    actions; logs ``eval/`` scalars and the last episode's ``media/``, and keeps the best model by mean reward
+    per step."""
 
     def __init__(self, eval_env, eval_freq: int, n_episodes: int, epsilon: float, silent_distance: int,
                  seed: int = 0, best_model_path: str | None = None, verbose: int = 0):
@@ -99,6 +102,7 @@ class LaunchpadEvalCallback(BaseCallback):
         summary["mean_reward"] = float(np.mean([e.rewards.sum() for e in episodes]))
         for key, value in summary.items():
             self.logger.record(f"eval/{key}", value)
+        record_episode_media(self.logger, self.eval_env, episodes[-1])
         self.logger.dump(self.num_timesteps)
         if self.best_model_path and summary["mean_reward_per_step"] > self.best:
             self.best = summary["mean_reward_per_step"]

@@ -5,7 +5,7 @@
     python -m agents train --logdir runs/mlp --resume                                  # continue a run
 
 A run folder holds ``config.json`` (the arguments and the preset), ``tb/`` (TensorBoard: SB3's scalars
-and the ``music/`` and ``eval/`` ones of :mod:`agents.callbacks`), ``checkpoints/`` (a model every
+and the ``music/``, ``eval/`` and ``media/`` ones of :mod:`agents.callbacks`), ``checkpoints/`` (a model every
 ``--checkpoint-freq`` steps and the latest replay buffer), ``best_model.zip`` (best evaluation),
 ``final_model.zip``, and ``q_net.safetensors`` + ``q_net.json`` (the weights alone, loadable without
 unpickling by :mod:`agents.pretrained`); :mod:`agents.runs` knows its layout. Ctrl-C (or SIGTERM) saves a
@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 import torch
 from stable_baselines3.common.callbacks import CallbackList
-from stable_baselines3.common.logger import configure
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
@@ -34,6 +33,7 @@ from agents.presets import PRESETS, Preset, get_preset, parse_overrides
 from agents.pretrained import export
 from agents.runs import Run, run_config
 from agents.sb3_vec_env import make_sb3_vec_env
+from agents.tensorboard_media import media_logger
 from gym_launchpad.reward import silence_distance
 
 
@@ -119,7 +119,7 @@ def train(args: TrainArgs, preset: Preset):
         print(f"resuming from {model_path} at step {model.num_timesteps}"
               + (f" with replay buffer {buffer_path.name}" if buffer_path else " without a replay buffer"))
     formats = ["tensorboard", "csv"] + (["stdout"] if args.verbose else [])
-    model.set_logger(configure(str(run.tb), formats))
+    model.set_logger(media_logger(str(run.tb), formats))
 
     eval_env = preset.make_env(corpus)
     callbacks = [
