@@ -131,12 +131,11 @@ def train(args: TrainArgs, preset: Preset):
     ]
     if args.checkpoint_freq > 0:
         callbacks.append(LatestReplayCheckpoint(max(args.checkpoint_freq // args.n_envs, 1), run))
-    # SIGTERM (a scheduler, `kill`) stops like Ctrl-C. The handler only asks, and the run stops between two
-    # steps, so no file is being written when it saves (raising from the handler could land inside a
-    # torch.save). SB3 collects train_freq steps at a time, past the budget; the same callback ends the run
-    # at exactly --timesteps.
+    # SIGTERM (a scheduler, `kill`) stops like Ctrl-C. The handler only asks, and the run stops at the next
+    # step (that step's transition is not stored), so no file is being written when it saves: raising from
+    # the handler could land inside a torch.save.
     stop = _StopRequest()
-    callbacks.append(_StopTraining(args.timesteps, stop))
+    callbacks.append(_StopOnRequest(stop))
     remaining = args.timesteps - model.num_timesteps
     try:
         if remaining > 0:
@@ -175,15 +174,15 @@ class _StopRequest:
             signal.signal(sig, handler)
 
 
-class _StopTraining(BaseCallback):
-    """Ends training once ``total`` env steps are done or a stop was requested."""
+class _StopOnRequest(BaseCallback):
+    """Ends training once a stop was requested."""
 
-    def __init__(self, total: int, stop: _StopRequest):
+    def __init__(self, stop: _StopRequest):
         super().__init__()
-        self.total, self.stop = total, stop
+        self.stop = stop
 
     def _on_step(self) -> bool:
-        return self.num_timesteps < self.total and not self.stop.requested
+        return not self.stop.requested
 
 
 def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int, learner_reward: LearnerReward):

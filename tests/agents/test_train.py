@@ -137,3 +137,19 @@ def test_training_on_the_native_vector_env(tmp_path, synthetic_corpus_path):
     tags = set(_scalars(logdir).Tags()["scalars"])
     assert {"music/final_distance", "rollout/ep_rew_mean", "eval/mean_reward_per_step"} <= tags
     assert load_model(logdir / "final_model.zip").num_timesteps == 400
+
+
+def test_a_resumed_run_keeps_its_progress_rows_and_ends_at_exactly_the_asked_step(tmp_path, synthetic_corpus_path):
+    logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=202, extra=["--checkpoint-freq", "50"])
+    assert load_model(logdir / "final_model.zip").num_timesteps == 202  # not 204: SB3 steps 4 at a time
+    rows_before = (logdir / "tb" / "progress.csv").read_text().splitlines()
+    assert len(rows_before) > 1
+    _train(tmp_path, synthetic_corpus_path, "linear", steps=403, extra=["--checkpoint-freq", "50", "--resume"])
+    assert load_model(logdir / "final_model.zip").num_timesteps == 403
+    rows_after = (logdir / "tb" / "progress.csv").read_text().splitlines()
+    header = rows_after[0].split(",")
+    steps = [int(float(row.split(",")[header.index("time/total_timesteps")])) for row in rows_after[1:]
+             if row.split(",")[header.index("time/total_timesteps")]]
+    assert rows_after[1:len(rows_before)] == [row + "," * (len(header) - len(rows_before[0].split(",")))
+                                              for row in rows_before[1:]]
+    assert min(steps) <= 202 < max(steps)
