@@ -69,7 +69,13 @@ def test_a_thousand_folders_deep_and_entries_that_are_not_files_are_walked_and_c
     (root / "broken.mid").symlink_to(root / "nowhere.mid")
     os.mkfifo(root / "pipe.mid")
     (root / "loop").symlink_to(root, target_is_directory=True)
-    result = build_from_midi(root, workers=1)
+    try:
+        result = build_from_midi(root, workers=1)
+    finally:  # pytest's cleanup of tmp_path recurses, so the deep folders go here, from the bottom up
+        (deep / "bottom.mid").unlink()
+        while deep != root:
+            deep.rmdir()
+            deep = deep.parent
     report = result.report
     assert report["files"] == report["files_parsed"] == 1 and result.corpus.total_count == len(SONG_BARS)
     assert report["skipped_by_reason"] == {"broken link": 1, "folder named like a MIDI file": 1,
