@@ -114,7 +114,3 @@ def new_model(preset: Preset, env, seed: int, verbose: int = 0) -> LaunchpadDQN:
         seed=seed, device="cpu", verbose=verbose,
     )
 
-
-def load_model(path, env=None) -> LaunchpadDQN:
-    """A saved model (a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint), on the CPU."""
-    return LaunchpadDQN.load(path, env=env, device="cpu")

@@ -19,6 +19,7 @@ import dataclasses
 import os
 import signal
 import sys
+import threading
 import typing
 from dataclasses import dataclass, field
 
@@ -162,7 +163,9 @@ class _StopRequest:
 
     def __init__(self):
         self.requested = False
-        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def _handle(self, signum, frame):
         if self.requested:
