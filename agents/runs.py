@@ -105,7 +105,8 @@ def run_of_model(model_path) -> Run | None:
 
 
 def prune_replay_buffers(folder) -> None:
-    """Delete all but the newest replay buffer checkpoint in ``folder`` (each is up to ~600 MB)."""
+    """Delete all but the newest replay buffer checkpoint in ``folder`` (each is up to ~600 MB), and the
+    temporary files of writes a kill cut short (``.NAME.partial``)."""
     buffers = sorted(Path(folder).glob(f"{CHECKPOINT_PREFIX}_replay_buffer_*_steps.npz"), key=checkpoint_steps)
-    for path in buffers[:-1]:
+    for path in [*buffers[:-1], *Path(folder).glob(".*.partial")]:
         path.unlink()
