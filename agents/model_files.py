@@ -31,13 +31,17 @@ from agents.runs import Run, prune_replay_buffers, run_of_model
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.observation import observation_space
 
-#: The command-line flag that lets a foreign ``.zip`` or ``.pkl`` be unpickled.
+#: The command-line flag that lets a foreign ``.zip`` be unpickled.
 TRUST_PICKLE_FLAG = "--trust-pickle"
 
 #: Run-time state SB3 pickles into a model during training; a loaded model starts without it (as SB3
 #: does when it is given an env), so it is never read from the file.
 _RUNTIME_STATE = ("_last_obs", "_last_episode_starts", "_last_original_obs", "ep_info_buffer",
                   "ep_success_buffer", "action_noise")
+
+
+#: An SB3 model's JSON is a few kB; one declaring more than this is not read.
+_MAX_DATA_BYTES = 1 << 24
 
 
 class UntrustedModelError(ValueError):
@@ -53,6 +57,8 @@ def pickled_entries(path) -> list[str]:
     """The entries of an SB3 ``.zip`` that SB3 would unpickle (read from its JSON, nothing unpickled)."""
     try:
         with zipfile.ZipFile(path) as archive:
+            if archive.getinfo("data").file_size > _MAX_DATA_BYTES:
+                raise ValueError(f"its data entry declares {archive.getinfo('data').file_size} bytes")
             data = json.loads(archive.read("data"))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} is not an SB3 model file ({type(error).__name__}: {error})") from error
@@ -89,13 +95,14 @@ def load_model(path, env=None, *, trust_pickle: bool = False) -> LaunchpadDQN:
         if not trust_pickle:
             raise UntrustedModelError(untrusted_message(path))
         return LaunchpadDQN.load(path, env=env, device="cpu")
-    known = preset_objects(run.preset())
-    unknown = [key for key in pickled_entries(path) if key not in known]
+    known, pickled = preset_objects(run.preset()), pickled_entries(path)
+    unknown = [key for key in pickled if key not in known]
     if unknown and not trust_pickle:
         raise UntrustedModelError(
             f"{path} holds pickled entries ({', '.join(unknown)}) that no model of {run.path} has: loading them "
             f"would run code stored in the file; pass {TRUST_PICKLE_FLAG} only if you trust whoever made it")
-    custom = {key: value for key, value in known.items() if key in pickled_entries(path)}
+    # Only the pickled entries: a plain JSON entry (buffer_size, gamma, ...) is read from the file as SB3 does.
+    custom = {key: value for key, value in known.items() if key in pickled}
     return LaunchpadDQN.load(path, env=env, device="cpu", custom_objects=custom)
 
 
