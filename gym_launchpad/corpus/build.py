@@ -152,6 +152,12 @@ def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str,
         if len(notes.starts) > limits.max_notes:
             return ("failed", "too many notes", f"{len(notes.starts)} notes, more than {limits.max_notes}")
         end_tick = int(notes.ends.max()) if len(notes.ends) else 0
+        # At least this many bars, from the longest bar any of its meters makes: refused before the grid is
+        # laid bar by bar.
+        longest = max([4 * notes.ticks_per_quarter * num / den for _, num, den in notes.time_signatures if den > 0]
+                      + [4 * notes.ticks_per_quarter])
+        if end_tick / longest > limits.max_bars:
+            return ("failed", "too many bars", f"at least {int(end_tick / longest)} bars, more than {limits.max_bars}")
         grid = bar_grid(notes.ticks_per_quarter, notes.time_signatures, end_tick)
         if len(grid.starts) > limits.max_bars:
             return ("failed", "too many bars", f"{len(grid.starts)} bars, more than {limits.max_bars}")
