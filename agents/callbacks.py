@@ -16,10 +16,11 @@ TensorBoard scalars written here (besides SB3's own ``rollout/``, ``train/`` and
 from __future__ import annotations
 
 import numpy as np
-from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+from stable_baselines3.common.callbacks import BaseCallback
 
+from agents.model_files import save_checkpoint, save_model
 from agents.rollout import ceiling_fraction, episode_metrics, mean_metrics, rollout
-from agents.runs import CHECKPOINT_PREFIX, prune_replay_buffers
+from agents.runs import Run
 from agents.tensorboard_media import record_episode_media
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.observation import bars_from_observations
@@ -106,19 +107,19 @@ class LaunchpadEvalCallback(BaseCallback):
         self.logger.dump(self.num_timesteps)
         if self.best_model_path and summary["mean_reward_per_step"] > self.best:
             self.best = summary["mean_reward_per_step"]
-            self.model.save(self.best_model_path)
+            save_model(self.model, self.best_model_path)
         return summary
 
 
-class LatestReplayCheckpoint(CheckpointCallback):
-    """SB3's checkpoints in a run's ``checkpoints/`` (:mod:`agents.runs` names), keeping every model but only
-    the latest replay buffer (up to ~600 MB each)."""
+class LatestReplayCheckpoint(BaseCallback):
+    """A checkpoint of the run every ``save_freq`` calls (:func:`agents.model_files.save_checkpoint`): every
+    model is kept, but only the latest replay buffer (up to ~600 MB each)."""
 
-    def __init__(self, save_freq: int, folder):
-        super().__init__(save_freq, str(folder), CHECKPOINT_PREFIX, save_replay_buffer=True)
+    def __init__(self, save_freq: int, run: Run):
+        super().__init__()
+        self.save_freq, self.run = save_freq, run
 
     def _on_step(self) -> bool:
-        result = super()._on_step()
         if self.n_calls % self.save_freq == 0:
-            prune_replay_buffers(self.save_path)
-        return result
+            save_checkpoint(self.run, self.model)
+        return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch as th
 from stable_baselines3 import DQN
+from stable_baselines3.common.type_aliases import TrainFreq, TrainFrequencyUnit
 from torch.nn import functional as F
 
 from agents.networks import policy_class, policy_kwargs
@@ -39,6 +40,14 @@ class LaunchpadDQN(DQN):
     def __init__(self, *args, loss: str = "huber", grad_clip: str = "global", double_q: bool = False, **kwargs):
         self.loss, self.grad_clip, self.double_q = loss, grad_clip, double_q
         super().__init__(*args, **kwargs)
+
+    def collect_rollouts(self, env, callback, train_freq, replay_buffer, *args, **kwargs):
+        # SB3 collects train_freq steps at a time and so overshoots a budget that is not a multiple of it (as
+        # a resumed run's is); the last rollout is cut to the steps left, so learn() ends at exactly its total.
+        steps_left = (self._total_timesteps - self.num_timesteps) // env.num_envs
+        if train_freq.unit == TrainFrequencyUnit.STEP and 0 < steps_left < train_freq.frequency:
+            train_freq = TrainFreq(steps_left, train_freq.unit)
+        return super().collect_rollouts(env, callback, train_freq, replay_buffer, *args, **kwargs)
 
     def next_state_values(self, next_observations: th.Tensor) -> th.Tensor:
         """The bootstrap value of each next state, shape ``(batch, 1)``: the target network's best Q-value, or
@@ -105,7 +114,3 @@ def new_model(preset: Preset, env, seed: int, verbose: int = 0) -> LaunchpadDQN:
         seed=seed, device="cpu", verbose=verbose,
     )
 
-
-def load_model(path, env=None) -> LaunchpadDQN:
-    """A saved model (a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint), on the CPU."""
-    return LaunchpadDQN.load(path, env=env, device="cpu")

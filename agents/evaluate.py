@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="episode i starts from reset(seed=SEED+i)")
     parser.add_argument("--out", default=None, help="folder for results.md, results.json and the figures")
     parser.add_argument("--runs", nargs="*", default=[], help="training run folders to plot (Figures 5 and 6)")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="let a policy be an SB3 .zip from outside a training run folder: loading it unpickles "
+                             "code stored in it, so only for a file you trust")
     return parser
 
 
@@ -56,7 +59,12 @@ def main(argv: list[str]) -> int:
     corpus = get_preset("mlp").load_corpus(args.corpus)
     results = {}
     for source in sources:
-        loaded = load_policy(source, corpus, seed=args.seed, episode_steps=args.steps)
+        try:
+            loaded = load_policy(source, corpus, seed=args.seed, episode_steps=args.steps,
+                                 trust_pickle=args.trust_pickle)
+        except ValueError as error:
+            print(f"error: {error}")
+            return 2
         epsilon = 0.0 if source.kind == "baseline" else args.epsilon
         results[source.label] = evaluate_policy(loaded.policy, loaded.env, args.episodes, args.steps, args.seed,
                                                 epsilon)

@@ -6,7 +6,9 @@ A policy is named by one text (``python -m agents evaluate POLICY``, ``python -m
 - ``pretrained``: the shipped agent (:data:`agents.pretrained.DEFAULT_PRETRAINED`);
 - a ``.safetensors`` weights file (:mod:`agents.pretrained`), or a run folder of ``python -m agents train``
   (its ``q_net.safetensors``);
-- an SB3 ``.zip`` model (a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint, or any SB3 model);
+- an SB3 ``.zip`` model: a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint (loaded without
+  unpickling, :mod:`agents.model_files`), or any other SB3 model only with ``trust_pickle``
+  (``--trust-pickle``), since loading it runs code stored in it;
 - ``LABEL=`` before any of them names the row it gets in a table.
 
 :func:`load_policy` returns the policy, with SB3's ``predict``, and an env it plays: the default
@@ -23,7 +25,7 @@ import stable_baselines3
 
 from agents import pretrained
 from agents.baselines import BASELINES, make_baseline
-from agents.dqn import load_model
+from agents.model_files import UntrustedModelError, load_model, untrusted_message
 from agents.presets import Preset, get_preset
 from agents.runs import run_of_model
 from gym_launchpad.corpus import Corpus
@@ -87,7 +89,7 @@ def parse_policy(text: str) -> PolicySource:
 
 
 def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0, episode_steps: int | None = None,
-                algo: str = "dqn", **env_kwargs) -> LoadedPolicy:
+                algo: str = "dqn", trust_pickle: bool = False, **env_kwargs) -> LoadedPolicy:
     """The policy ``name_or_path`` names (:func:`parse_policy`) and an env it plays.
 
     ``corpus``: None (the shipped one), a path or a Corpus; weights trained on another corpus are refused
@@ -95,7 +97,8 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     start distribution, ``episode_steps`` bars per episode (default: the paper's 1000, whatever episodes a
     policy trained on) and ``env_kwargs`` (e.g. ``init``, ``render_mode``); a learned policy's env shows it the
     observation it was trained on. ``seed`` seeds the random baseline; ``algo`` is the SB3 algorithm of a
-    ``.zip`` (:data:`SB3_ALGOS`).
+    ``.zip`` (:data:`SB3_ALGOS`); ``trust_pickle`` lets a ``.zip`` from outside a run folder be unpickled
+    (else :class:`agents.model_files.UntrustedModelError`).
     """
     source = name_or_path if isinstance(name_or_path, PolicySource) else parse_policy(name_or_path)
     if corpus is not None and not isinstance(corpus, Corpus):
@@ -107,7 +110,7 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     if source.kind == "pretrained":
         agent = pretrained.load(source.source, corpus=corpus)
         return LoadedPolicy(source, agent, _env(agent.preset, corpus, episode_steps, env_kwargs), agent.preset)
-    model = _load_sb3(source.source, algo)
+    model = _load_sb3(source.source, algo, trust_pickle)
     run = run_of_model(source.source)
     preset = run.preset() if run else _preset_for(model, corpus)
     return LoadedPolicy(source, model, _env(preset, corpus, episode_steps, env_kwargs), preset)
@@ -120,13 +123,17 @@ def _env(preset: Preset, corpus, episode_steps: int | None, env_kwargs: dict):
         corpus, **env_kwargs)
 
 
-def _load_sb3(path: str, algo: str):
+def _load_sb3(path: str, algo: str, trust_pickle: bool):
     if algo not in SB3_ALGOS:
         raise ValueError(f"unknown algo {algo!r}; choose one of {', '.join(SB3_ALGOS)}")
     try:
         if algo == "dqn":
-            return load_model(path)
+            return load_model(path, trust_pickle=trust_pickle)
+        if not trust_pickle:  # only DQN runs are trained here: any other algorithm's model is foreign
+            raise UntrustedModelError(untrusted_message(path))
         return getattr(stable_baselines3, algo.upper()).load(path, device="cpu")
+    except UntrustedModelError:
+        raise
     except Exception as error:  # SB3 raises many kinds for a file of another algorithm or a broken zip
         raise ValueError(f"{path} does not load as an SB3 {algo.upper()} model ({error}); name the algorithm it "
                          f"was trained with ({', '.join(SB3_ALGOS)})") from error

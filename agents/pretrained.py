@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import torch as th
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save
 
-from agents.dqn import load_model
+from agents.model_files import TRUST_PICKLE_FLAG, load_model, write_atomically
 from agents.networks import build_policy
 from agents.presets import Preset
 from agents.runs import Run
@@ -32,12 +34,16 @@ class PretrainedMismatchError(ValueError):
     """Weights made for another launchpad spec or corpus than the one asked for."""
 
 
+class PretrainedFileError(ValueError):
+    """A weights file (or its JSON) that is damaged or does not fit the network its JSON describes."""
+
+
 def export(model, preset_name: str, preset: Preset, corpus, path, extra: dict | None = None) -> Path:
     """Write ``model``'s Q-network to ``path`` (``.safetensors``) and its description beside it (``.json``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {name: value.detach().cpu().contiguous() for name, value in model.q_net.state_dict().items()}
-    save_file(tensors, str(path))
+    write_atomically(path, lambda file: file.write(save(tensors)))
     description = {
         "format_version": FORMAT_VERSION,
         "preset_name": preset_name,
@@ -73,35 +79,64 @@ def load(path=DEFAULT_PRETRAINED, corpus=None) -> PretrainedAgent:
     if not path.is_file() or not meta_path.is_file():
         raise FileNotFoundError(f"pretrained weights need both {path} and {meta_path}; train and export with "
                                 "`python -m agents train` (it writes q_net.safetensors and q_net.json)")
-    description = json.loads(meta_path.read_text())
+    try:
+        description = json.loads(meta_path.read_text())
+        preset = Preset(**description["preset"])
+        spec, corpus_hash = description["spec"], description["corpus_hash"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise PretrainedFileError(f"{meta_path} is not a weights description written by `python -m agents train` "
+                                  f"({type(error).__name__}: {error})") from error
     if description.get("format_version") != FORMAT_VERSION:
         raise PretrainedMismatchError(f"{meta_path} has format {description.get('format_version')}, "
                                       f"this code reads {FORMAT_VERSION}")
-    preset = Preset(**description["preset"])
     corpus = preset.load_corpus(corpus)
-    if corpus.spec.as_dict() != description["spec"] or corpus.hash != description["corpus_hash"]:
+    if corpus.spec.as_dict() != spec or corpus.hash != corpus_hash:
         raise PretrainedMismatchError(
-            f"{path} was trained for spec {description['spec']} on corpus {description['corpus_hash'][:12]}, "
+            f"{path} was trained for spec {spec} on corpus {str(corpus_hash)[:12]}, "
             f"not for spec {corpus.spec.as_dict()} on corpus {corpus.hash[:12]}: evaluate it on the corpus it was "
             "trained on, or train a new agent on this one (python -m agents train --corpus ...)"
         )
     env = preset.make_env(corpus)
     policy = build_policy(preset, env.observation_space, env.action_space)
     env.close()
-    tensors = load_file(str(path))
+    tensors = _read_weights(path, policy.q_net.state_dict())
     with th.no_grad():
         policy.q_net.load_state_dict(tensors)
         policy.q_net_target.load_state_dict(tensors)
     return PretrainedAgent(policy, description)
 
 
-def export_run(run_dir, model_name: str = "best_model.zip", out=DEFAULT_PRETRAINED) -> Path:
-    """Export one model of a training run (default: its best evaluation) as safetensors weights + JSON."""
+def _read_weights(path, expected: dict) -> dict:
+    """The tensors of ``path`` if they are exactly the ``expected`` state dict's names and shapes, all finite."""
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise PretrainedFileError(f"{path} is damaged or truncated, not a whole safetensors file ({error}); export "
+                                  "it again with `python -m agents.pretrained RUN`") from error
+    missing, extra = sorted(expected.keys() - tensors.keys()), sorted(tensors.keys() - expected.keys())
+    if missing or extra:
+        raise PretrainedFileError(f"{path} does not hold the network its JSON describes: "
+                                  + "; ".join(part for part in (f"missing {missing}" if missing else "",
+                                                               f"unexpected {extra}" if extra else "") if part))
+    for name, tensor in tensors.items():
+        if tensor.shape != expected[name].shape:
+            raise PretrainedFileError(f"{path}: tensor {name} has shape {list(tensor.shape)}, the network its JSON "
+                                      f"describes needs {list(expected[name].shape)}")
+        if not th.isfinite(tensor).all():
+            raise PretrainedFileError(f"{path}: tensor {name} holds NaN or infinite values; these weights cannot "
+                                      "act (the training diverged, or the file was altered)")
+    return tensors
+
+
+def export_run(run_dir, model_name: str = "best_model.zip", out=DEFAULT_PRETRAINED, *,
+               trust_pickle: bool = False) -> Path:
+    """Export one model of a training run (default: its best evaluation) as safetensors weights + JSON; a
+    model outside the run folder is refused unless ``trust_pickle`` (:mod:`agents.model_files`)."""
     run = Run(run_dir)
     config = run.config()
     preset = Preset(**config["preset"])
     corpus = preset.load_corpus(config["args"]["corpus"])
-    model = load_model(run.path / model_name)
+    model = load_model(run.path / model_name, trust_pickle=trust_pickle)
     return export(model, config["preset_name"], preset, corpus, out, extra={
         "timesteps": int(model.num_timesteps), "seed": config["args"]["seed"],
         "source": f"{run.name}/{model_name}",
@@ -116,8 +151,14 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default="best_model.zip", help="model file in the run folder")
     parser.add_argument("--out", default="agents/pretrained/mlp.safetensors",
                         help="where to write the .safetensors (the .json goes beside it)")
+    parser.add_argument(TRUST_PICKLE_FLAG, action="store_true",
+                        help="load a model from outside the run folder, unpickling it: only for a file you trust")
     args = parser.parse_args(argv)
-    path = export_run(args.run_dir, args.model, args.out)
+    try:
+        path = export_run(args.run_dir, args.model, args.out, trust_pickle=args.trust_pickle)
+    except ValueError as error:
+        print(f"python -m agents.pretrained: {error}", file=sys.stderr)
+        return 2
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) and {path.with_suffix('.json')}")
     return 0
 

@@ -2,9 +2,10 @@
 
 A run folder holds ``config.json`` (the arguments and the preset), ``tb/`` (TensorBoard and SB3's
 ``progress.csv``), ``checkpoints/`` (``dqn_<steps>_steps.zip`` every ``--checkpoint-freq`` steps and the
-latest ``dqn_replay_buffer_<steps>_steps.pkl``: SB3's ``CheckpointCallback`` names, which
-:func:`checkpoint_steps` reads), ``best_model.zip`` (best evaluation), ``final_model.zip``, and
-``q_net.safetensors`` + ``q_net.json`` (the weights alone, :mod:`agents.pretrained`).
+latest ``dqn_replay_buffer_<steps>_steps.npz``, names :func:`checkpoint_steps` reads), ``best_model.zip``
+(best evaluation), ``final_model.zip``, and ``q_net.safetensors`` + ``q_net.json`` (the weights alone,
+:mod:`agents.pretrained`). :mod:`agents.model_files` writes and reads them, every file under a temporary
+name renamed when whole, so a file with its final name is complete.
 """
 
 from __future__ import annotations
@@ -63,20 +64,12 @@ class Run:
         return self.checkpoints / f"{CHECKPOINT_PREFIX}_{steps}_steps.zip"
 
     def replay_buffer(self, steps: int) -> Path:
-        return self.checkpoints / f"{CHECKPOINT_PREFIX}_replay_buffer_{steps}_steps.pkl"
-
-    def save_checkpoint(self, model) -> Path:
-        """Save the model and its replay buffer as a checkpoint ``--resume`` picks up."""
-        self.checkpoints.mkdir(parents=True, exist_ok=True)
-        path = self.checkpoint_model(model.num_timesteps)
-        model.save(path)
-        model.save_replay_buffer(self.replay_buffer(model.num_timesteps))
-        prune_replay_buffers(self.checkpoints)
-        return path
+        return self.checkpoints / f"{CHECKPOINT_PREFIX}_replay_buffer_{steps}_steps.npz"
 
     def resume_point(self, config: dict) -> tuple[Path, Path | None]:
-        """(newest checkpoint, its replay buffer or None), checking the run was made with the settings of
-        ``config``; refusals exit with a message saying what differs."""
+        """(checkpoint, its replay buffer or None): the newest checkpoint that has its replay buffer, else the
+        newest checkpoint; checking the run was made with the settings of ``config``, refusals exit with a
+        message saying what differs."""
         if not self.config_path.is_file():
             raise SystemExit(f"--resume: {self.path} has no config.json; start the run without --resume")
         saved = self.config()
@@ -88,8 +81,13 @@ class Run:
         models = self.checkpoint_models()
         if not models:
             raise SystemExit(f"--resume: no checkpoint in {self.checkpoints}")
-        buffer = self.replay_buffer(checkpoint_steps(models[-1]))
-        return models[-1], (buffer if buffer.is_file() else None)
+        # A kill between a model and its buffer leaves the newest model without one; the previous buffer is
+        # kept until the next one is whole, so the checkpoint before it resumes with its buffer.
+        for model in reversed(models):
+            buffer = self.replay_buffer(checkpoint_steps(model))
+            if buffer.is_file():
+                return model, buffer
+        return models[-1], None
 
 
 def run_config(args: dict, preset_name: str, preset: Preset) -> dict:
@@ -107,7 +105,8 @@ def run_of_model(model_path) -> Run | None:
 
 
 def prune_replay_buffers(folder) -> None:
-    """Delete all but the newest replay buffer checkpoint in ``folder`` (each is up to ~600 MB)."""
-    buffers = sorted(Path(folder).glob(f"{CHECKPOINT_PREFIX}_replay_buffer_*_steps.pkl"), key=checkpoint_steps)
-    for path in buffers[:-1]:
+    """Delete all but the newest replay buffer checkpoint in ``folder`` (each is up to ~600 MB), and the
+    temporary files of writes a kill cut short (``.NAME.partial``)."""
+    buffers = sorted(Path(folder).glob(f"{CHECKPOINT_PREFIX}_replay_buffer_*_steps.npz"), key=checkpoint_steps)
+    for path in [*buffers[:-1], *Path(folder).glob(".*.partial")]:
         path.unlink()

@@ -16,24 +16,28 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import signal
 import sys
+import threading
 import typing
 from dataclasses import dataclass, field
 
 import torch
-from stable_baselines3.common.callbacks import CallbackList
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.logger import CSVOutputFormat, Logger, make_output_format
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
 from agents.callbacks import LatestReplayCheckpoint, LaunchpadEvalCallback, MusicMetricsCallback
-from agents.dqn import load_model, new_model
+from agents.dqn import new_model
 from agents.learner_reward import LearnerReward, LearnerRewardVecEnv
+from agents.model_files import load_model, load_replay_buffer, save_checkpoint, save_model
 from agents.presets import PRESETS, Preset, get_preset, parse_overrides
 from agents.pretrained import export
 from agents.runs import Run, run_config
 from agents.sb3_vec_env import make_sb3_vec_env
-from agents.tensorboard_media import media_logger
+from agents.tensorboard_media import MediaTensorBoardFormat
 from gym_launchpad.reward import silence_distance
 
 
@@ -113,13 +117,13 @@ def train(args: TrainArgs, preset: Preset):
         model = new_model(preset, vec_env, seed=args.seed, verbose=args.verbose)
     else:
         model_path, buffer_path = checkpoint
+        # The run's own checkpoint: loaded without unpickling (agents.model_files).
         model = load_model(model_path, env=vec_env)
         if buffer_path is not None:
-            model.load_replay_buffer(buffer_path)
+            load_replay_buffer(model, buffer_path)
         print(f"resuming from {model_path} at step {model.num_timesteps}"
               + (f" with replay buffer {buffer_path.name}" if buffer_path else " without a replay buffer"))
-    formats = ["tensorboard", "csv"] + (["stdout"] if args.verbose else [])
-    model.set_logger(media_logger(str(run.tb), formats))
+    model.set_logger(_logger(run, args.verbose))
 
     eval_env = preset.make_env(corpus)
     callbacks = [
@@ -128,29 +132,61 @@ def train(args: TrainArgs, preset: Preset):
                               seed=10_000 + args.seed, best_model_path=str(run.best_model)),
     ]
     if args.checkpoint_freq > 0:
-        callbacks.append(LatestReplayCheckpoint(max(args.checkpoint_freq // args.n_envs, 1), run.checkpoints))
+        callbacks.append(LatestReplayCheckpoint(max(args.checkpoint_freq // args.n_envs, 1), run))
+    # SIGTERM (a scheduler, `kill`) stops like Ctrl-C. The handler only asks, and the run stops at the next
+    # step (that step's transition is not stored), so no file is being written when it saves: raising from
+    # the handler could land inside a torch.save.
+    stop = _StopRequest()
+    callbacks.append(_StopOnRequest(stop))
     remaining = args.timesteps - model.num_timesteps
-    # SIGTERM (a scheduler, `kill`) saves like Ctrl-C; and SIGINT is re-armed, since a shell starts
-    # background jobs with it ignored.
-    handlers = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         if remaining > 0:
             model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=checkpoint is None,
                         progress_bar=args.progress_bar)
-    except KeyboardInterrupt:
-        path = run.save_checkpoint(model)
-        print(f"\ninterrupted at step {model.num_timesteps}: saved {path} and its replay buffer; "
-              f"continue with --resume --logdir {run.path}", file=sys.stderr)
-        raise SystemExit(130) from None
     finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+        stop.restore()
         vec_env.close()
         eval_env.close()
-    model.save(run.final_model)
+    if stop.requested:
+        path = save_checkpoint(run, model)
+        print(f"\ninterrupted at step {model.num_timesteps}: saved {path} and its replay buffer; "
+              f"continue with --resume --logdir {run.path}", file=sys.stderr)
+        raise SystemExit(130)
+    save_model(model, run.final_model)
     export(model, args.preset, preset, corpus, run.exported_weights,
            extra={"timesteps": int(model.num_timesteps), "seed": args.seed})
     return model
+
+
+class _StopRequest:
+    """SIGINT and SIGTERM ask training to stop; a second signal interrupts at once. SIGINT is armed even
+    when the shell started the job with it ignored (background jobs)."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def restore(self):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+class _StopOnRequest(BaseCallback):
+    """Ends training once a stop was requested."""
+
+    def __init__(self, stop: _StopRequest):
+        super().__init__()
+        self.stop = stop
+
+    def _on_step(self) -> bool:
+        return not self.stop.requested
 
 
 def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int, learner_reward: LearnerReward):
@@ -169,5 +205,26 @@ def make_vec_env(preset: Preset, corpus, n_envs: int, seed: int, learner_reward:
     return LearnerRewardVecEnv(vec_env, learner_reward, action_rewards=preset.reward_head)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+class _AppendingCSV(CSVOutputFormat):
+    """SB3's ``progress.csv``, continued: a resumed run appends its rows under the header already there
+    (SB3's own opens the file with ``w+``, truncating every row before the resume)."""
+
+    def __init__(self, filename):
+        super().__init__(os.devnull)
+        self.file.close()
+        self.file = open(filename, "r+" if os.path.isfile(filename) else "w+")  # noqa: SIM115 - the logger closes it
+        header = self.file.readline().strip()
+        self.keys = header.split(self.separator) if header else []
+        self.file.seek(0, os.SEEK_END)
+
+
+def _logger(run: Run, verbose: int) -> Logger:
+    """TensorBoard events with media and ``progress.csv`` in ``run.tb`` (appended to when resuming), stdout with
+    ``verbose``."""
+    run.tb.mkdir(parents=True, exist_ok=True)
+    formats = [MediaTensorBoardFormat(str(run.tb)), _AppendingCSV(str(run.progress_csv))]
+    if verbose:
+        formats.append(make_output_format("stdout", str(run.tb)))
+    return Logger(str(run.tb), formats)
+
+

@@ -155,16 +155,20 @@ class LaunchpadSpec:
         return ("noop", -1, -1)
 
     def check_action(self, action) -> int:
-        """The action as an int, or a ValueError naming what is wrong with it."""
-        try:
-            value = int(action)
-        except (TypeError, ValueError):
-            raise ValueError(f"an action must be an integer in 0..{self.n_actions - 1}, got {action!r}") from None
-        if value != action or not 0 <= value < self.n_actions:
+        """The action as an int, or a ValueError naming what is wrong with it.
+
+        An action is an int or a numpy integer (a 0-d integer array too); a float, a bool or an array of
+        several values is refused even when it would convert, since ``5.0`` or ``True`` is no button.
+        """
+        value = action[()] if isinstance(action, np.ndarray) and action.ndim == 0 else action
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"an action must be an integer in 0..{self.n_actions - 1} (an int or a numpy integer), "
+                             f"got {action!r} of type {type(action).__name__}")
+        if not 0 <= value < self.n_actions:
             raise ValueError(
                 f"action {action!r} is outside the action space Discrete({self.n_actions}) of {self}"
             )
-        return value
+        return int(value)
 
     def _check_note(self, note):
         if not 0 <= note < self.n_notes:
@@ -290,6 +294,22 @@ class LaunchpadState:
     spec: LaunchpadSpec
     masks: np.ndarray  # (N,) int64, bit k = pattern k on
     offsets: np.ndarray  # (N,) int64 in [0, 2**B)
+
+    def __post_init__(self):
+        if not isinstance(self.spec, LaunchpadSpec):
+            raise TypeError(f"LaunchpadState.spec must be a LaunchpadSpec, got {type(self.spec).__name__}")
+        spec = self.spec
+        for name, limit in (("masks", 1 << spec.n_patterns), ("offsets", spec.steps)):
+            values = np.asarray(getattr(self, name))
+            if values.shape != (spec.n_notes,):
+                raise ValueError(f"LaunchpadState.{name} must have shape (n_notes,) = ({spec.n_notes},), "
+                                 f"got {values.shape}")
+            if values.dtype == np.bool_ or not np.issubdtype(values.dtype, np.integer):
+                raise ValueError(f"LaunchpadState.{name} must be integers, got dtype {values.dtype}")
+            if values.min() < 0 or values.max() >= limit:
+                raise ValueError(f"LaunchpadState.{name} must be in 0..{limit - 1} for {spec}, got {values.tolist()}")
+            # The same array when it is already int64, so a caller's array stays the state's.
+            setattr(self, name, values.astype(np.int64, copy=False))
 
     @classmethod
     def empty(cls, spec: LaunchpadSpec) -> LaunchpadState:

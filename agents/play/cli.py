@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 import time
 from pathlib import Path
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "greedy when there is none)")
     parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn",
                         help="the SB3 algorithm of a .zip model (default: dqn)")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="let --agent be an SB3 .zip from outside a training run folder: loading it unpickles "
+                             "code stored in it, so only for a file you trust")
     parser.add_argument("--no-agent", action="store_true", help="start with the agent off (press A to switch it on)")
     parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
     parser.add_argument("--init", choices=("triad", "empty", "random"), default="triad",
@@ -67,12 +71,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Signals that end a session as Ctrl-C does (a terminal closing, `kill`, a service manager stopping it).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _stop_like_ctrl_c(signum, frame):
+    # Once: a second signal during the cleanup (notes off, --out written) must not cut it short.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    previous = {sig: signal.signal(sig, _stop_like_ctrl_c) for sig in STOP_SIGNALS}
+    try:
+        return _main(args)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _main(args) -> int:
     session, code = None, 0
     try:
         _check_args(args)
-        agent = make_agent(args.agent, args.corpus, args.algo, args.init)
+        agent = make_agent(args.agent, args.corpus, args.algo, args.init, trust_pickle=args.trust_pickle)
         offline = args.headless and args.port is None and not args.synth and args.launchpad is None
         with contextlib.ExitStack() as stack:
             player = None if offline else _open_player(args, agent.env.launchpad, stack)
@@ -97,7 +121,7 @@ def main(argv: list[str]) -> int:
     except PlaybackError as error:  # the MIDI port went away mid-session (a synth quit, JACK stopped)
         print(f"play: {error}", file=sys.stderr)
         code = 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP: the player has sent every note off on the way out
         print("play: interrupted", file=sys.stderr)
         code = 130
     finally:

@@ -47,25 +47,27 @@ class Agent:
     label: str
 
 
-def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "triad") -> Agent:
+def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "triad", *,
+               trust_pickle: bool = False) -> Agent:
     """The agent ``choice`` names (any name or path :func:`agents.policies.parse_policy` takes), or None: the
     pretrained agent, or greedy when there is none for this corpus. ``corpus`` is None (the shipped one), a
-    path or a Corpus; the launchpad is built for the corpus's spec."""
+    path or a Corpus; the launchpad is built for the corpus's spec. ``trust_pickle``: see
+    :func:`agents.policies.load_policy`."""
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)  # once, so a bad file is one message whichever agent plays
     if choice is None:
         try:
-            return _load_agent(policies.PRETRAINED, corpus, algo, init)
+            return _load_agent(policies.PRETRAINED, corpus, algo, init, False)
         except PlayError as error:
             print(f"play: no pretrained agent for this corpus ({error}); the greedy baseline plays instead",
                   file=sys.stderr)
             choice = "greedy"
-    return _load_agent(choice, corpus, algo, init)
+    return _load_agent(choice, corpus, algo, init, trust_pickle)
 
 
-def _load_agent(choice: str, corpus, algo: str, init: str) -> Agent:
+def _load_agent(choice: str, corpus, algo: str, init: str, trust_pickle: bool) -> Agent:
     try:
-        loaded = policies.load_policy(choice, corpus, algo=algo, init=init)
+        loaded = policies.load_policy(choice, corpus, algo=algo, init=init, trust_pickle=trust_pickle)
     except (ValueError, FileNotFoundError, pretrained.PretrainedMismatchError, CorpusSpecError) as error:
         raise PlayError(str(error)) from error
     return Agent(loaded.policy, loaded.env.unwrapped, _label(loaded))

@@ -1,15 +1,19 @@
 """Build a corpus of real 4/4 bars from a folder of MIDI files.
 
-Files are walked recursively and read in worker processes (so a file that hangs or crashes its parser
-costs one file, never the build); a first Ctrl-C stops reading and keeps the bars read so far. The
-report counts every failure by reason. :func:`describe` and :func:`plot_bars` look at the result.
+Files are walked (iteratively, so no depth of folders ends the build) and read in worker processes, so a
+file that hangs, crashes its parser or needs too much memory costs one file, never the build: each file's
+bars and notes are capped and each worker's memory is limited where the OS allows it. Workers die with
+the build. A first Ctrl-C or SIGTERM stops reading and keeps the bars read so far. The report counts every
+failure and every skipped entry by reason. :func:`describe` and :func:`plot_bars` look at the result.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -21,7 +25,14 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.corpus.corpus import Corpus, CorpusError
-from gym_launchpad.corpus.quantize import DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES, BarOptions, FileBars, score_bars
+from gym_launchpad.corpus.quantize import (
+    DEFAULT_MIN_CELLS,
+    DEFAULT_MIN_PITCHES,
+    BarOptions,
+    FileBars,
+    bar_grid,
+    score_bars,
+)
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.read import MidiReadError, parser_version, read_midi_notes, resolve_parser
 
@@ -29,6 +40,14 @@ MIDI_SUFFIXES = (".mid", ".midi")
 
 #: Seconds one file may take in a worker before it is killed and counted as ``timeout``.
 DEFAULT_TIMEOUT = 60.0
+#: Bars and notes one file may have (far beyond any score: 4,000 bars of 4/4 last over two hours at
+#: 120 bpm); a file past either is counted as ``too many bars`` / ``too many notes``, so a few KB of MIDI
+#: cannot fill the memory or stuff the corpus with copies of one bar.
+DEFAULT_MAX_BARS = 4_000
+DEFAULT_MAX_NOTES = 200_000
+#: MB of memory a worker may take on top of what it starts with (0: no limit); a file that needs more is
+#: counted as ``out of memory``.
+DEFAULT_MAX_MEMORY_MB = 2048
 
 
 def read_midi_bars(path, spec: LaunchpadSpec | None = None, *, parser: str = "auto", fold: bool = True,
@@ -45,16 +64,21 @@ def read_midi_bars(path, spec: LaunchpadSpec | None = None, *, parser: str = "au
     return score_bars(spec or LaunchpadSpec(), read_midi_notes(path, parser), options)
 
 
-def find_midi_files(paths) -> list[tuple[Path, str]]:
-    """``(path, source name)`` of every ``.mid``/``.midi`` file under ``paths`` (folders walked
-    recursively), sorted by name; a folder's files are named relative to it."""
+def find_midi_files(paths, skipped: dict | None = None) -> list[tuple[Path, str]]:
+    """``(path, source name)`` of every ``.mid``/``.midi`` file under ``paths`` (folders walked, however deep),
+    sorted by name; a folder's files are named relative to it.
+
+    What is passed over is counted by reason in ``skipped``: entries named like MIDI files that are not
+    regular files (folders, broken links, fifos, ...), folders that cannot be read, and linked folders
+    (never followed, so a link loop cannot trap the walk).
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    skipped = {} if skipped is None else skipped
     found = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend((file, file.relative_to(path).as_posix()) for file in path.rglob("*")
-                         if file.suffix.lower() in MIDI_SUFFIXES and file.is_file())
+            found.extend((file, file.relative_to(path).as_posix()) for file in _walk(path, skipped))
         elif path.is_file():
             found.append((path, path.as_posix()))
         else:
@@ -62,22 +86,137 @@ def find_midi_files(paths) -> list[tuple[Path, str]]:
     return sorted(found, key=lambda item: item[1])
 
 
+def _walk(root: Path, skipped: dict):
+    """The MIDI files under ``root``, with a stack of folders instead of recursion."""
+
+    def skip(reason):
+        skipped[reason] = skipped.get(reason, 0) + 1
+
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            skip("unreadable folder")
+            continue
+        for entry in entries:
+            try:
+                is_link = entry.is_symlink()
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                    if Path(entry.name).suffix.lower() in MIDI_SUFFIXES:
+                        skip("folder named like a MIDI file")
+                    continue
+                if Path(entry.name).suffix.lower() not in MIDI_SUFFIXES:
+                    if is_link and entry.is_dir():
+                        skip("linked folder (not followed)")
+                    continue
+                mode = os.stat(entry.path).st_mode
+            except FileNotFoundError:
+                skip("broken link")
+                continue
+            except OSError:
+                skip("unreadable entry")
+                continue
+            if stat.S_ISREG(mode):
+                yield Path(entry.path)
+            elif stat.S_ISDIR(mode):
+                skip("linked folder (not followed)")
+            else:
+                skip("not a regular file")
+
+
 # --- building a corpus from many files ---------------------------------------------------------------------
-def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str):
+@dataclass(frozen=True)
+class FileLimits:
+    """What one file may cost: bars of its bar grid, notes, and MB of worker memory (0: no memory limit)."""
+
+    max_bars: int = DEFAULT_MAX_BARS
+    max_notes: int = DEFAULT_MAX_NOTES
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+
+    def __post_init__(self):
+        for name in ("max_bars", "max_notes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_memory_mb < 0:
+            raise ValueError(f"max_memory_mb must be >= 0 (0: no limit), got {self.max_memory_mb}")
+
+
+def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str, limits: FileLimits):
     """What a worker sends back for one file: ``("ok", words, bar_number, stats)`` or
     ``("failed", reason, detail)``; it never raises."""
     try:
-        bars = score_bars(spec, read_midi_notes(path, parser), options)
+        notes = read_midi_notes(path, parser)
+        if len(notes.starts) > limits.max_notes:
+            return ("failed", "too many notes", f"{len(notes.starts)} notes, more than {limits.max_notes}")
+        end_tick = int(notes.ends.max()) if len(notes.ends) else 0
+        # At least this many bars, from the longest bar any of its meters makes: refused before the grid is
+        # laid bar by bar.
+        longest = max([4 * notes.ticks_per_quarter * num / den for _, num, den in notes.time_signatures if den > 0]
+                      + [4 * notes.ticks_per_quarter])
+        if end_tick / longest > limits.max_bars:
+            return ("failed", "too many bars", f"at least {int(end_tick / longest)} bars, more than {limits.max_bars}")
+        grid = bar_grid(notes.ticks_per_quarter, notes.time_signatures, end_tick)
+        if len(grid.starts) > limits.max_bars:
+            return ("failed", "too many bars", f"{len(grid.starts)} bars, more than {limits.max_bars}")
+        bars = score_bars(spec, notes, options, grid=grid)
     except MidiReadError as error:
         return ("failed", error.reason, error.detail)
+    except MemoryError:
+        return ("failed", "out of memory", f"needs more than the worker's {limits.max_memory_mb} MB")
     except Exception as error:  # noqa: BLE001 - one bad file must never end a build
         return ("failed", "error", f"{type(error).__name__}: {error}")
     return ("ok", bars.words, bars.bar_number, bars.stats)
 
 
-def _worker_loop(conn, spec, options, parser):
-    # Ctrl-C is the parent's to handle: it stops the build and saves what it has.
+def _die_with_parent(parent: int) -> None:
+    """Make this worker die when the build process does, even by SIGKILL: the kernel's parent-death signal
+    on Linux; elsewhere a thread that notices the parent is gone. (A pipe's EOF is no sign: a sibling
+    worker forked later holds the build's end of this worker's pipe open.)"""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before the signal was armed
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _limit_memory(max_memory_mb: int) -> None:
+    """Cap this process's address space at what it uses now plus ``max_memory_mb``, where the OS allows it;
+    an allocation past it raises MemoryError, which fails the file being read."""
+    if not max_memory_mb:
+        return
+    try:
+        import resource
+
+        page = os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/self/statm") as statm:
+            in_use = int(statm.read().split()[0]) * page
+        limit = in_use + max_memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    except (ImportError, OSError, ValueError):
+        pass  # no resource module (Windows), no /proc (macOS), or a hard limit below ours: no cap
+
+
+def _worker_loop(conn, parent, spec, options, parser, limits):
+    _die_with_parent(parent)
+    # Ctrl-C and SIGTERM are the parent's to handle: it stops the build, saves what it has and ends us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _limit_memory(limits.max_memory_mb)
     while True:
         try:
             task = conn.recv()
@@ -86,7 +225,7 @@ def _worker_loop(conn, spec, options, parser):
         if task is None:
             return
         index, path = task
-        conn.send((index, _read_for_build(path, spec, options, parser)))
+        conn.send((index, _read_for_build(path, spec, options, parser, limits)))
 
 
 class _Worker:
@@ -94,7 +233,7 @@ class _Worker:
 
     def __init__(self, context, args):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_loop, args=(child, *args), daemon=True)
+        self.process = context.Process(target=_worker_loop, args=(child, os.getpid(), *args), daemon=True)
         self.process.start()
         child.close()
         self.task, self.since = None, 0.0
@@ -236,13 +375,13 @@ class _Progress:
 
 
 class _StopOnCtrlC:
-    """Turns the first Ctrl-C into a request to stop cleanly; a second one interrupts at once."""
+    """Turns the first Ctrl-C or SIGTERM into a request to stop cleanly; a second one acts at once."""
 
     def __init__(self):
         self._requested = False
-        self._previous = None
+        self._previous = {}
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def _handle(self, signum, frame):
         self._requested = True
@@ -252,9 +391,9 @@ class _StopOnCtrlC:
         return self._requested
 
     def restore(self):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous = {}
 
 
 @dataclass
@@ -268,18 +407,22 @@ class BuildResult:
 def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOptions | None = None, *,
                     parser: str = "auto", workers: int | None = None, limit: int | None = None,
                     sample: float | None = None, seed: int = 0, timeout: float = DEFAULT_TIMEOUT,
-                    progress: bool = False) -> BuildResult:
+                    limits: FileLimits | None = None, progress: bool = False) -> BuildResult:
     """Read every ``.mid``/``.midi`` file under ``paths`` into one corpus of kept 4/4 bars.
 
-    Never stops on a bad file: each failure is counted by reason and listed in ``report["failures"]``.
-    On Ctrl-C it stops reading and returns the bars read so far, with ``report["interrupted"] = True``.
+    Never stops on a bad file: each failure is counted by reason and listed in ``report["failures"]``,
+    a file past ``limits`` (:class:`FileLimits`) among them; entries passed over by the walk are counted in
+    ``report["skipped_by_reason"]``. On Ctrl-C or SIGTERM it stops reading and returns the bars read so far,
+    with ``report["interrupted"] = True``.
     ``sample`` (a fraction, drawn with ``seed``) and then ``limit`` (the first N) take a reproducible
     subset of the sorted file list.
     """
     spec = spec or LaunchpadSpec()
     options = options or BarOptions()
     parser = resolve_parser(parser)
-    files = find_midi_files(paths)
+    limits = limits or FileLimits()
+    skipped = {}
+    files = find_midi_files(paths, skipped)
     if sample is not None:
         if not 0 < sample <= 1:
             raise ValueError(f"sample must be a fraction in (0, 1], got {sample}")
@@ -306,7 +449,7 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
 
     interrupt = _StopOnCtrlC()
     try:
-        _run_workers([(i, path) for i, (path, _) in enumerate(files)], (spec, options, parser), workers,
+        _run_workers([(i, path) for i, (path, _) in enumerate(files)], (spec, options, parser, limits), workers,
                      timeout, on_result, stopped=interrupt.requested)
     finally:
         interrupt.restore()
@@ -319,7 +462,8 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
         by_reason[reason] = by_reason.get(reason, 0) + 1
     report = {
         "files": len(files), "files_read": len(parsed) + len(failures), "files_parsed": len(parsed),
-        "files_failed": len(failures), "failures_by_reason": dict(sorted(by_reason.items())), **totals,
+        "files_failed": len(failures), "failures_by_reason": dict(sorted(by_reason.items())),
+        "skipped_by_reason": dict(sorted(skipped.items())), "limits": asdict(limits), **totals,
         "interrupted": interrupted, "seconds": round(seconds, 3),
         "files_per_second": round((len(parsed) + len(failures)) / max(seconds, 1e-9), 2),
         "failures": [list(failure) for failure in failures],
@@ -335,7 +479,7 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
         "options": asdict(options), "sample": sample, "seed": seed if sample is not None else None,
         "limit": limit, "interrupted": interrupted,
         **{key: report[key] for key in ("files", "files_read", "files_parsed", "files_failed",
-                                        "failures_by_reason", *totals)},
+                                        "failures_by_reason", "skipped_by_reason", "limits", *totals)},
     }
     corpus = Corpus(spec, bars, counts, np.array([files[i][1] for i in used]), source_index.ravel(),
                     bar_number, metadata)
@@ -359,8 +503,7 @@ def describe(corpus: Corpus) -> str:
     """A text summary: spec, hash, how it was built, sources, and the distributions of notes and pitches."""
     spec, counts = corpus.spec, corpus.counts
     cells = np.bitwise_count(corpus.bars).sum(axis=1)
-    pitch_cells = (np.bitwise_count(corpus.bars) * counts[:, None]).sum(axis=0)
-    weighted = np.repeat(cells, counts)
+    pitch_cells = (np.bitwise_count(corpus.bars) * counts[:, None].astype(np.float64)).sum(axis=0)
     meta = corpus.metadata
     lines = [
         f"bars: {len(corpus)} distinct, {corpus.total_count} with repeats, from {len(corpus.sources)} sources",
@@ -375,7 +518,11 @@ def describe(corpus: Corpus) -> str:
         lines.append(f"files: {meta.get('files')} read, {meta.get('files_failed')} failed "
                      f"{json.dumps(meta['failures_by_reason'], sort_keys=True)}"
                      + (" (interrupted)" if meta.get("interrupted") else ""))
-    quantiles = np.percentile(weighted, [0, 10, 50, 90, 100]).astype(int)
+    # Quantiles weighted by count, without repeating each bar count times (counts may be in the billions).
+    order = np.argsort(cells, kind="stable")
+    cumulative = np.cumsum(counts[order].astype(np.float64))
+    quantiles = [int(cells[order][min(np.searchsorted(cumulative, q * cumulative[-1], side="left"), len(order) - 1)])
+                 for q in (1e-12, 0.1, 0.5, 0.9, 1.0)]
     lines.append("note cells per bar (min/10%/median/90%/max): " + " / ".join(map(str, quantiles)))
     lines.append("pitch  share of note cells")
     share = pitch_cells / max(pitch_cells.sum(), 1)

@@ -5,9 +5,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-from gym_launchpad.corpus.build import DEFAULT_TIMEOUT, build_from_midi, describe, plot_bars, write_report
+from gym_launchpad.corpus.build import (
+    DEFAULT_MAX_BARS,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_MAX_NOTES,
+    DEFAULT_TIMEOUT,
+    FileLimits,
+    build_from_midi,
+    describe,
+    plot_bars,
+    report_path,
+    write_report,
+)
 from gym_launchpad.corpus.corpus import Corpus, CorpusError
 from gym_launchpad.corpus.quantize import DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES, BarOptions
 from gym_launchpad.launchpad import LaunchpadSpec
@@ -41,6 +53,13 @@ def add_cli(subparsers):
     build.add_argument("--per-track", action="store_true",
                        help="one bar per instrument track (the paper's layout) instead of all tracks merged")
     build.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a file may take")
+    build.add_argument("--max-bars", type=int, default=DEFAULT_MAX_BARS,
+                       help=f"bars a file may have; more fails it as 'too many bars' (default: {DEFAULT_MAX_BARS})")
+    build.add_argument("--max-notes", type=int, default=DEFAULT_MAX_NOTES,
+                       help=f"notes a file may have; more fails it as 'too many notes' (default: {DEFAULT_MAX_NOTES})")
+    build.add_argument("--max-memory", type=int, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
+                       help="memory a worker may take to read one file, where the OS allows a limit; a file that "
+                            f"needs more fails as 'out of memory' (default: {DEFAULT_MAX_MEMORY_MB}; 0: no limit)")
     build.add_argument("--n-notes", type=int, default=LaunchpadSpec.n_notes)
     build.add_argument("--bar-bits", type=int, default=LaunchpadSpec.bar_bits)
     build.add_argument("--low-note", type=int, default=LaunchpadSpec.low_note)
@@ -59,23 +78,45 @@ def add_cli(subparsers):
     merge.set_defaults(run=_cli_merge)
 
 
+def _check_writable(output: Path) -> None:
+    """Raise OSError unless the corpus and its report can be written at ``output`` (checked before a
+    build, so a bad ``-o`` costs no reading)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    for path in (output, report_path(output)):
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder")
+    with tempfile.NamedTemporaryFile(dir=output.parent, prefix=".write-test-"):
+        pass
+
+
 def _cli_build(args) -> int:
+    try:
+        _check_writable(args.output)
+    except OSError as error:
+        print(f"launchpad corpus build: cannot write -o {args.output} ({error}); choose a folder you can write to",
+              file=sys.stderr)
+        return 2
     try:
         spec = LaunchpadSpec(args.n_notes, args.bar_bits, args.low_note)
         options = BarOptions(fold=not args.drop_out_of_range, min_cells=args.min_cells,
                              min_pitches=args.min_pitches, min_onsets=args.min_onsets, per_track=args.per_track)
+        limits = FileLimits(args.max_bars, args.max_notes, args.max_memory)
         result = build_from_midi(args.dirs, spec, options, parser=args.parser, workers=args.workers,
                                  limit=args.limit, sample=args.sample, seed=args.seed, timeout=args.timeout,
-                                 progress=not args.quiet)
+                                 limits=limits, progress=not args.quiet)
     except (ValueError, FileNotFoundError) as error:
         print(f"launchpad corpus build: {error}", file=sys.stderr)
         return 2
     report = result.report
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    report_file = write_report(report, args.output)
+    try:
+        report_file = write_report(report, args.output)
+    except OSError as error:
+        print(f"launchpad corpus build: cannot write the report beside {args.output} ({error})", file=sys.stderr)
+        return 1
     print(f"{report['files_read']} of {report['files']} files in {report['seconds']:.1f} s "
           f"({report['files_per_second']:.1f} files/s): {report['files_parsed']} parsed, "
-          f"{report['files_failed']} failed {json.dumps(report['failures_by_reason'])}")
+          f"{report['files_failed']} failed {json.dumps(report['failures_by_reason'])}"
+          + (f"; skipped {json.dumps(report['skipped_by_reason'])}" if report["skipped_by_reason"] else ""))
     print(f"bars: {report['bars_4_4']} in 4/4, {report['bars_other_meter']} in other meters skipped, "
           f"{report['bars_kept']} kept, {report['distinct_bars']} distinct")
     if result.corpus is None:
@@ -83,12 +124,12 @@ def _cli_build(args) -> int:
         return 1
     try:
         path = result.corpus.save(args.output)
-    except CorpusError as error:
+    except (CorpusError, OSError) as error:
         print(f"launchpad corpus build: {error}", file=sys.stderr)
         return 1
     print(f"wrote {path} ({path.stat().st_size} bytes, hash {result.corpus.hash[:16]}) and {report_file}")
     if report["interrupted"]:
-        print(f"interrupted: the corpus holds the {report['files_read']} files read before Ctrl-C, "
+        print(f"interrupted: the corpus holds the {report['files_read']} files read before Ctrl-C (or SIGTERM), "
               f"not all {report['files']}", file=sys.stderr)
         return 130
     return 0

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -27,7 +28,22 @@ FORMAT_VERSION = 1
 
 DEFAULT_CORPUS_NAME = "bach_chorales.npz"
 
-_ARRAYS = ("bars", "counts", "source_index", "bar_number", "sources", "spec", "format_version", "metadata")
+#: What :meth:`Corpus.load` refuses without reading further: more distinct bars than this (a corpus of every
+#: bar of the Lakh MIDI dataset holds a few million), a source name or the metadata longer than these.
+MAX_BARS = 10_000_000
+MAX_SOURCE_CHARS = 4096
+MAX_METADATA_CHARS = 1 << 22
+#: How often one bar may have occurred: far beyond any real collection, and the total of K such counts
+#: stays far inside int64.
+MAX_COUNT = 1 << 36
+
+#: Each array of a corpus file: its dtype (``str``: text of any length) and its number of dimensions.
+_ARRAYS = {
+    "bars": ("uint64", 2), "counts": ("int64", 1), "source_index": ("int32", 1), "bar_number": ("int32", 1),
+    "sources": ("str", 1), "spec": ("int64", 1), "format_version": ("int64", 0), "metadata": ("str", 0),
+}
+#: Deflate cannot shrink data more than about 1032 times; a member claiming more lies about its size.
+_MAX_DEFLATE_RATIO = 1100
 
 
 class CorpusError(ValueError):
@@ -90,12 +106,21 @@ class Corpus:
                 raise CorpusError(f"{name} must have shape ({k},), got {getattr(self, name).shape}")
         if (self.bars & ~spec.row_mask).any():
             raise CorpusError(f"bars have bits set beyond the {spec.steps} steps of a bar for {spec}")
-        if (self.counts < 1).any():
-            raise CorpusError("every bar count must be >= 1")
-        if len(self.sources) and (self.source_index.min() < 0 or self.source_index.max() >= len(self.sources)):
-            raise CorpusError("source_index points outside the sources list")
-        if not len(self.sources):
-            raise CorpusError("a corpus needs at least one source name")
+        if (self.counts < 1).any() or (self.counts > MAX_COUNT).any():
+            raise CorpusError(f"every bar count must be in 1..{MAX_COUNT}, got "
+                              f"{self.counts.min()}..{self.counts.max()}")
+        if self.sources.ndim != 1 or not len(self.sources):
+            raise CorpusError(f"sources must be a list of at least one name, got shape {self.sources.shape}")
+        if self.source_index.min() < 0 or self.source_index.max() >= len(self.sources):
+            raise CorpusError(f"source_index points outside the {len(self.sources)} sources")
+        if self.bar_number.min() < 0:
+            raise CorpusError("bar_number must be >= 0")
+        # The reward counts each bar once per row: a repeated row would weigh it twice.
+        rows = np.sort(self.bars.view(np.dtype((np.void, self.bars.shape[1] * 8))).ravel())
+        if (rows[1:] == rows[:-1]).any():
+            raise CorpusError("bars must be distinct (a repeated bar is one row with a higher count)")
+        if not isinstance(self.metadata, dict):
+            raise CorpusError(f"metadata must be a JSON object (a dict), got {type(self.metadata).__name__}")
 
     # --- building ----------------------------------------------------------------------------
     @classmethod
@@ -212,39 +237,39 @@ class Corpus:
         return path
 
     @classmethod
-    def load(cls, path, spec: LaunchpadSpec | None = None) -> Corpus:
-        """Read a corpus saved by :meth:`save`; refuse a damaged file, another format or another spec."""
+    def load(cls, path, spec: LaunchpadSpec | None = None, *, max_bars: int = MAX_BARS) -> Corpus:
+        """Read a corpus saved by :meth:`save`; refuse a damaged file, another format or another spec.
+
+        Every array's dtype, shape, size (declared and stored) and values are checked, the declared sizes
+        before anything is allocated, so a hostile file costs no more memory than ``max_bars`` bars; every
+        refusal is one :class:`CorpusError` naming the file and the problem.
+        """
         path = Path(path)
         if not path.is_file():
             raise CorpusError(f"no corpus file at {path}: build one with `launchpad corpus build DIR -o {path}`")
         try:
+            with zipfile.ZipFile(path) as archive:
+                _check_declared_arrays(archive, path.stat().st_size, max_bars)
             with np.load(path, allow_pickle=False) as data:
-                missing = [name for name in _ARRAYS if name not in data.files]
-                if missing:
-                    raise CorpusError(
-                        f"{path} is not a gym_launchpad corpus (missing {', '.join(missing)}); build one with "
-                        "`launchpad corpus build`"
-                    )
                 version = int(data["format_version"])
                 if version != FORMAT_VERSION:
-                    raise CorpusError(
-                        f"{path} has corpus format {version}, this gym_launchpad reads format {FORMAT_VERSION}: "
-                        "rebuild it with this version"
-                    )
-                n_notes, bar_bits, low_note = (int(v) for v in data["spec"])
+                    raise CorpusError(f"corpus format {version}, this gym_launchpad reads format {FORMAT_VERSION}: "
+                                      "rebuild it with this version")
+                spec_values = data["spec"]
+                if spec_values.shape != (3,):
+                    raise CorpusError(f"spec must hold 3 numbers (n_notes, bar_bits, low_note), got shape "
+                                      f"{spec_values.shape}")
+                file_spec = LaunchpadSpec(*(int(v) for v in spec_values))
                 arrays = {name: data[name] for name in ("bars", "counts", "sources", "source_index", "bar_number")}
                 metadata = json.loads(str(data["metadata"]))
-        except CorpusError:
-            raise
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as error:
+            corpus = cls(file_spec, metadata=metadata, **arrays)
+        except CorpusError as error:
+            raise CorpusError(f"{path}: {error}") from error
+        except (OSError, ValueError, TypeError, KeyError, EOFError, MemoryError, OverflowError, zlib.error,
+                zipfile.BadZipFile) as error:
+            # ValueError covers json.JSONDecodeError and LaunchpadSpec's range checks.
             raise CorpusError(f"{path} is damaged or not a corpus file ({type(error).__name__}: {error}); "
                               "rebuild it with `launchpad corpus build`") from error
-        try:
-            corpus = cls(LaunchpadSpec(n_notes, bar_bits, low_note), metadata=metadata, **arrays)
-        except (TypeError, ValueError) as error:
-            if isinstance(error, CorpusError):
-                raise CorpusError(f"{path}: {error}") from error
-            raise CorpusError(f"{path} is damaged: {error}") from error
         if spec is not None:
             corpus.check_spec(spec, what="the caller")
         return corpus
@@ -257,6 +282,54 @@ class Corpus:
     def __repr__(self):
         return (f"Corpus({len(self)} bars ({self.total_count} with repeats) from {len(self.sources)} sources, "
                 f"{self.spec}, hash {self.hash[:12]})")
+
+
+def _check_declared_arrays(archive: zipfile.ZipFile, file_size: int, max_bars: int) -> None:
+    """Refuse, from the ``.npy`` headers alone, arrays of the wrong kind or shape, sizes beyond the limits,
+    and members whose declared size the file cannot hold, before a byte of data is allocated."""
+    members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+    missing = [name for name in _ARRAYS if name not in members]
+    if missing:
+        raise CorpusError(f"not a gym_launchpad corpus (missing {', '.join(missing)}); build one with "
+                          "`launchpad corpus build`")
+    shapes = {}
+    for name, (type_name, ndim) in _ARRAYS.items():
+        info = members[name]
+        with archive.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version not in ((1, 0), (2, 0)):
+                raise CorpusError(f"{name} is stored in .npy format {version}, not 1.0 or 2.0")
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(member)
+            header_bytes = member.tell()
+        # Any byte order; the kind and size as save() writes them (a float or wider int would change the reward).
+        expected = np.dtype(type_name)
+        if dtype.kind != expected.kind or (type_name != "str" and dtype.itemsize != expected.itemsize) \
+                or len(shape) != ndim:
+            raise CorpusError(f"{name} must be a {ndim}-dimensional array of {type_name}, got {dtype} of shape "
+                              f"{shape}")
+        declared = header_bytes + int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if declared != info.file_size:
+            raise CorpusError(f"{name} declares shape {shape} of {dtype.str} ({declared} bytes) but holds "
+                              f"{info.file_size} bytes")
+        if info.compress_size > file_size or info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 4096:
+            raise CorpusError(f"{name} claims {info.file_size} bytes from {info.compress_size} compressed bytes, "
+                              f"which no compression gives (the file holds {file_size} bytes)")
+        shapes[name] = (shape, dtype)
+    bars = shapes["bars"][0][0]
+    if not 0 < bars <= max_bars:
+        raise CorpusError(f"bars declares {bars} bars, outside 1..{max_bars} (Corpus.load(..., max_bars=N) raises "
+                          "the limit for a corpus you trust to be that large)")
+    for name in ("counts", "source_index", "bar_number"):
+        if shapes[name][0] != (bars,):
+            raise CorpusError(f"{name} must have shape ({bars},) like bars, got {shapes[name][0]}")
+    if not 0 < shapes["sources"][0][0] <= max_bars:
+        raise CorpusError(f"sources declares {shapes['sources'][0][0]} names, outside 1..{max_bars}")
+    limits = {"sources": MAX_SOURCE_CHARS, "metadata": MAX_METADATA_CHARS}
+    for name, limit in limits.items():
+        if shapes[name][1].itemsize // 4 > limit:
+            raise CorpusError(f"{name} holds text of {shapes[name][1].itemsize // 4} characters, more than {limit}")
 
 
 _default_cache: dict[str, Corpus] = {}

@@ -139,7 +139,8 @@ class LaunchpadEnv(Env):
 
     # --- the step, as named parts ------------------------------------------------------------
     def _checked_action(self, action) -> int:
-        if isinstance(action, (int, np.integer)) and 0 <= action < self._n_actions:
+        # type() and not isinstance: a bool is an int to Python, but True is no button.
+        if (type(action) is int or isinstance(action, np.integer)) and 0 <= action < self._n_actions:
             return int(action)
         return self.launchpad.check_action(action)
 

@@ -117,7 +117,7 @@ def coerce_state(spec: LaunchpadSpec, value) -> LaunchpadState:
     if isinstance(value, LaunchpadState):
         if value.spec != spec:
             raise ValueError(f"the state is for {value.spec}, the env is {spec}")
-        return value.copy()
+        return value.copy()  # a new LaunchpadState: checked again, in case its arrays were changed since
     if isinstance(value, dict):
         missing = {"toggles", "offsets"} - set(value)
         if missing:

@@ -217,9 +217,10 @@ class LaunchpadVectorEnv(VectorEnv):
         if actions.shape != (self.num_envs,):
             raise ValueError(f"step() needs one action per env, shape ({self.num_envs},); got shape {actions.shape}")
         n_actions = self.launchpad.n_actions
-        if not np.issubdtype(actions.dtype, np.integer) or actions.min() < 0 or actions.max() >= n_actions:
-            bad = next(a for a in actions.tolist() if not (isinstance(a, int) and 0 <= a < n_actions))
-            self.launchpad.check_action(bad)  # raises the single env's error for the first bad action
+        if not np.issubdtype(actions.dtype, np.integer):  # bools included: True is no button
+            raise ValueError(f"step() needs integer actions in 0..{n_actions - 1}, got {actions!r}")
+        if actions.min() < 0 or actions.max() >= n_actions:
+            self.launchpad.check_action(actions[(actions < 0) | (actions >= n_actions)][0])  # the single env's error
         return actions.astype(np.int64)
 
     def _press(self, envs: np.ndarray, actions: np.ndarray):

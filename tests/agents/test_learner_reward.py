@@ -7,8 +7,8 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 from test_train import _scalars, _train  # tests/agents is on sys.path (pytest's default "prepend" mode)
 
-from agents.dqn import LaunchpadDQN
 from agents.learner_reward import LearnerReward, LearnerRewardVecEnv
+from agents.model_files import load_model, load_replay_buffer
 from agents.presets import get_preset
 from agents.sb3_vec_env import make_sb3_vec_env
 from gym_launchpad import Corpus
@@ -20,8 +20,8 @@ from gym_launchpad.reward import bar_distances, silence_distance
 def test_reward_scale_changes_what_the_learner_sees_not_what_is_logged(tmp_path, synthetic_corpus_path):
     logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=200,
                     extra=["--checkpoint-freq", "100", "--set", "reward_scale=0.01"])
-    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_200_steps.zip", device="cpu")
-    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_200_steps.pkl")
+    model = load_model(logdir / "checkpoints" / "dqn_200_steps.zip")
+    load_replay_buffer(model, logdir / "checkpoints" / "dqn_replay_buffer_200_steps.npz")
     stored = model.replay_buffer.rewards[: model.replay_buffer.size()]
     distances = _scalars(logdir).Scalars("music/mean_distance_per_step")
     episode_returns = _scalars(logdir).Scalars("rollout/ep_rew_mean")
@@ -33,8 +33,8 @@ def test_reward_scale_changes_what_the_learner_sees_not_what_is_logged(tmp_path,
 def test_centered_scaled_reward_is_what_the_learner_stores(tmp_path, synthetic_corpus_path):
     logdir = _train(tmp_path, synthetic_corpus_path, "linear", steps=100,
                     extra=["--checkpoint-freq", "100", "--set", "reward_scale=0.5", "--set", "center_reward=true"])
-    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_100_steps.zip", device="cpu")
-    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_100_steps.pkl")
+    model = load_model(logdir / "checkpoints" / "dqn_100_steps.zip")
+    load_replay_buffer(model, logdir / "checkpoints" / "dqn_replay_buffer_100_steps.npz")
     buffer, corpus = model.replay_buffer, Corpus.load(synthetic_corpus_path)
     n = buffer.size()
     bars = bars_from_observations(corpus.spec, "toggles", buffer.next_observations[:n, 0])
@@ -50,8 +50,8 @@ def test_improvement_shaping_stores_the_distance_each_press_took_off(tmp_path, s
                     extra=["--n-envs", str(n_envs), "--checkpoint-freq", str(200 * n_envs),
                            "--set", "reward_shaping=improvement", "--set", "reward_scale=0.5"])
     checkpoints = logdir / "checkpoints"
-    model = LaunchpadDQN.load(checkpoints / f"dqn_{200 * n_envs}_steps.zip", device="cpu")
-    model.load_replay_buffer(checkpoints / f"dqn_replay_buffer_{200 * n_envs}_steps.pkl")
+    model = load_model(checkpoints / f"dqn_{200 * n_envs}_steps.zip")
+    load_replay_buffer(model, checkpoints / f"dqn_replay_buffer_{200 * n_envs}_steps.npz")
     buffer, corpus = model.replay_buffer, Corpus.load(synthetic_corpus_path)
     n = buffer.size()
 

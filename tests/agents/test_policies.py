@@ -3,6 +3,7 @@
 import pytest
 
 from agents import pretrained, train
+from agents.model_files import UntrustedModelError
 from agents.policies import load_policy, parse_policy
 from agents.presets import get_preset
 from agents.rollout import rollout
@@ -40,6 +41,8 @@ def test_a_model_outside_a_run_plays_the_observation_it_reads(tmp_path, syntheti
                        "--no-progress-bar"]) == 0
     alone = tmp_path / "alone.zip"
     alone.write_bytes((run / "final_model.zip").read_bytes())
-    loaded = load_policy(str(alone), synthetic_corpus_path)
+    with pytest.raises(UntrustedModelError, match="--trust-pickle"):
+        load_policy(str(alone), synthetic_corpus_path)
+    loaded = load_policy(str(alone), synthetic_corpus_path, trust_pickle=True)
     assert loaded.preset.obs_mode == "onehot" and loaded.env.observation_space.shape == (24, 71)
     assert len(rollout(loaded.env, loaded.policy, seed=0, n_steps=3).rewards) == 3

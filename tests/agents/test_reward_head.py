@@ -8,7 +8,7 @@ import torch
 from test_train import _train as train_run  # tests/agents is on sys.path (pytest's default "prepend" mode)
 
 from agents import pretrained
-from agents.dqn import LaunchpadDQN
+from agents.model_files import load_model, load_replay_buffer
 from agents.reward_head import RewardHeadQNetwork
 
 HEAD = ["--set", "reward_head=true", "--set", "reward_shaping=improvement", "--set", "reward_scale=0.5",
@@ -21,8 +21,8 @@ def _train(tmp_path, corpus, steps=400, extra=()):
 
 def test_on_the_native_vector_env_each_envs_rewards_are_its_own(tmp_path, synthetic_corpus_path):
     logdir = _train(tmp_path, synthetic_corpus_path, steps=400, extra=["--n-envs", "4"])
-    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_400_steps.zip", device="cpu")
-    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_400_steps.pkl")
+    model = load_model(logdir / "checkpoints" / "dqn_400_steps.zip")
+    load_replay_buffer(model, logdir / "checkpoints" / "dqn_replay_buffer_400_steps.npz")
     buffer = model.replay_buffer
     n = buffer.size()
     taken = np.take_along_axis(buffer.action_rewards[:n], buffer.actions[:n].astype(np.int64), axis=2)[..., 0]
@@ -32,8 +32,8 @@ def test_on_the_native_vector_env_each_envs_rewards_are_its_own(tmp_path, synthe
 
 def test_training_stores_the_taken_actions_reward_among_all_and_learns_them(tmp_path, synthetic_corpus_path):
     logdir = _train(tmp_path, synthetic_corpus_path, steps=800)
-    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_800_steps.zip", device="cpu")
-    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_800_steps.pkl")
+    model = load_model(logdir / "checkpoints" / "dqn_800_steps.zip")
+    load_replay_buffer(model, logdir / "checkpoints" / "dqn_replay_buffer_800_steps.npz")
     buffer = model.replay_buffer
     n = buffer.size()
     taken = buffer.action_rewards[np.arange(n), 0, buffer.actions[:n, 0, 0]]
@@ -55,7 +55,7 @@ def test_training_stores_the_taken_actions_reward_among_all_and_learns_them(tmp_
 def test_exported_reward_head_loads_without_pickle_and_acts_like_the_model(tmp_path, synthetic_corpus_path):
     logdir = _train(tmp_path, synthetic_corpus_path, steps=200)
     agent = pretrained.load(logdir / "q_net.safetensors", corpus=synthetic_corpus_path)
-    model = LaunchpadDQN.load(logdir / "final_model.zip", device="cpu")
+    model = load_model(logdir / "final_model.zip")
     assert json.loads((logdir / "q_net.json").read_text())["preset"]["reward_head"] is True
     env = agent.make_env(synthetic_corpus_path)
     observations = np.array([env.reset(seed=s)[0] for s in range(8)])
@@ -65,7 +65,7 @@ def test_exported_reward_head_loads_without_pickle_and_acts_like_the_model(tmp_p
 def test_resume_restores_the_lookahead(tmp_path, synthetic_corpus_path):
     _train(tmp_path, synthetic_corpus_path, steps=200, extra=["--checkpoint-freq", "100"])
     logdir = _train(tmp_path, synthetic_corpus_path, steps=300, extra=["--resume", "--checkpoint-freq", "100"])
-    model = LaunchpadDQN.load(logdir / "checkpoints" / "dqn_300_steps.zip", device="cpu")
-    model.load_replay_buffer(logdir / "checkpoints" / "dqn_replay_buffer_300_steps.pkl")
+    model = load_model(logdir / "checkpoints" / "dqn_300_steps.zip")
+    load_replay_buffer(model, logdir / "checkpoints" / "dqn_replay_buffer_300_steps.npz")
     n = model.replay_buffer.size()
     assert n > 250 and np.abs(model.replay_buffer.action_rewards[n - 50:n]).sum() > 0

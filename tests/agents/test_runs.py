@@ -8,7 +8,7 @@ from agents.runs import Run, checkpoint_steps, prune_replay_buffers, run_of_mode
 
 def test_checkpoint_names_give_their_steps():
     assert checkpoint_steps("runs/x/checkpoints/dqn_300_steps.zip") == 300
-    assert checkpoint_steps("dqn_replay_buffer_1200_steps.pkl") == 1200
+    assert checkpoint_steps("dqn_replay_buffer_1200_steps.npz") == 1200
     assert checkpoint_steps("final_model.zip") == -1
     run = Run("runs/x")
     assert checkpoint_steps(run.checkpoint_model(50)) == checkpoint_steps(run.replay_buffer(50)) == 50
@@ -20,8 +20,10 @@ def test_only_the_newest_replay_buffer_is_kept(tmp_path):
     for steps in (100, 900, 1000):  # 900 < 1000 by number, not by name
         run.replay_buffer(steps).write_bytes(b"")
         run.checkpoint_model(steps).write_bytes(b"")
+    (run.checkpoints / ".dqn_replay_buffer_1100_steps.npz.partial").write_bytes(b"a write a kill cut short")
     prune_replay_buffers(run.checkpoints)
-    assert sorted(p.name for p in run.checkpoints.glob("*.pkl")) == ["dqn_replay_buffer_1000_steps.pkl"]
+    assert sorted(p.name for p in run.checkpoints.glob("*.npz")) == ["dqn_replay_buffer_1000_steps.npz"]
+    assert not list(run.checkpoints.glob(".*"))
     assert [checkpoint_steps(p) for p in run.checkpoint_models()] == [100, 900, 1000]
 
 

@@ -179,7 +179,7 @@ def test_any_bytes_are_read_or_fail_with_a_reason(fixtures, data):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fuzz.mid"
         path.write_bytes(blob)
-        outcome = build._read_for_build(path, SPEC, BarOptions(), parser)
+        outcome = build._read_for_build(path, SPEC, BarOptions(), parser, build.FileLimits())
     assert outcome[0] in ("ok", "failed")
     if outcome[0] == "failed":
         assert outcome[1] != "error", outcome  # every failure has a named reason

@@ -101,10 +101,10 @@ def test_an_sb3_model_for_another_spec_is_refused(tmp_path, synthetic_corpus_pat
     path = tmp_path / "toy.zip"
     stable_baselines3.DQN("MlpPolicy", toy, learning_starts=10, buffer_size=100).save(path)
     with pytest.raises(PlayError, match="a model for another launchpad spec"):
-        make_agent(str(path), synthetic_corpus_path)
+        make_agent(str(path), synthetic_corpus_path, trust_pickle=True)
     right = LaunchpadEnv(corpus=synthetic_corpus_path, obs_mode="onehot")
     stable_baselines3.DQN("MlpPolicy", right, learning_starts=10, buffer_size=100).save(tmp_path / "right.zip")
-    loaded = make_agent(str(tmp_path / "right.zip"), synthetic_corpus_path)
+    loaded = make_agent(str(tmp_path / "right.zip"), synthetic_corpus_path, trust_pickle=True)
     assert loaded.env.obs_mode == "onehot"
     session = Session(loaded, seed=0)
     session.play_offline(2)
