@@ -74,6 +74,13 @@ def synthetic_corpus(k: int, seed: int = 0, spec: LaunchpadSpec | None = None) -
     return Corpus.from_bars(spec, words, metadata={"builder": f"benchmarks synthetic_corpus(k={k}, seed={seed})"})
 
 
+def kernel() -> str:
+    """The distance kernel the envs run here: numba if installed, unless ``$GYM_LAUNCHPAD_KERNEL`` says otherwise."""
+    from gym_launchpad.reward import make_kernel
+
+    return make_kernel(1).name
+
+
 def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 

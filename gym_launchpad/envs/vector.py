@@ -112,11 +112,13 @@ class LaunchpadVectorEnv(VectorEnv):
         self._bar_numbers = np.zeros(e, dtype=np.int64)
         self._n_actions = spec.n_actions
         self._batch_obs_shape = self.observation_space.shape
+        # Whether a press finds each env's nearest bar (in the same pass): "sampled" mode draws its own.
+        self._track_nearest = not self._sampling
         # The compiled press's arguments after (actions, envs): all arrays it updates in place, or tables.
         self._compiled_press = tracker.kernel.press
         self._press_arguments = (spec.action_kind, spec.action_note, spec.action_arg, spec.steps, spec.row_table,
                                  self.masks, self.offsets, tracker.words, tracker.columns, tracker.distances,
-                                 not self._sampling, tracker.mins, tracker.argmins, self._obs, self._obs_positions,
+                                 self._track_nearest, tracker.mins, tracker.argmins, self._obs, self._obs_positions,
                                  self._obs_values)
 
     # --- the Gymnasium API -------------------------------------------------------------------
@@ -209,6 +211,12 @@ class LaunchpadVectorEnv(VectorEnv):
         return [LaunchpadState(self.launchpad, masks.copy(), offsets.copy()) for masks, offsets in pairs]
 
     @property
+    def kernel(self) -> str:
+        """The distance kernel that runs: "numba" (compiled, the default) or "numpy" (where numba is missing,
+        or ``GYM_LAUNCHPAD_KERNEL=numpy``)."""
+        return self._tracker.kernel.name
+
+    @property
     def words(self) -> np.ndarray:
         """``(E, N)`` uint64: the bar each env plays."""
         return self._tracker.words
@@ -262,7 +270,7 @@ class LaunchpadVectorEnv(VectorEnv):
         n = spec.action_note[actions]
         mask, offset = press_rows(spec, actions, self.masks[e, n], self.offsets[e, n])
         self.masks[e, n], self.offsets[e, n] = mask, offset
-        self._tracker.update(e, n, spec.row_table[mask, offset], nearest=not self._sampling)
+        self._tracker.update(e, n, spec.row_table[mask, offset], nearest=self._track_nearest)
         self._obs[e[:, None], self._obs_positions[n]] = self._obs_values[mask, offset]
 
     def _reset_envs(self, envs: np.ndarray, options: dict):
