@@ -38,8 +38,9 @@ def test_benchmark_runs_at_smoke_size(module, rows):
 def test_vector_breakdown_names_every_part_of_the_step():
     parts, whole, kernel = vector_env.breakdown(num_envs=8, steps=5, rounds=2)
     assert list(parts) == list(vector_env.PARTS) and kernel in ("numba", "numpy")
-    assert all(seconds >= 0 for seconds in parts.values()) and parts["kernel"] > 0 and parts["info"] > 0
-    assert sum(parts.values()) <= 1.5 * whole  # best rounds of parts, against the best whole round
+    # Every part the step runs was clocked (a method the step stopped calling would read 0).
+    assert all(parts[part] > 0 for part in ("actions", "kernel", "observation", "info", "autoreset"))
+    assert parts["argmin"] >= 0 and parts["rest"] >= 0 and whole == pytest.approx(sum(parts.values()))
 
 
 @pytest.mark.slow

@@ -109,6 +109,7 @@ class LaunchpadVectorEnv(VectorEnv):
         # The info's provenance of each env's nearest bar, looked up again only when that bar changes.
         self._source_bar = np.full(e, -1, dtype=np.int64)
         self._sources = np.full(e, None, dtype=object)
+        self._source_names = self.corpus.sources.astype(object)  # one str per file, shared by its bars
         self._bar_numbers = np.zeros(e, dtype=np.int64)
         self._n_actions = spec.n_actions
         self._batch_obs_shape = self.observation_space.shape
@@ -301,7 +302,7 @@ class LaunchpadVectorEnv(VectorEnv):
         stale = self._nearest != self._source_bar
         if stale.any():
             bars = self._nearest[stale]
-            self._sources[stale] = self.corpus.sources[self.corpus.source_index[bars]].astype(object)
+            self._sources[stale] = self._source_names[self.corpus.source_index[bars]]
             self._bar_numbers[stale] = self.corpus.bar_number[bars]
             self._source_bar[stale] = bars
         state_index = state_indices(self.launchpad, self.masks, self.offsets) if self._indexed else None
