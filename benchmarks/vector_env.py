@@ -4,8 +4,8 @@
 against ``gym.make_vec(..., vectorization_mode="sync")`` (64 ``gym.make`` envs in a ``SyncVectorEnv``),
 both on the shipped corpus, stepping random actions (autoresets included), in interleaved rounds, best
 round kept; then the same at 256 envs, and the native env on a corpus of 100k bars mixed from the shipped
-bars' rows (:func:`_common.mixed_corpus`; its SyncVectorEnv would hold 64 copies of the corpus). Targets: >= 10x the SyncVectorEnv's env-steps/s and
-1,000,000 env-steps/s at 64 envs on the shipped corpus.
+bars' rows (:func:`_common.mixed_corpus`; its SyncVectorEnv would hold 64 copies of the corpus).
+Targets: >= 10x the SyncVectorEnv's env-steps/s and 1,000,000 env-steps/s at 64 envs on the shipped corpus.
 
 The breakdown times each part of the native step as ``step`` runs it (the env's own methods, wrapped in a
 clock): the actions' check, the compiled press (the kernel: each env's row, bar, distances and
