@@ -122,14 +122,17 @@ def press(actions, envs, action_kind, action_note, action_arg, steps, row_table,
             mins[e], argmins[e] = best, at
 
 
-def warm_up():
-    """Load (or compile) every kernel for the argument types the trackers and the vector env pass, now
-    rather than in the first step (the launchpad's tables are read-only arrays, a type of their own)."""
+def warm_up(batch: bool):
+    """Load (or compile) the kernels a tracker calls, for the argument types it passes, now rather than in the
+    first step: :func:`update_row` for one env, else those of a batch and the vector env's :func:`press`
+    (the launchpad's tables are read-only arrays, a type of their own). Each costs a cache load."""
     columns = np.zeros((1, 1), dtype=np.uint64)
     distances = np.zeros((1, 1), dtype=np.int16)
+    if not batch:
+        update_row(columns[0], distances[0], np.uint64(0), np.uint64(1), True)
+        return
     words = np.zeros(1, dtype=np.uint64)
     index = np.zeros(1, dtype=np.int64)
-    update_row(columns[0], distances[0], np.uint64(0), np.uint64(1), True)
     update_rows(columns, distances, index, index, words, words, True, index.copy(), index.copy())
     first_mins(distances, index, index.copy(), index.copy())
     state = np.zeros((1, 1), dtype=np.int64)

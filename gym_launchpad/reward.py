@@ -141,26 +141,29 @@ class NumbaKernel:
 
     name = "numba"
 
-    def __init__(self, k: int):
+    def __init__(self, k: int, batch: bool = False):
         from gym_launchpad import _numba_kernels  # numba is a dependency, but an install may lack it
 
-        # Load the compiled code (from numba's cache, else compiling it) now, not in the env's first step.
-        _numba_kernels.warm_up()
+        # Load the compiled code (from numba's cache, else compiling it) now, not in the env's first step;
+        # only what a single env, or a batch, calls: each function is a cache load of its own.
+        _numba_kernels.warm_up(batch)
         self.update_row = _numba_kernels.update_row
         self.update_rows = _numba_kernels.update_rows
         self.first_mins = _numba_kernels.first_mins
         self.press = _numba_kernels.press
 
 
-def make_kernel(k: int, backend: str | None = None):
-    """The kernel for a corpus of ``k`` bars: ``backend``, else ``$GYM_LAUNCHPAD_KERNEL``, else numba if installed."""
+def make_kernel(k: int, backend: str | None = None, batch: bool = False):
+    """The kernel for a corpus of ``k`` bars: ``backend``, else ``$GYM_LAUNCHPAD_KERNEL``, else numba if installed.
+
+    ``batch``: for a :class:`BatchDistanceTracker` (the compiled kernel loads what a batch calls)."""
     backend = backend or os.environ.get("GYM_LAUNCHPAD_KERNEL") or None
     if backend not in (None, *KERNELS):
         raise ValueError(f"unknown distance kernel {backend!r}; choose one of {', '.join(map(repr, KERNELS))} "
                          "(or unset GYM_LAUNCHPAD_KERNEL)")
     if backend in (None, "numba"):
         try:
-            return NumbaKernel(k)
+            return NumbaKernel(k, batch)
         except ImportError:
             if backend == "numba":
                 raise DependencyNotInstalled(
@@ -247,7 +250,7 @@ class BatchDistanceTracker:
         n, k = self.columns.shape
         self.words = np.zeros((num_envs, n), dtype=np.uint64)
         self.distances = np.zeros((num_envs, k), dtype=DISTANCE_DTYPE)
-        self.kernel = make_kernel(k, backend)
+        self.kernel = make_kernel(k, backend, batch=True)
         self.cumulative_counts = np.cumsum(corpus.counts)
         self.mins = np.zeros(num_envs, dtype=np.int64)
         self.argmins = np.zeros(num_envs, dtype=np.int64)
