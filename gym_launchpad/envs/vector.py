@@ -39,10 +39,12 @@ class LaunchpadVectorEnv(VectorEnv):
 
     Per env it keeps the toggles as pattern masks ``(E, N)``, the offsets ``(E, N)``, the bar words and
     the distance to every corpus bar ``(E, K)`` (:class:`~gym_launchpad.reward.BatchDistanceTracker`), and
-    its observation. A step applies every env's action at once, updates the one changed row of each env
-    in one kernel call, and writes each env's changed row of the observation from a table. Only random
-    draws loop over envs: each env owns a generator, as a single env owns ``np_random``, so it draws
-    exactly what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
+    its observation. A step's press is one compiled call for all envs (``_numba_kernels.press``): each
+    env's button, its changed row, its distances and nearest bar in one pass over that row's corpus column,
+    and its changed row of the observation from a table (numpy does the same in a few array operations
+    where numba is missing). The info looks a bar's source up only when an env's nearest bar changes. Only
+    random draws loop over envs in Python: each env owns a generator, as a single env owns ``np_random``,
+    so it draws exactly what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
 
     ``render()`` draws env 0. ``infos`` are dicts of arrays with ``_key`` masks, as ``SyncVectorEnv`` builds.
     """
