@@ -71,7 +71,7 @@ def test_main_prints_one_table_with_the_corpus_build(capsys):
         pytest.skip("the corpus build benchmark fetches Debian's MIDI files with apt-get")
     from benchmarks.__main__ import main
 
-    assert main(["--quick", "--skip", "env_step", "reward_kernel", "bandwidth", "dqn_share"]) == 0
+    assert main(["--quick", "--skip", "env_step", "reward_kernel", "bandwidth", "dqn_share", "train_throughput"]) == 0
     out = capsys.readouterr().out
     assert "| question | figures | ratio | target | |" in out
     assert "| vector env, 8 envs, native / sync |" in out  # --quick steps 8 envs
