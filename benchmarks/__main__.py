@@ -24,8 +24,9 @@ import bandwidth  # noqa: E402
 import dqn_share  # noqa: E402
 import env_step  # noqa: E402
 import reward_kernel  # noqa: E402
+import train_throughput  # noqa: E402
 import vector_env  # noqa: E402
-from _common import Row, machine, table  # noqa: E402
+from _common import Row, kernel, machine, table  # noqa: E402
 
 LMD_FULL_FILES = 178_561
 #: A parser's line in corpus_build.py's output: "<parser>: ... <kept> kept ... <seconds> s, <rate> files/s".
@@ -60,19 +61,21 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every benchmark at a smoke size (a minute or so)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["env_step", "reward_kernel", "vector_env",
-                                                                    "bandwidth", "dqn_share", "corpus_build"],
+                                                                    "bandwidth", "dqn_share", "train_throughput",
+                                                                    "corpus_build"],
                         help="benchmarks to leave out")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     rows, extra = [], ""
-    for module in (env_step, reward_kernel, vector_env, bandwidth, dqn_share):
+    for module in (env_step, reward_kernel, vector_env, bandwidth, dqn_share, train_throughput):
         if module.__name__ not in args.skip:
             rows += module.run(quick=args.quick)
             print(rows[-1].markdown(), file=sys.stderr, flush=True)  # progress
     if "corpus_build" not in args.skip:
         corpus_rows, extra = corpus_build(args.quick)
         rows += corpus_rows
-    print(f"{'quick run' if args.quick else 'full run'} on {machine()}, {time.perf_counter() - start:.0f} s\n")
+    print(f"{'quick run' if args.quick else 'full run'} on {machine()}, {kernel()} kernel, "
+          f"{time.perf_counter() - start:.0f} s\n")
     print(table(rows))
     if extra:
         print("\ncorpus_build.py:\n" + extra.rstrip())

@@ -74,6 +74,25 @@ def synthetic_corpus(k: int, seed: int = 0, spec: LaunchpadSpec | None = None) -
     return Corpus.from_bars(spec, words, metadata={"builder": f"benchmarks synthetic_corpus(k={k}, seed={seed})"})
 
 
+def mixed_corpus(k: int, seed: int = 0) -> Corpus:
+    """``k`` bars whose row ``n`` is row ``n`` of a shipped bar drawn at random, row by row: the shipped
+    corpus's rhythms and density, many times its bars, and few distinct row words (so an env's ceiling, a
+    pass over the distinct words, stays cheap)."""
+    shipped = Corpus.default()
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, len(shipped), (2 * k, shipped.spec.n_notes))  # twice: duplicates are merged
+    words = np.unique(np.take_along_axis(shipped.bars, drawn, axis=0), axis=0)[:k]
+    return Corpus.from_bars(shipped.spec, rng.permutation(words),
+                            metadata={"builder": f"benchmarks mixed_corpus(k={k}, seed={seed})"})
+
+
+def kernel() -> str:
+    """The distance kernel the envs run here: numba if installed, unless ``$GYM_LAUNCHPAD_KERNEL`` says otherwise."""
+    from gym_launchpad.reward import make_kernel
+
+    return make_kernel(1).name
+
+
 def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 

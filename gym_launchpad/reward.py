@@ -2,9 +2,10 @@
 
 The paper's reward is ``R(s) = -min_i sum_j (m_ij - roll(s)_j)**2``; on binary bars that is minus the
 smallest Hamming distance. The distance is a sum over pitch rows, and an action changes one row, so the
-distance to every corpus bar is kept up to date with a difference of two popcounts per bar and step
-(:class:`DistanceTracker`; :class:`BatchDistanceTracker` for many bars at once). The kernel is compiled
-with numba when it is installed, else the numpy reference runs. The same decomposition makes the best
+distance to every corpus bar is kept up to date with a popcount difference per bar and step, the nearest
+bar found in the same pass (:class:`DistanceTracker`; :class:`BatchDistanceTracker` for many bars at once).
+The kernel is compiled with numba (a dependency of the package); where numba is missing, the numpy
+reference runs. The same decomposition makes the best
 reward reachable from any state computable exactly (:func:`best_reachable_distance`): every row can be
 chosen on its own; and the distance after every possible action a matter of one row each
 (:func:`lookahead_distances`).
@@ -81,27 +82,19 @@ def naive_distance(corpus_rolls: np.ndarray, roll: np.ndarray) -> tuple[float, i
 KERNELS = ("numba", "numpy")
 
 
-class _Minimum:
-    """The smallest distance and its first bar: numpy's ``argmin`` is vectorised already, for both kernels."""
-
-    def first_min(self, distances) -> tuple[int, int]:
-        i = int(distances.argmin())
-        return int(distances[i]), i
-
-    def first_mins(self, distances, mins, argmins):
-        argmins[:] = distances.argmin(axis=1)
-        mins[:] = np.take_along_axis(distances, argmins[:, None], axis=1)[:, 0]
-
-
-class NumpyKernel(_Minimum):
-    """The incremental distance update in numpy ufuncs: the reference and the fallback.
+class NumpyKernel:
+    """The incremental distance update in numpy ufuncs: the reference, and the fallback without numba.
 
     Changing row ``n`` of a bar from word ``old`` to ``new`` moves the distance to every corpus bar by
     ``popcount(column ^ new) - popcount(column ^ old)``, where ``column`` holds row ``n`` of every corpus
     bar. Recomputing the old count instead of storing ``(N, K)`` counts keeps a batch of envs at ``(E, K)``.
+    Every update can also give the smallest distance and the first bar at it (``nearest``), as the
+    compiled kernel does in the same pass; here that is numpy's ``argmin`` after it.
     """
 
     name = "numpy"
+    #: No compiled press: :class:`~gym_launchpad.envs.LaunchpadVectorEnv` presses with numpy.
+    press = None
 
     def __init__(self, k: int):
         self._xor = np.empty(k, dtype=np.uint64)
@@ -111,7 +104,7 @@ class NumpyKernel(_Minimum):
         # Bound the (rows, K) temporaries of a batched update to about 32 MB of words.
         self._chunk = max(1, (1 << 22) // k)
 
-    def update_row(self, column, distances, old, new):
+    def update_row(self, column, distances, old, new, nearest: bool) -> tuple[int, int]:
         np.bitwise_xor(column, new, out=self._xor)
         np.bitwise_count(self._xor, out=self._new)
         np.bitwise_xor(column, old, out=self._xor)
@@ -119,43 +112,64 @@ class NumpyKernel(_Minimum):
         # Counts are <= 64, so their difference fits int8, the narrowest array to add into the distances.
         np.subtract(self._new.view(np.int8), self._old.view(np.int8), out=self._delta)
         distances += self._delta
+        if not nearest:
+            return -1, -1
+        i = int(distances.argmin())
+        return int(distances[i]), i
 
-    def update_rows(self, columns, distances, envs, rows, old, new):
+    def update_rows(self, columns, distances, envs, rows, old, new, nearest: bool, mins, argmins):
         for start in range(0, len(envs), self._chunk):
             part = slice(start, start + self._chunk)
             block = columns[rows[part]]
             gained = np.bitwise_count(block ^ new[part, None]).view(np.int8)
             lost = np.bitwise_count(block ^ old[part, None]).view(np.int8)
             distances[envs[part]] += gained - lost
+        if nearest:
+            self.first_mins(distances, envs, mins, argmins)
+
+    def first_mins(self, distances, envs, mins, argmins):
+        if len(envs):
+            rows = distances[envs]
+            at = rows.argmin(axis=1)
+            argmins[envs] = at
+            mins[envs] = np.take_along_axis(rows, at[:, None], axis=1)[:, 0]
 
 
-class NumbaKernel(_Minimum):
-    """The same update compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update."""
+class NumbaKernel:
+    """The same contract compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update,
+    the minimum taken in it, and the vector env's whole press in one call."""
 
     name = "numba"
 
-    def __init__(self, k: int):
-        from gym_launchpad import _numba_kernels  # imports numba, an optional dependency (the [fast] extra)
+    def __init__(self, k: int, batch: bool = False):
+        from gym_launchpad import _numba_kernels  # numba is a dependency, but an install may lack it
 
-        # Load the compiled code (from numba's cache, else compiling it) now, not in the env's first step.
-        _numba_kernels.warm_up()
+        # Load the compiled code (from numba's cache, else compiling it) now, not in the env's first step;
+        # only what a single env, or a batch, calls: each function is a cache load of its own.
+        _numba_kernels.warm_up(batch)
         self.update_row = _numba_kernels.update_row
         self.update_rows = _numba_kernels.update_rows
+        self.first_mins = _numba_kernels.first_mins
+        self.press = _numba_kernels.press
 
 
-def make_kernel(k: int, backend: str | None = None):
-    """The kernel for a corpus of ``k`` bars: ``backend``, else ``$GYM_LAUNCHPAD_KERNEL``, else numba if installed."""
+def make_kernel(k: int, backend: str | None = None, batch: bool = False):
+    """The kernel for a corpus of ``k`` bars: ``backend``, else ``$GYM_LAUNCHPAD_KERNEL``, else numba if installed.
+
+    ``batch``: for a :class:`BatchDistanceTracker` (the compiled kernel loads what a batch calls)."""
     backend = backend or os.environ.get("GYM_LAUNCHPAD_KERNEL") or None
     if backend not in (None, *KERNELS):
         raise ValueError(f"unknown distance kernel {backend!r}; choose one of {', '.join(map(repr, KERNELS))} "
                          "(or unset GYM_LAUNCHPAD_KERNEL)")
     if backend in (None, "numba"):
         try:
-            return NumbaKernel(k)
+            return NumbaKernel(k, batch)
         except ImportError:
             if backend == "numba":
                 raise DependencyNotInstalled(
-                    'the "numba" distance kernel needs numba: pip install "gym_launchpad[fast]"'
+                    'the "numba" distance kernel needs numba, which pip install gym_launchpad installs; this '
+                    'environment lacks it (installed with --no-deps?): pip install numba, or pip install '
+                    '"gym_launchpad[fast]"'
                 ) from None
     return NumpyKernel(k)
 
@@ -178,23 +192,26 @@ class DistanceTracker:
     def __init__(self, corpus: Corpus, backend: str | None = None):
         self.corpus = corpus
         # Row-major by pitch so an update reads one contiguous (K,) slice.
-        self.columns = np.ascontiguousarray(corpus.bars.T)
+        self.columns = _columns(corpus)
         n, k = self.columns.shape
         self._column_rows = list(self.columns)  # one view per row, made once rather than on every step
         self.words = np.zeros(n, dtype=np.uint64)
         self.distances = np.zeros(k, dtype=DISTANCE_DTYPE)
         self.kernel = make_kernel(k, backend)
         self.cumulative_counts = np.cumsum(corpus.counts)
+        self._nearest = (0, 0)
 
     def reset(self, words: np.ndarray):
         """Recompute every distance for the bar ``words`` (N,)."""
         self.words[:] = words
         np.bitwise_count(self.columns ^ self.words[:, None]).sum(axis=0, dtype=DISTANCE_DTYPE, out=self.distances)
+        i = int(self.distances.argmin())
+        self._nearest = (int(self.distances[i]), i)
 
     def update(self, row: int, word) -> None:
-        """Row ``row`` of the bar is now ``word``."""
+        """Row ``row`` of the bar is now ``word``; the nearest bar is found in the same pass."""
         word = np.uint64(word)
-        self.kernel.update_row(self._column_rows[row], self.distances, self.words[row], word)
+        self._nearest = self.kernel.update_row(self._column_rows[row], self.distances, self.words[row], word, True)
         self.words[row] = word
 
     @property
@@ -204,7 +221,7 @@ class DistanceTracker:
 
     def nearest(self) -> tuple[int, int]:
         """(smallest distance, index of the first corpus bar at it)."""
-        return self.kernel.first_min(self.distances)
+        return self._nearest
 
     def sampled(self, rng: np.random.Generator, sample_size: int) -> tuple[int, int]:
         """(smallest distance, its bar) over ``sample_size`` bars drawn without replacement.
@@ -223,18 +240,20 @@ class BatchDistanceTracker:
     """:class:`DistanceTracker` for ``E`` bars at once: ``distances`` is ``(E, K)``, ``words`` is ``(E, N)``.
 
     Every method takes the envs it acts on as an index array and works on all of them in one kernel call.
+    ``mins`` and ``argmins`` ``(E,)`` hold each env's smallest distance and first bar at it, kept up to date
+    by every reset and by every update made with ``nearest``.
     """
 
     def __init__(self, corpus: Corpus, num_envs: int, backend: str | None = None):
         self.corpus = corpus
-        self.columns = np.ascontiguousarray(corpus.bars.T)
+        self.columns = _columns(corpus)
         n, k = self.columns.shape
         self.words = np.zeros((num_envs, n), dtype=np.uint64)
         self.distances = np.zeros((num_envs, k), dtype=DISTANCE_DTYPE)
-        self.kernel = make_kernel(k, backend)
+        self.kernel = make_kernel(k, backend, batch=True)
         self.cumulative_counts = np.cumsum(corpus.counts)
-        self._mins = np.zeros(num_envs, dtype=DISTANCE_DTYPE)
-        self._argmins = np.zeros(num_envs, dtype=np.int64)
+        self.mins = np.zeros(num_envs, dtype=np.int64)
+        self.argmins = np.zeros(num_envs, dtype=np.int64)
 
     def reset(self, envs: np.ndarray, words: np.ndarray):
         """Envs ``envs`` (M,) now play the bars ``words`` (M, N): recompute their distances."""
@@ -243,18 +262,20 @@ class BatchDistanceTracker:
         for e in envs:  # once an episode; one (N, K) pass each keeps the temporaries small
             np.bitwise_count(self.columns ^ self.words[e][:, None]).sum(axis=0, dtype=DISTANCE_DTYPE,
                                                                          out=self.distances[e])
+        self.kernel.first_mins(self.distances, envs, self.mins, self.argmins)
 
-    def update(self, envs: np.ndarray, rows: np.ndarray, words: np.ndarray):
-        """Env ``envs[m]`` changed its row ``rows[m]`` to the word ``words[m]``; ``envs`` are distinct."""
+    def update(self, envs: np.ndarray, rows: np.ndarray, words: np.ndarray, nearest: bool = True):
+        """Env ``envs[m]`` changed its row ``rows[m]`` to the word ``words[m]``; ``envs`` are distinct.
+
+        With ``nearest`` their ``mins`` and ``argmins`` are updated in the same pass."""
         old = self.words[envs, rows]
         new = np.asarray(words, dtype=np.uint64)
-        self.kernel.update_rows(self.columns, self.distances, envs, rows, old, new)
+        self.kernel.update_rows(self.columns, self.distances, envs, rows, old, new, nearest, self.mins, self.argmins)
         self.words[envs, rows] = new
 
     def nearest(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(E,)`` smallest distances and ``(E,)`` index of the first corpus bar at each."""
-        self.kernel.first_mins(self.distances, self._mins, self._argmins)
-        return self._mins.astype(np.int64), self._argmins.copy()
+        """``(E,)`` smallest distances and ``(E,)`` index of the first corpus bar at each (copies)."""
+        return self.mins.copy(), self.argmins.copy()
 
     def sampled(self, envs: np.ndarray, rngs, sample_size: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`DistanceTracker.sampled` for envs ``envs`` (M,), env ``envs[m]`` drawing from ``rngs[m]``."""
@@ -267,6 +288,12 @@ class BatchDistanceTracker:
         distances = self.distances[envs[:, None], drawn]
         bars = np.take_along_axis(drawn, distances.argmin(axis=1)[:, None], axis=1)[:, 0]
         return distances.min(axis=1).astype(np.int64), bars
+
+
+def _columns(corpus: Corpus) -> np.ndarray:
+    """``(N, K)``: row ``n`` of every corpus bar, contiguous so an update reads one slice; always a writable
+    copy, so the compiled kernels see one array type whatever the corpus arrays are."""
+    return np.array(corpus.bars.T, order="C")
 
 
 @dataclass(frozen=True)

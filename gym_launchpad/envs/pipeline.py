@@ -148,21 +148,26 @@ def info(distance: int, nearest: int, source: tuple[str, int], best_distance: in
     return values
 
 
-def infos(corpus: Corpus, ceiling: Ceiling, distance: np.ndarray, nearest: np.ndarray,
-          state_index: np.ndarray | None, present: np.ndarray) -> dict:
-    """:func:`info` of every env as arrays with ``_key`` masks (as ``SyncVectorEnv`` builds): each
-    value set where ``present``, zero (or None for sources) elsewhere."""
-    nearest = np.where(present, nearest, 0)
-    sources = np.full(len(present), None, dtype=object)
-    sources[present] = corpus.sources[corpus.source_index[nearest[present]]].astype(object)
-    columns = (distance, nearest, sources, corpus.bar_number[nearest].astype(np.int64),
-               np.full(len(present), ceiling.distance, dtype=np.int64))
+def infos(distance: np.ndarray, nearest: np.ndarray, sources: np.ndarray, bar_numbers: np.ndarray,
+          best_distance: int, state_index: np.ndarray | None, present: np.ndarray) -> dict:
+    """:func:`info` of every env as arrays with ``_key`` masks (as ``SyncVectorEnv`` builds): each value
+    set where ``present``, zero (or None for sources) elsewhere.
+
+    ``sources`` and ``bar_numbers`` are the provenance of each env's ``nearest`` bar, which the vector env
+    looks up only when it changes. The arrays handed out are copies.
+    """
+    columns = (distance, nearest, sources, bar_numbers, np.full(len(present), best_distance, dtype=np.int64))
     values = dict(zip(INFO_KEYS, columns, strict=True))
     if state_index is not None:
         values["state_index"] = state_index
     result = {}
+    everyone = present.all()
     for key, value in values.items():
-        if value.dtype != object:
+        if everyone:
+            value = value.copy()
+        elif value.dtype == object:
+            value = np.where(present, value, None)
+        else:
             value = np.where(present, value, 0)
         result[key], result[f"_{key}"] = value, present.copy()
     return result

@@ -39,10 +39,12 @@ class LaunchpadVectorEnv(VectorEnv):
 
     Per env it keeps the toggles as pattern masks ``(E, N)``, the offsets ``(E, N)``, the bar words and
     the distance to every corpus bar ``(E, K)`` (:class:`~gym_launchpad.reward.BatchDistanceTracker`), and
-    its observation. A step applies every env's action at once, updates the one changed row of each env
-    in one kernel call, and writes each env's changed row of the observation from a table. Only random
-    draws loop over envs: each env owns a generator, as a single env owns ``np_random``, so it draws
-    exactly what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
+    its observation. A step's press is one compiled call for all envs (``_numba_kernels.press``): each
+    env's button, its changed row, its distances and nearest bar in one pass over that row's corpus column,
+    and its changed row of the observation from a table (numpy does the same in a few array operations
+    where numba is missing). The info looks a bar's source up only when an env's nearest bar changes. Only
+    random draws loop over envs in Python: each env owns a generator, as a single env owns ``np_random``,
+    so it draws exactly what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
 
     ``render()`` draws env 0. ``infos`` are dicts of arrays with ``_key`` masks, as ``SyncVectorEnv`` builds.
     """
@@ -87,22 +89,40 @@ class LaunchpadVectorEnv(VectorEnv):
 
         self.masks = np.zeros((e, spec.n_notes), dtype=np.int64)
         self.offsets = np.zeros((e, spec.n_notes), dtype=np.int64)
-        self._tracker = BatchDistanceTracker(self.corpus, e)
+        self._tracker = tracker = BatchDistanceTracker(self.corpus, e)
         self._obs_positions, self._obs_values = observation_table(spec, obs_mode)
         self._obs = np.zeros((e, self._obs_positions.size), dtype=np.int8)
-        self._distance = np.zeros(e, dtype=np.int64)
-        self._nearest = np.zeros(e, dtype=np.int64)
+        # "sampled" over at least the whole corpus is the nearest bar (as DistanceTracker.sampled decides).
+        self._sampling = reward_mode == "sampled" and self.sample_size < tracker.cumulative_counts[-1]
+        if self._sampling:
+            self._distance = np.zeros(e, dtype=np.int64)
+            self._nearest = np.zeros(e, dtype=np.int64)
+        else:  # the kernel keeps each env's nearest bar up to date in place: nothing to copy per step
+            self._distance, self._nearest = tracker.mins, tracker.argmins
         self._elapsed = np.zeros(e, dtype=np.int64)
         self._last_action = np.full(e, -1, dtype=np.int64)
-        self._rewards = np.zeros(e, dtype=np.float64)
-        self._terminations = np.zeros(e, dtype=bool)
-        self._truncations = np.zeros(e, dtype=bool)
         self._autoreset = np.zeros(e, dtype=bool)
         self._rngs: list[np.random.Generator | None] = [None] * e
         self._rng_seeds: list[int | None] = [None] * e
         self._ready = False
         self._all = np.arange(e)
+        self._everyone = np.ones(e, dtype=bool)
         self._indexed = args.indexed
+        # The info's provenance of each env's nearest bar, looked up again only when that bar changes.
+        self._source_bar = np.full(e, -1, dtype=np.int64)
+        self._sources = np.full(e, None, dtype=object)
+        self._source_names = self.corpus.sources.astype(object)  # one str per file, shared by its bars
+        self._bar_numbers = np.zeros(e, dtype=np.int64)
+        self._n_actions = spec.n_actions
+        self._batch_obs_shape = self.observation_space.shape
+        # Whether a press finds each env's nearest bar (in the same pass): "sampled" mode draws its own.
+        self._track_nearest = not self._sampling
+        # The compiled press's arguments after (actions, envs): all arrays it updates in place, or tables.
+        self._compiled_press = tracker.kernel.press
+        self._press_arguments = (spec.action_kind, spec.action_note, spec.action_arg, spec.steps, spec.row_table,
+                                 self.masks, self.offsets, tracker.words, tracker.columns, tracker.distances,
+                                 self._track_nearest, tracker.mins, tracker.argmins, self._obs, self._obs_positions,
+                                 self._obs_values)
 
     # --- the Gymnasium API -------------------------------------------------------------------
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
@@ -133,7 +153,7 @@ class LaunchpadVectorEnv(VectorEnv):
             if seeds[e] is not None or self._rngs[e] is None:
                 self._rngs[e], self._rng_seeds[e] = seeding.np_random(seeds[e])
         self._reset_envs(envs, options)
-        self._terminations[envs] = self._truncations[envs] = self._autoreset[envs] = False
+        self._autoreset[envs] = False
         self._ready = True
         return self._observation(), self._infos(_mask(envs, self.num_envs))
 
@@ -141,26 +161,23 @@ class LaunchpadVectorEnv(VectorEnv):
         if not self._ready:
             raise RuntimeError("LaunchpadVectorEnv.step() before reset(): call reset() first")
         actions = self._checked_actions(actions)
-        done_before = self._autoreset.copy()
-        if self.autoreset_mode == AutoresetMode.DISABLED and done_before.any():
-            raise RuntimeError(f"envs {np.flatnonzero(done_before).tolist()} ended; with autoreset_mode=DISABLED "
-                               "reset them with reset(options={'reset_mask': ...}) before stepping")
-        if self.autoreset_mode == AutoresetMode.NEXT_STEP and done_before.any():
-            # As SyncVectorEnv: an env that ended last step is reset now and its action ignored.
-            stepping = np.flatnonzero(~done_before)
-            self._reset_envs(np.flatnonzero(done_before), {})
-        else:
-            stepping = self._all
-        self._press(stepping, actions[stepping])
+        stepping = self._reset_ended()
+        if stepping is not self._all:
+            actions = actions[stepping]
+        self._press(stepping, actions)
         self._elapsed[stepping] += 1
-        self._score(stepping)
-        self._rewards[:] = 0.0
-        self._rewards[stepping] = -self._distance[stepping].astype(np.float64)
-        self._terminations[:] = False
-        self._truncations[:] = False
-        if self.max_episode_steps is not None:
-            self._truncations[stepping] = self._elapsed[stepping] >= self.max_episode_steps
-        ended = self._terminations | self._truncations
+        if self._sampling:
+            self._score(stepping)
+        rewards = self._distance.astype(np.float64)
+        np.negative(rewards, out=rewards)
+        terminations = np.zeros(self.num_envs, dtype=bool)  # the task has no terminal state
+        if self.max_episode_steps is None:
+            truncations = np.zeros(self.num_envs, dtype=bool)
+        else:  # an env reset at the start of this step has elapsed 0, never past a positive limit
+            truncations = self._elapsed >= self.max_episode_steps
+        if stepping is not self._all:
+            rewards[self._autoreset] = 0.0
+        ended = terminations | truncations
         infos = {}
         if self.autoreset_mode == AutoresetMode.SAME_STEP and ended.any():
             infos["final_obs"] = np.full(self.num_envs, None, dtype=object)
@@ -171,9 +188,9 @@ class LaunchpadVectorEnv(VectorEnv):
             infos["final_info"] = self._infos(ended)
             infos["_final_info"] = ended.copy()
             self._reset_envs(np.flatnonzero(ended), {})
-        infos.update(self._infos(np.ones(self.num_envs, dtype=bool)))
+        infos.update(self._infos(self._everyone))
         self._autoreset = ended
-        return self._observation(), self._rewards.copy(), self._terminations.copy(), self._truncations.copy(), infos
+        return self._observation(), rewards, terminations, truncations, infos
 
     def render(self):
         """The picture of env 0 (``render_mode`` "ansi" or "rgb_array"), or None."""
@@ -197,6 +214,12 @@ class LaunchpadVectorEnv(VectorEnv):
         return [LaunchpadState(self.launchpad, masks.copy(), offsets.copy()) for masks, offsets in pairs]
 
     @property
+    def kernel(self) -> str:
+        """The distance kernel that runs: "numba" (compiled, the default) or "numpy" (where numba is missing,
+        or ``GYM_LAUNCHPAD_KERNEL=numpy``)."""
+        return self._tracker.kernel.name
+
+    @property
     def words(self) -> np.ndarray:
         """``(E, N)`` uint64: the bar each env plays."""
         return self._tracker.words
@@ -216,23 +239,43 @@ class LaunchpadVectorEnv(VectorEnv):
         actions = np.asarray(actions)
         if actions.shape != (self.num_envs,):
             raise ValueError(f"step() needs one action per env, shape ({self.num_envs},); got shape {actions.shape}")
-        n_actions = self.launchpad.n_actions
+        # One comparison for the common case: viewed unsigned, a negative int64 is past every action.
+        if actions.dtype == np.int64 and actions.view(np.uint64).max() < self._n_actions:
+            return actions
         if not np.issubdtype(actions.dtype, np.integer):  # bools included: True is no button
-            raise ValueError(f"step() needs integer actions in 0..{n_actions - 1}, got {actions!r}")
-        if actions.min() < 0 or actions.max() >= n_actions:
-            self.launchpad.check_action(actions[(actions < 0) | (actions >= n_actions)][0])  # the single env's error
+            raise ValueError(f"step() needs integer actions in 0..{self._n_actions - 1}, got {actions!r}")
+        if actions.min() < 0 or actions.max() >= self._n_actions:
+            bad = actions[(actions < 0) | (actions >= self._n_actions)][0]
+            self.launchpad.check_action(bad)  # the single env's error for the first bad action
         return actions.astype(np.int64)
 
+    def _reset_ended(self) -> np.ndarray:
+        """The envs this step moves: all, but with ``NEXT_STEP`` an env that ended last step is reset now
+        and its action ignored (as ``SyncVectorEnv``)."""
+        if not self._autoreset.any():
+            return self._all
+        ended = np.flatnonzero(self._autoreset)
+        if self.autoreset_mode == AutoresetMode.DISABLED:
+            raise RuntimeError(f"envs {ended.tolist()} ended; with autoreset_mode=DISABLED reset them with "
+                               "reset(options={'reset_mask': ...}) before stepping")
+        if self.autoreset_mode == AutoresetMode.SAME_STEP:  # reset in the step that ended them
+            return self._all
+        self._reset_envs(ended, {})
+        return np.flatnonzero(~self._autoreset)
+
     def _press(self, envs: np.ndarray, actions: np.ndarray):
-        """Every env in ``envs`` presses its button (:func:`~gym_launchpad.launchpad.press_rows`)."""
-        spec = self.launchpad
+        """Every env in ``envs`` presses its button: its row, bar, distances, nearest bar and observation."""
         self._last_action[envs] = actions
+        if self._compiled_press is not None:
+            self._compiled_press(actions, envs, *self._press_arguments)
+            return
+        spec = self.launchpad
         changed = spec.action_kind[actions] != NOOP
         e, actions = envs[changed], actions[changed]
         n = spec.action_note[actions]
         mask, offset = press_rows(spec, actions, self.masks[e, n], self.offsets[e, n])
         self.masks[e, n], self.offsets[e, n] = mask, offset
-        self._tracker.update(e, n, spec.row_table[mask, offset])
+        self._tracker.update(e, n, spec.row_table[mask, offset], nearest=self._track_nearest)
         self._obs[e[:, None], self._obs_positions[n]] = self._obs_values[mask, offset]
 
     def _reset_envs(self, envs: np.ndarray, options: dict):
@@ -247,23 +290,28 @@ class LaunchpadVectorEnv(VectorEnv):
         self._obs[envs] = observation.reshape(len(envs), -1)
         self._elapsed[envs] = 0
         self._last_action[envs] = -1
-        self._score(envs)
+        if self._sampling:
+            self._score(envs)
 
     def _score(self, envs: np.ndarray):
-        if self.reward_mode == "nearest":
-            distance, nearest = self._tracker.nearest()
-            distance, nearest = distance[envs], nearest[envs]
-        else:
-            distance, nearest = self._tracker.sampled(envs, [self._rngs[e] for e in envs], self.sample_size)
+        """``"sampled"`` mode: each env in ``envs`` draws its bars (the nearest is kept by the press)."""
+        distance, nearest = self._tracker.sampled(envs, [self._rngs[e] for e in envs], self.sample_size)
         self._distance[envs], self._nearest[envs] = distance, nearest
 
     def _observation(self) -> np.ndarray:
-        return self._obs.reshape(self.observation_space.shape).copy()
+        return self._obs.reshape(self._batch_obs_shape).copy()
 
     def _infos(self, present: np.ndarray) -> dict:
         """The single env's info keys as arrays over envs, set where ``present`` (zero or None elsewhere)."""
+        stale = self._nearest != self._source_bar
+        if stale.any():
+            bars = self._nearest[stale]
+            self._sources[stale] = self._source_names[self.corpus.source_index[bars]]
+            self._bar_numbers[stale] = self.corpus.bar_number[bars]
+            self._source_bar[stale] = bars
         state_index = state_indices(self.launchpad, self.masks, self.offsets) if self._indexed else None
-        return infos(self.corpus, self.ceiling, self._distance, self._nearest, state_index, present)
+        return infos(self._distance, self._nearest, self._sources, self._bar_numbers, self.ceiling.distance,
+                     state_index, present)
 
 
 def _mask(envs: np.ndarray, num_envs: int) -> np.ndarray:
