@@ -4,6 +4,8 @@ A policy is named by one text (``python -m agents evaluate POLICY``, ``python -m
 
 - a baseline, one of :data:`agents.baselines.BASELINES`;
 - ``pretrained``: the shipped agent (:data:`agents.pretrained.DEFAULT_PRETRAINED`);
+- ``hopper`` or ``dj``: the DJ task's planner and learned agent (:mod:`agents.dj`), which play
+  ``LaunchpadDJ-v0``;
 - a ``.safetensors`` weights file (:mod:`agents.pretrained`), or a run folder of ``python -m agents train``
   (its ``q_net.safetensors``);
 - an SB3 ``.zip`` model (a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint, or any SB3 model);
@@ -23,6 +25,7 @@ import stable_baselines3
 
 from agents import pretrained
 from agents.baselines import BASELINES, make_baseline
+from agents.dj.registry import DJ_POLICIES, make_dj_env, make_dj_policy
 from agents.dqn import load_model
 from agents.presets import Preset, get_preset
 from agents.runs import run_of_model
@@ -32,7 +35,7 @@ from gym_launchpad.observation import OBS_MODES, observation_space
 #: The name of the shipped agent.
 PRETRAINED = "pretrained"
 #: What a policy is loaded from: a baseline, exported weights, or an SB3 model.
-KINDS = ("baseline", "pretrained", "sb3")
+KINDS = ("baseline", "pretrained", "sb3", "dj")
 #: The algorithms an SB3 ``.zip`` may come from (``algo``); "dqn" loads :class:`agents.dqn.LaunchpadDQN`.
 SB3_ALGOS = ("dqn", "ppo", "a2c")
 #: The preset whose env the baselines play, and an SB3 model outside a run folder.
@@ -50,12 +53,13 @@ class PolicySource:
 
 @dataclass
 class LoadedPolicy:
-    """A policy with SB3's ``predict`` and the env it plays (its preset's observation, a time limit)."""
+    """A policy with SB3's ``predict`` and the env it plays (its preset's observation, a time limit; the DJ
+    task's agents have no preset)."""
 
     source: PolicySource
     policy: object
     env: gym.Env
-    preset: Preset
+    preset: Preset | None
 
     @property
     def label(self) -> str:
@@ -71,6 +75,8 @@ def parse_policy(text: str) -> PolicySource:
         label, source = "", text
     if source in BASELINES:
         return PolicySource(label or source, "baseline", source)
+    if source in DJ_POLICIES:
+        return PolicySource(label or source, "dj", source)
     if source == PRETRAINED:
         return PolicySource(label or source, "pretrained", str(pretrained.DEFAULT_PRETRAINED))
     path = Path(source)
@@ -81,7 +87,8 @@ def parse_policy(text: str) -> PolicySource:
     if path.suffix in kinds and not path.exists():
         raise ValueError(f"model file {path} does not exist")
     if path.suffix not in kinds or not path.is_file():
-        raise ValueError(f"{text!r} is neither {PRETRAINED}, a baseline ({', '.join(BASELINES)}), an existing "
+        raise ValueError(f"{text!r} is neither {PRETRAINED}, a baseline ({', '.join(BASELINES)}), a DJ agent "
+                         f"({', '.join(DJ_POLICIES)}), an existing "
                          ".safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
     return PolicySource(label or default_label, kinds[path.suffix], str(path))
 
@@ -100,6 +107,10 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     source = name_or_path if isinstance(name_or_path, PolicySource) else parse_policy(name_or_path)
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)
+    if source.kind == "dj":  # the DJ task's own corpus of onsets, unless one of onsets is given
+        dj_corpus = corpus if corpus is not None and corpus.cells == "onsets" else None
+        env = make_dj_env(dj_corpus, episode_steps, **env_kwargs)
+        return LoadedPolicy(source, make_dj_policy(source.source, env), env, None)
     if source.kind == "baseline":
         preset = get_preset(DEFAULT_PRESET)
         env = _env(preset, corpus, episode_steps, env_kwargs)

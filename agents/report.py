@@ -27,6 +27,10 @@ COLUMNS = (
     ("in_scale_ratio", "in scale", "{:.2f}"),
     ("bar_to_bar_change", "change/bar", "{:.2f}"),
     ("distinct_nearest_bars", "distinct near", "{:.1f}"),
+    ("mean_distance", "dist. after 30", "{:.1f}"),
+    ("onsets_per_bar", "onsets/bar", "{:.1f}"),
+    ("heard_change_fraction", "heard change", "{:.2f}"),
+    ("distinct_nearest_per_100_bars", "near/100 bars", "{:.1f}"),
 )
 
 

@@ -49,17 +49,16 @@ class Agent:
 
 def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "triad") -> Agent:
     """The agent ``choice`` names (any name or path :func:`agents.policies.parse_policy` takes), or None: the
-    pretrained agent, or greedy when there is none for this corpus. ``corpus`` is None (the shipped one), a
-    path or a Corpus; the launchpad is built for the corpus's spec."""
+    learned dj agent (the best mover), or the hopper when its weights do not fit. ``corpus`` is None (the
+    shipped one), a path or a Corpus; the launchpad is built for the corpus's spec."""
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)  # once, so a bad file is one message whichever agent plays
     if choice is None:
         try:
-            return _load_agent(policies.PRETRAINED, corpus, algo, init)
+            return _load_agent("dj", corpus, algo, init)
         except PlayError as error:
-            print(f"play: no pretrained agent for this corpus ({error}); the greedy baseline plays instead",
-                  file=sys.stderr)
-            choice = "greedy"
+            print(f"play: no dj agent for this corpus ({error}); the hopper planner plays instead", file=sys.stderr)
+            choice = "hopper"
     return _load_agent(choice, corpus, algo, init)
 
 
@@ -75,6 +74,8 @@ def _label(loaded: policies.LoadedPolicy) -> str:
     kind, source = loaded.source.kind, Path(loaded.source.source)
     if kind == "baseline":
         return f"{loaded.source.source} baseline"
+    if kind == "dj":
+        return "hopper planner (DJ task)" if loaded.source.source == "hopper" else "learned dj agent (DJ task)"
     if kind == "pretrained":
         return f"pretrained {loaded.policy.description.get('preset_name', '')} ({source.name})"
     return f"{type(loaded.policy).__name__} {source.name}"
@@ -258,7 +259,7 @@ class Session:
             return None
         out = self.out or Path(time.strftime("launchpad-%Y%m%d-%H%M%S.mid"))
         bars = np.array(self.recorded, dtype=np.uint64)
-        write_midi(bars, out, self.spec, tempo_bpm=self.tempo_bpm, program=self.program)
+        write_midi(bars, out, self.spec, tempo_bpm=self.tempo_bpm, program=self.program, cells=self.env.corpus.cells)
         self.out, self.saved_bars = out, len(bars)
         self.message = f"saved {len(bars)} bar{'s' if len(bars) != 1 else ''} to {out}"
         if self.wav is not None:

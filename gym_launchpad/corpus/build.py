@@ -333,7 +333,8 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     metadata = {
         "builder": "gym_launchpad.corpus.build.build_from_midi",
         "parser": parser, "parser_version": parser_version(parser),
-        "options": asdict(options), "cells": options.cells, "sample": sample, "seed": seed if sample is not None else None,
+        "options": asdict(options), "cells": options.cells, "sample": sample,
+        "seed": seed if sample is not None else None,
         "limit": limit, "interrupted": interrupted,
         **{key: report[key] for key in ("files", "files_read", "files_parsed", "files_failed",
                                         "failures_by_reason", *totals)},

@@ -9,8 +9,8 @@ from gym_launchpad.corpus import Corpus
 from gym_launchpad.envs.launchpad_env import LaunchpadEnv
 from gym_launchpad.observation import observation_space
 
-#: Bars a corpus bar stays "recently visited" after it was the nearest one: a song of 100 bars that visits
-#: a new corpus bar every 10 bars earns every arrival.
+#: Bars a corpus bar stays "recently played" after the launchpad played it: a song that arrives at a new
+#: corpus bar every 10 bars earns every arrival.
 DEFAULT_MEMORY = 100
 #: An arrival is a bar this close (in cells) to a corpus bar not visited in the last ``memory`` bars.
 DEFAULT_ARRIVAL_RADIUS = 2
@@ -36,25 +36,25 @@ class LaunchpadDJEnv(LaunchpadEnv):
 
     ## Observation Space
     `Box(0, 1, (2 * N * (2B + 1) + K,), float32)`: the launchpad's toggles (as `obs_mode="toggles"`),
-    then the toggles of the bar before, then for each of the corpus's K bars its age: the bars since it
-    was last the nearest corpus bar, divided by `memory` and capped at 1 (1: not visited in the last
-    `memory` bars). Every reward term is a function of the previous observation and the action, and the
-    next observation follows from them: the reward is Markov in what the agent sees.
+    then the toggles of the bar before, then for each of the corpus's K bars its age: the bars since the
+    launchpad last played it (was within `arrival_radius` cells of it, as its nearest bar), divided by
+    `memory` and capped at 1 (1: not played in the last `memory` bars). Every reward term is a function
+    of the previous observation and the action, and the next observation follows from them: the reward is
+    Markov in what the agent sees.
 
     ## Rewards
     The sum of three terms, each echoed in `info["rewards"]`:
     - `closeness`: minus the Hamming distance from the bar's onsets to the nearest corpus bar;
     - `heard`: `heard_bonus` (2) when the bar differs from the bar before it (`info["heard_change"]`);
     - `arrival`: `arrival_bonus` (40) when the bar is within `arrival_radius` (2) cells of its nearest
-      corpus bar and that bar was not the nearest one in the last `memory` (100) bars
-      (`info["arrival"]`).
+      corpus bar and that bar was not played in the last `memory` (100) bars (`info["arrival"]`).
     `info["best_distance"]` is the exact smallest distance over the whole state space (as
     `Launchpad-v0`); `info["reward_bound"]`, `-best_distance + heard_bonus + arrival_bonus`, bounds every
     step's reward from above (honestly, not tightly: no song arrives on every bar).
 
     ## Starting State
-    As `Launchpad-v0` (`init="triad"` by default); the bar before the first is the start bar itself and no
-    corpus bar has been visited, except the start bar's nearest.
+    As `Launchpad-v0` (`init="triad"` by default); the bar before the first is the start bar itself, and
+    no corpus bar has been played (the start bar, if it is within `arrival_radius` of its nearest, has).
 
     ## Episode End
     No terminal state; `gym.make` truncates after 300 bars (a song).
@@ -112,10 +112,11 @@ class LaunchpadDJEnv(LaunchpadEnv):
         self.observation_space = spaces.Box(0.0, 1.0, (2 * n_toggles + len(self.corpus),), np.float32)
         self._previous_obs = self._obs.copy()
         self.previous_words = self.words.copy()
-        # Bars since each corpus bar was last the nearest, capped at memory (an int so steps stay exact).
+        # Bars since each corpus bar was last played, capped at memory (an int so steps stay exact).
         self.ages = np.full(len(self.corpus), self.memory, dtype=np.int64)
         self._terms = {"closeness": 0.0, "heard": 0.0, "arrival": 0.0}
         self._heard_change = self._arrival = False
+        self.bars = 0  # bars played since the reset
 
     # --- the Gymnasium API -------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -123,9 +124,11 @@ class LaunchpadDJEnv(LaunchpadEnv):
         self.previous_words[:] = self.words
         self._previous_obs[:] = self._obs
         self.ages[:] = self.memory
-        self.ages[self._nearest] = 0
+        if self._distance <= self.arrival_radius:
+            self.ages[self._nearest] = 0
         self._terms = {"closeness": -float(self._distance), "heard": 0.0, "arrival": 0.0}
         self._heard_change = self._arrival = False
+        self.bars = 0
         return self._observation(), self._info()
 
     def step(self, action):
@@ -133,6 +136,7 @@ class LaunchpadDJEnv(LaunchpadEnv):
         self.previous_words[:] = self.words
         self._previous_obs[:] = self._obs
         self._press(action)
+        self.bars += 1
         reward = self._score_dj()
         return self._observation(), reward, False, False, self._info()
 
@@ -140,9 +144,11 @@ class LaunchpadDJEnv(LaunchpadEnv):
     def _score_dj(self) -> float:
         closeness = self._score()
         self._heard_change = bool((self.words != self.previous_words).any())
-        self._arrival = bool(self._distance <= self.arrival_radius and self.ages[self._nearest] >= self.memory)
+        played = self._distance <= self.arrival_radius
+        self._arrival = bool(played and self.ages[self._nearest] >= self.memory)
         np.minimum(self.ages + 1, self.memory, out=self.ages)
-        self.ages[self._nearest] = 0
+        if played:
+            self.ages[self._nearest] = 0
         self._terms = {"closeness": closeness, "heard": self.heard_bonus if self._heard_change else 0.0,
                        "arrival": self.arrival_bonus if self._arrival else 0.0}
         return closeness + self._terms["heard"] + self._terms["arrival"]

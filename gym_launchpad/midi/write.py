@@ -120,7 +120,7 @@ def _onset_spans(bars: np.ndarray, spec: LaunchpadSpec) -> list[tuple[int, int, 
         origin = index * spec.steps
         for row, cells in enumerate(bar):
             starts = np.flatnonzero(cells)
-            ends = np.append(starts[1:], spec.steps)
+            ends = np.append(starts[1:], spec.steps)[:len(starts)]
             spans.extend((row, origin + int(s), origin + int(e)) for s, e in zip(starts, ends, strict=True))
     return sorted(spans, key=lambda span: (span[1], span[0]))
 
