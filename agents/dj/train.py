@@ -31,15 +31,15 @@ class Arguments:
     """The training command's arguments."""
 
     #: DAgger rounds after the first (the hopper's own songs).
-    rounds: int = 4
+    rounds: int = 2
     #: songs played per round.
-    songs: int = 8
+    songs: int = 6
     #: bars per song.
     bars: int = 300
     #: hidden layer widths.
     hidden: tuple[int, ...] = (512, 256)
     #: epochs over everything gathered, after each round.
-    epochs: int = 8
+    epochs: int = 40
     batch_size: int = 256
     learning_rate: float = 1e-3
     #: the probability the hopper plays a bar in round 1, halved each round after.
