@@ -107,9 +107,11 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     source = name_or_path if isinstance(name_or_path, PolicySource) else parse_policy(name_or_path)
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)
-    if source.kind == "dj":  # the DJ task's own corpus of onsets, unless one of onsets is given
-        dj_corpus = corpus if corpus is not None and corpus.cells == "onsets" else None
-        env = make_dj_env(dj_corpus, episode_steps, **env_kwargs)
+    if source.kind == "dj":
+        if corpus is not None and corpus.cells != "onsets":
+            raise ValueError(f"the DJ agents play a corpus of onsets, and {corpus!r} holds {corpus.cells} cells: "
+                             "leave --corpus out (the shipped onsets) or build one with --cells onsets")
+        env = make_dj_env(corpus, episode_steps, **env_kwargs)
         return LoadedPolicy(source, make_dj_policy(source.source, env), env, None)
     if source.kind == "baseline":
         preset = get_preset(DEFAULT_PRESET)

@@ -50,6 +50,48 @@ def markdown_table(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The front's metrics (:func:`agents.music_metrics.front_metrics`) and their table headers.
+FRONT_KEYS = ("mean_distance", "onsets_per_bar", "heard_change_fraction", "distinct_nearest_per_100_bars")
+_FRONT_HEADERS = ("distance after 30 bars", "onsets/bar", "bars that change audibly", "distinct nearest/100 bars")
+
+
+def front_table(rows: dict) -> str:
+    """The front as a markdown table: per row its task, whether it is a planner, and :data:`FRONT_KEYS`."""
+    lines = ["| policy | task | planner | " + " | ".join(_FRONT_HEADERS) + " |", "|" + "---|" * 7]
+    for row in rows.values():
+        values = " | ".join(f"{row[key]:.2f}" for key in FRONT_KEYS)
+        lines.append(f"| {row['policy']} | {row['task']} | {'planner' if row['planner'] else '—'} | {values} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_front(rows: dict, path) -> None:
+    """Distance after 30 bars against distinct nearest corpus bars per 100 bars: one point a policy, a marker
+    a task (each distance is to its own task's corpus)."""
+    import matplotlib  # optional: imported when a figure is drawn
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(7, 5))
+    markers = {}
+    for row in rows.values():
+        marker = markers.setdefault(row["task"], "os^D"[len(markers) % 4])
+        ax.scatter(row["distinct_nearest_per_100_bars"], row["mean_distance"], marker=marker, s=60,
+                   color="tab:red" if row["planner"] else "tab:blue")
+        ax.annotate(f"{row['policy']}{' (planner)' if row['planner'] else ''}",
+                    (row["distinct_nearest_per_100_bars"], row["mean_distance"]), fontsize=8,
+                    textcoords="offset points", xytext=(5, 3))
+    for task, marker in markers.items():
+        ax.scatter([], [], marker=marker, color="gray", label=task)
+    ax.set(xscale="symlog", yscale="symlog", xlabel="distinct nearest corpus bars per 100 bars (more: moves more)",
+           ylabel="mean distance to the task's corpus after 30 bars (less: closer)",
+           title="the reward-vs-variety front (red: planners)")
+    ax.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
 def runs_table(run_dirs) -> str:
     """A markdown table of training runs: preset, reward scale, steps trained, wall-clock time and steps/s,
     read from their config and SB3's ``progress.csv`` (a resumed run counts its last stretch only)."""

@@ -39,9 +39,9 @@ class Arguments:
     #: hidden layer widths.
     hidden: tuple[int, ...] = (512, 256)
     #: epochs over everything gathered, after each round.
-    epochs: int = 40
-    batch_size: int = 256
-    learning_rate: float = 1e-3
+    epochs: int = 60
+    batch_size: int = 128
+    learning_rate: float = 3e-3
     #: the probability the hopper plays a bar in round 1, halved each round after.
     beta: float = 0.5
     seed: int = 0

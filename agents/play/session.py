@@ -31,6 +31,10 @@ TEMPO_STEP = 5.0
 #: The tempo controls stay within these (quarter notes a minute).
 TEMPO_RANGE = (20.0, 400.0)
 SB3_ALGOS = policies.SB3_ALGOS
+#: Who plays when no agent is named, the first that can: the learned dj agent (music that keeps moving, on a
+#: corpus of onsets), the hopper planner (when the dj weights do not fit), the pretrained agent of
+#: Launchpad-v0 (a corpus of sounding cells), and the greedy baseline.
+DEFAULT_AGENTS = ("dj", "hopper", policies.PRETRAINED, "greedy")
 
 
 class PlayError(Exception):
@@ -49,16 +53,21 @@ class Agent:
 
 def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "triad") -> Agent:
     """The agent ``choice`` names (any name or path :func:`agents.policies.parse_policy` takes), or None: the
-    learned dj agent (the best mover), or the hopper when its weights do not fit. ``corpus`` is None (the
-    shipped one), a path or a Corpus; the launchpad is built for the corpus's spec."""
+    first of :data:`DEFAULT_AGENTS` that plays this corpus. ``corpus`` is None (the shipped one), a path or a
+    Corpus; the launchpad is built for the corpus's spec."""
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)  # once, so a bad file is one message whichever agent plays
     if choice is None:
-        try:
-            return _load_agent("dj", corpus, algo, init)
-        except PlayError as error:
-            print(f"play: no dj agent for this corpus ({error}); the hopper planner plays instead", file=sys.stderr)
-            choice = "hopper"
+        reasons = []
+        for name in DEFAULT_AGENTS:
+            try:
+                agent = _load_agent(name, corpus, algo, init)
+            except PlayError as error:
+                reasons.append(f"{name}: {error}")
+                continue
+            if reasons:
+                print(f"play: the {agent.label} plays instead of {'; '.join(reasons)}", file=sys.stderr)
+            return agent
     return _load_agent(choice, corpus, algo, init)
 
 

@@ -10,7 +10,6 @@ from gymnasium.utils.env_checker import check_env
 
 import gym_launchpad  # noqa: F401  (registers the ids)
 from gym_launchpad.corpus import Corpus
-from gym_launchpad.envs import LaunchpadDJEnv
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 
 DJ = "gym_launchpad/LaunchpadDJ-v0"

@@ -1,7 +1,7 @@
-"""``python -m agents.dj.targets``: play songs with ``python -m agents play --headless``, read their MIDI back,
+"""``python -m agents.dj_targets``: play songs with ``python -m agents play --headless``, read their MIDI back,
 and measure the DJ task's targets on what was written.
 
-    python -m agents.dj.targets --agent hopper --seeds 20 --bars 300 --out runs/dj_targets/hopper
+    python -m agents.dj_targets --agent hopper --seeds 20 --bars 300 --out runs/dj_targets/hopper
 
 Each seed's song is ``OUT/seed_S.mid``, made by the play command itself. Read back as onsets, every bar is
 scored against the onset corpus: the mean distance after the first 30 bars, onsets per bar, the fraction of
@@ -46,7 +46,7 @@ def meets(front: dict) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agents.dj.targets", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m agents.dj_targets", description=__doc__.splitlines()[0])
     parser.add_argument("--agent", default="dj", help="the agent to play (default: dj)")
     parser.add_argument("--seeds", type=int, default=20, help="songs, from --seed 0, 1, ... (default: 20)")
     parser.add_argument("--bars", type=int, default=300, help="bars a song (default: 300)")
