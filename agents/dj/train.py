@@ -127,7 +127,7 @@ def train(args: Arguments) -> Path:
     description = {
         "corpus_hash": corpus.hash, "spec": corpus.spec.as_dict(), "env": "gym_launchpad/LaunchpadDJ-v0",
         "teacher": "agents.dj.hopper.Hopper", "method": "DAgger (behaviour cloning + rounds labelled by the hopper)",
-        "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
+        "arguments": {k: v for k, v in asdict(args).items() if k != "out"},
         "bars_labelled": len(labels), "training_seconds": round(time.perf_counter() - started),
     }
     path = learned.save(numpy_layers(model), args.out, description)

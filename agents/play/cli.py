@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--agent", default=None,
                         help="'dj' (the learned DJ agent), 'hopper' (the DJ planner), 'pretrained', a baseline "
                              "(greedy, random, noop), a .safetensors file from `python -m agents train`, or an SB3 "
-                             ".zip model (default: dj, or the hopper when its weights do not fit)")
+                             ".zip model (default: the hopper, the best mover; on a corpus of sounding cells the "
+                             "pretrained agent, or greedy when there is none)")
     parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn",
                         help="the SB3 algorithm of a .zip model (default: dqn)")
     parser.add_argument("--no-agent", action="store_true", help="start with the agent off (press A to switch it on)")

@@ -31,10 +31,11 @@ TEMPO_STEP = 5.0
 #: The tempo controls stay within these (quarter notes a minute).
 TEMPO_RANGE = (20.0, 400.0)
 SB3_ALGOS = policies.SB3_ALGOS
-#: Who plays when no agent is named, the first that can: the learned dj agent (music that keeps moving, on a
-#: corpus of onsets), the hopper planner (when the dj weights do not fit), the pretrained agent of
-#: Launchpad-v0 (a corpus of sounding cells), and the greedy baseline.
-DEFAULT_AGENTS = ("dj", "hopper", policies.PRETRAINED, "greedy")
+#: Who plays when no agent is named, the first that can: the best mover (on a corpus of onsets), then the
+#: pretrained agent of Launchpad-v0 (on a corpus of sounding cells), then the greedy baseline. The best mover
+#: is the hopper planner: the learned dj agent does not yet meet the DJ targets (docs/dj.md); put "dj" first
+#: once one does.
+DEFAULT_AGENTS = ("hopper", policies.PRETRAINED, "greedy")
 
 
 class PlayError(Exception):
