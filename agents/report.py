@@ -73,14 +73,16 @@ def plot_front(rows: dict, path) -> None:
     import matplotlib.pyplot as plt
 
     figure, ax = plt.subplots(figsize=(7, 5))
-    markers = {}
+    markers, labelled = {}, {}
     for row in rows.values():
         marker = markers.setdefault(row["task"], "os^D"[len(markers) % 4])
-        ax.scatter(row["distinct_nearest_per_100_bars"], row["mean_distance"], marker=marker, s=60,
-                   color="tab:red" if row["planner"] else "tab:blue")
-        ax.annotate(f"{row['policy']}{' (planner)' if row['planner'] else ''}",
-                    (row["distinct_nearest_per_100_bars"], row["mean_distance"]), fontsize=8,
-                    textcoords="offset points", xytext=(5, 3))
+        point = (row["distinct_nearest_per_100_bars"], row["mean_distance"])
+        ax.scatter(*point, marker=marker, s=60, color="tab:red" if row["planner"] else "tab:blue")
+        # Policies that land on one spot (pretrained and greedy hold the same chord) get their labels stacked.
+        spot = (round(np.log1p(point[0]), 1), round(np.log1p(point[1]), 1))
+        labelled[spot] = labelled.get(spot, -1) + 1
+        ax.annotate(f"{row['policy']}{' (planner)' if row['planner'] else ''} [{row['task']}]", point, fontsize=7,
+                    textcoords="offset points", xytext=(5, 3 - 9 * labelled[spot]))
     for task, marker in markers.items():
         ax.scatter([], [], marker=marker, color="gray", label=task)
     ax.set(xscale="symlog", yscale="symlog", xlabel="distinct nearest corpus bars per 100 bars (more: moves more)",

@@ -113,3 +113,18 @@ def test_a_hopper_song_written_by_play_reads_back_with_the_metrics_the_env_saw(t
     assert front["onsets_per_bar"] >= 15 and front["distinct_nearest_per_100_bars"] >= 10
     assert meets({**front, "mean_distance": 6.0})["mean_distance"]
     assert not meets({**front, "mean_distance": 6.5})["mean_distance"]
+
+
+def test_the_front_of_both_tasks_is_a_table_and_a_figure(tmp_path):
+    from agents import report
+    from agents.front import evaluate_front
+
+    rows = evaluate_front(1, 35, 0, tasks={"Launchpad-v0": ("noop",), "LaunchpadDJ-v0": ("noop", "greedy")})
+    assert list(rows) == ["noop [Launchpad-v0]", "noop [LaunchpadDJ-v0]", "greedy (planner) [LaunchpadDJ-v0]"]
+    assert rows["noop [LaunchpadDJ-v0]"]["heard_change_fraction"] == 0.0
+    assert rows["greedy (planner) [LaunchpadDJ-v0]"]["planner"]
+    assert rows["noop [Launchpad-v0]"]["task"] == "Launchpad-v0"
+    table = report.front_table(rows)
+    assert "| greedy | LaunchpadDJ-v0 | planner |" in table and len(table.splitlines()) == 5
+    report.plot_front(rows, tmp_path / "front.png")
+    assert (tmp_path / "front.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
