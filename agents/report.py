@@ -78,8 +78,8 @@ def plot_front(rows: dict, path) -> None:
         marker = markers.setdefault(row["task"], "os^D"[len(markers) % 4])
         point = (row["distinct_nearest_per_100_bars"], row["mean_distance"])
         ax.scatter(*point, marker=marker, s=60, color="tab:red" if row["planner"] else "tab:blue")
-        # Policies that land on one spot (pretrained and greedy hold the same chord) get their labels stacked.
-        spot = (round(np.log1p(point[0]), 1), round(np.log1p(point[1]), 1))
+        # Policies that land near one spot (pretrained and greedy hold the same chord) get their labels stacked.
+        spot = (round(2 * np.log1p(point[0])), round(2 * np.log1p(point[1])))
         labelled[spot] = labelled.get(spot, -1) + 1
         ax.annotate(f"{row['policy']}{' (planner)' if row['planner'] else ''} [{row['task']}]", point, fontsize=7,
                     textcoords="offset points", xytext=(5, 3 - 9 * labelled[spot]))
