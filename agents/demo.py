@@ -5,7 +5,9 @@ baselines (:mod:`agents.baselines`) for ``--bars`` steps from one seeded reset, 
 reward per step beside the exact ceiling (the best reward anywhere in the state space), and writes
 ``OUT/greedy.txt``, the launchpad greedy ends on, as ANSI text. It ends by evaluating the shipped
 pretrained agent (``agents/pretrained/mlp.safetensors``) beside the baselines on a few seeded episodes
-and printing the table (``python -m agents evaluate`` with ``--episodes`` and ``--steps`` below).
+and printing the table (``python -m agents evaluate`` with ``--episodes`` and ``--steps`` below), and ends
+by writing the 32-bar song of play's default agent, the DJ task's best mover, to ``OUT/dj.mid`` and
+``OUT/dj.wav`` (``python -m agents play``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import gymnasium as gym
 import gym_launchpad  # noqa: F401  (registers the env ids)
 from agents import evaluate
 from agents.baselines import make_baseline
+from agents.play import cli as play_cli
 from agents.rollout import rollout
 
 
@@ -54,4 +57,8 @@ def main(argv: list[str]) -> int:
     env.close()
     print(f"\nevaluation of the pretrained agent and the baselines ({args.episodes} episodes x {args.steps} bars):")
     command = ["--episodes", str(args.episodes), "--steps", str(args.steps), "--seed", str(args.seed)]
-    return evaluate.main(command + (["--corpus", args.corpus] if args.corpus else []))
+    code = evaluate.main(command + (["--corpus", args.corpus] if args.corpus else []))
+    print("\nthe song of play's default agent, the best mover (LaunchpadDJ-v0, 32 bars):")
+    song = args.out / "dj.mid"
+    return code or play_cli.main(["--headless", "--seed", str(args.seed), "--bars", "32", "--out", str(song),
+                                  "--wav", str(song.with_suffix(".wav"))])

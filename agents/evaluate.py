@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m agents evaluate",
         description="Evaluate policies on seeded episodes; print a markdown table, write results.md, "
                     "results.json and (with --runs) figures like the paper's 5-7.")
-    parser.add_argument("policies", nargs="*", help="random, noop, greedy, a .safetensors / SB3 .zip / run folder, "
+    parser.add_argument("policies", nargs="*", help="random, noop, greedy, hopper or dj (the DJ task's planner and "
+                        "learned agent, on LaunchpadDJ-v0), a .safetensors / SB3 .zip / run folder, "
                         "or LABEL=PATH (default: the shipped pretrained agent, on the shipped corpus, and the "
                         "three baselines)")
     parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
@@ -59,15 +60,17 @@ def main(argv: list[str]) -> int:
     corpus = get_preset("mlp").load_corpus(args.corpus)
     results = {}
     for source in sources:
+        # The DJ agents play their own corpus of onsets unless --corpus is one.
+        own_corpus = corpus if source.kind != "dj" or corpus.cells == "onsets" else None
         try:
-            loaded = load_policy(source, corpus, seed=args.seed, episode_steps=args.steps,
+            loaded = load_policy(source, own_corpus, seed=args.seed, episode_steps=args.steps,
                                  trust_pickle=args.trust_pickle)
         except ValueError as error:
             print(f"error: {error}")
             return 2
-        epsilon = 0.0 if source.kind == "baseline" else args.epsilon
-        results[source.label] = evaluate_policy(loaded.policy, loaded.env, args.episodes, args.steps, args.seed,
-                                                epsilon)
+        epsilon = 0.0 if source.kind in ("baseline", "dj") else args.epsilon
+        label = source.label + (" (planner)" if getattr(loaded.policy, "planner", False) else "")
+        results[label] = evaluate_policy(loaded.policy, loaded.env, args.episodes, args.steps, args.seed, epsilon)
         loaded.env.close()
     results["corpus"] = corpus_metrics(corpus)
     ceiling = get_preset("mlp").make_env(corpus).unwrapped.ceiling

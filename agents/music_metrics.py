@@ -2,7 +2,8 @@
 
 These describe what an agent plays beyond its reward: how dense the bars are, which pitch classes they
 use and how tonal that is, how much one bar changes into the next, and how many different corpus bars
-the agent comes near. All take ``(T, N)`` word arrays (one bar per step) and return floats.
+the agent comes near; and the front of a song (:func:`front_metrics`): how close it stays against how much
+it moves, as a listener hears it. All take ``(T, N)`` word arrays (one bar per step) and return floats.
 """
 
 from __future__ import annotations
@@ -75,3 +76,49 @@ def distinct(values) -> int:
 
 
 _NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+# --- the front: how close a song stays to the corpus against how much it moves ---------------------------
+#: Bars a song may take to settle before its distance counts (:func:`front_metrics`).
+SETTLE_BARS = 30
+#: The keys of :func:`front_metrics`.
+FRONT_METRICS = ("mean_distance", "onsets_per_bar", "heard_change_fraction", "distinct_nearest_per_100_bars")
+
+
+def onsets_per_bar(bars: np.ndarray, cells: str) -> float:
+    """Mean struck notes per bar: every cell of a bar of onsets; a run of sounding cells of one pitch is one
+    note struck at its first cell (a note held over a bar line is struck again, as the writer plays it)."""
+    bars = np.asarray(bars, dtype=np.uint64)
+    if cells == "onsets":
+        return float(np.bitwise_count(bars).sum(axis=-1).mean())
+    starts = bars & ~(bars << np.uint64(1))  # a sounding cell whose step before is silent
+    return float(np.bitwise_count(starts).sum(axis=-1).mean())
+
+
+def heard_change_fraction(bars: np.ndarray, start_bar=None) -> float:
+    """Fraction of bars that a listener hears differ from the bar before (the first from ``start_bar``, or
+    left out without one)."""
+    bars = np.asarray(bars, dtype=np.uint64)
+    if start_bar is not None:
+        bars = np.concatenate([np.asarray(start_bar, dtype=np.uint64)[None], bars])
+    if len(bars) < 2:
+        return 0.0
+    return float((bars[1:] != bars[:-1]).any(axis=-1).mean())
+
+
+def distinct_per_100_bars(nearest) -> float:
+    """Distinct nearest corpus bars of a whole song, per 100 of its bars (a song that returns to the same
+    few bars scores low however often its nearest bar changes)."""
+    nearest = np.asarray(nearest)
+    return 100.0 * distinct(nearest) / max(len(nearest), 1)
+
+
+def front_metrics(bars: np.ndarray, distances, nearest, cells: str, start_bar=None) -> dict:
+    """The reward-vs-variety front of one song: its mean distance to the corpus after :data:`SETTLE_BARS`
+    bars (all of them for a shorter song), onsets per bar, the fraction of bars that change audibly, and
+    distinct nearest corpus bars per 100 bars."""
+    distances = np.asarray(distances)
+    settled = distances[SETTLE_BARS:] if len(distances) > SETTLE_BARS else distances
+    values = (float(settled.mean()), onsets_per_bar(bars, cells), heard_change_fraction(bars, start_bar),
+              distinct_per_100_bars(nearest))
+    return dict(zip(FRONT_METRICS, values, strict=True))

@@ -4,6 +4,8 @@ A policy is named by one text (``python -m agents evaluate POLICY``, ``python -m
 
 - a baseline, one of :data:`agents.baselines.BASELINES`;
 - ``pretrained``: the shipped agent (:data:`agents.pretrained.DEFAULT_PRETRAINED`);
+- ``hopper`` or ``dj``: the DJ task's planner and learned agent (:mod:`agents.dj`), which play
+  ``LaunchpadDJ-v0``;
 - a ``.safetensors`` weights file (:mod:`agents.pretrained`), or a run folder of ``python -m agents train``
   (its ``q_net.safetensors``);
 - an SB3 ``.zip`` model: a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint (loaded without
@@ -25,6 +27,7 @@ import stable_baselines3
 
 from agents import pretrained
 from agents.baselines import BASELINES, make_baseline
+from agents.dj.registry import DJ_POLICIES, make_dj_env, make_dj_policy
 from agents.model_files import UntrustedModelError, load_model, untrusted_message
 from agents.presets import Preset, get_preset
 from agents.runs import run_of_model
@@ -34,7 +37,7 @@ from gym_launchpad.observation import OBS_MODES, observation_space
 #: The name of the shipped agent.
 PRETRAINED = "pretrained"
 #: What a policy is loaded from: a baseline, exported weights, or an SB3 model.
-KINDS = ("baseline", "pretrained", "sb3")
+KINDS = ("baseline", "pretrained", "sb3", "dj")
 #: The algorithms an SB3 ``.zip`` may come from (``algo``); "dqn" loads :class:`agents.dqn.LaunchpadDQN`.
 SB3_ALGOS = ("dqn", "ppo", "a2c")
 #: The preset whose env the baselines play, and an SB3 model outside a run folder.
@@ -52,12 +55,13 @@ class PolicySource:
 
 @dataclass
 class LoadedPolicy:
-    """A policy with SB3's ``predict`` and the env it plays (its preset's observation, a time limit)."""
+    """A policy with SB3's ``predict`` and the env it plays (its preset's observation, a time limit; the DJ
+    task's agents have no preset)."""
 
     source: PolicySource
     policy: object
     env: gym.Env
-    preset: Preset
+    preset: Preset | None
 
     @property
     def label(self) -> str:
@@ -73,6 +77,8 @@ def parse_policy(text: str) -> PolicySource:
         label, source = "", text
     if source in BASELINES:
         return PolicySource(label or source, "baseline", source)
+    if source in DJ_POLICIES:
+        return PolicySource(label or source, "dj", source)
     if source == PRETRAINED:
         return PolicySource(label or source, "pretrained", str(pretrained.DEFAULT_PRETRAINED))
     path = Path(source)
@@ -83,7 +89,8 @@ def parse_policy(text: str) -> PolicySource:
     if path.suffix in kinds and not path.exists():
         raise ValueError(f"model file {path} does not exist")
     if path.suffix not in kinds or not path.is_file():
-        raise ValueError(f"{text!r} is neither {PRETRAINED}, a baseline ({', '.join(BASELINES)}), an existing "
+        raise ValueError(f"{text!r} is neither {PRETRAINED}, a baseline ({', '.join(BASELINES)}), a DJ agent "
+                         f"({', '.join(DJ_POLICIES)}), an existing "
                          ".safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
     return PolicySource(label or default_label, kinds[path.suffix], str(path))
 
@@ -103,6 +110,12 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     source = name_or_path if isinstance(name_or_path, PolicySource) else parse_policy(name_or_path)
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)
+    if source.kind == "dj":
+        if corpus is not None and corpus.cells != "onsets":
+            raise ValueError(f"the DJ agents play a corpus of onsets, and {corpus!r} holds {corpus.cells} cells: "
+                             "leave --corpus out (the shipped onsets) or build one with --cells onsets")
+        env = make_dj_env(corpus, episode_steps, **env_kwargs)
+        return LoadedPolicy(source, make_dj_policy(source.source, env), env, None)
     if source.kind == "baseline":
         preset = get_preset(DEFAULT_PRESET)
         env = _env(preset, corpus, episode_steps, env_kwargs)

@@ -27,6 +27,10 @@ COLUMNS = (
     ("in_scale_ratio", "in scale", "{:.2f}"),
     ("bar_to_bar_change", "change/bar", "{:.2f}"),
     ("distinct_nearest_bars", "distinct near", "{:.1f}"),
+    ("mean_distance", "dist. after 30", "{:.1f}"),
+    ("onsets_per_bar", "onsets/bar", "{:.1f}"),
+    ("heard_change_fraction", "heard change", "{:.2f}"),
+    ("distinct_nearest_per_100_bars", "near/100 bars", "{:.1f}"),
 )
 
 
@@ -44,6 +48,50 @@ def markdown_table(results: dict) -> str:
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+#: The front's metrics (:func:`agents.music_metrics.front_metrics`) and their table headers.
+FRONT_KEYS = ("mean_distance", "onsets_per_bar", "heard_change_fraction", "distinct_nearest_per_100_bars")
+_FRONT_HEADERS = ("distance after 30 bars", "onsets/bar", "bars that change audibly", "distinct nearest/100 bars")
+
+
+def front_table(rows: dict) -> str:
+    """The front as a markdown table: per row its task, whether it is a planner, and :data:`FRONT_KEYS`."""
+    lines = ["| policy | task | planner | " + " | ".join(_FRONT_HEADERS) + " |", "|" + "---|" * 7]
+    for row in rows.values():
+        values = " | ".join(f"{row[key]:.2f}" for key in FRONT_KEYS)
+        lines.append(f"| {row['policy']} | {row['task']} | {'planner' if row['planner'] else '—'} | {values} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_front(rows: dict, path) -> None:
+    """Distance after 30 bars against distinct nearest corpus bars per 100 bars: one point a policy, a marker
+    a task (each distance is to its own task's corpus)."""
+    import matplotlib  # optional: imported when a figure is drawn
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(7, 5))
+    markers, labelled = {}, {}
+    for row in rows.values():
+        marker = markers.setdefault(row["task"], "os^D"[len(markers) % 4])
+        point = (row["distinct_nearest_per_100_bars"], row["mean_distance"])
+        ax.scatter(*point, marker=marker, s=60, color="tab:red" if row["planner"] else "tab:blue")
+        # Policies that land near one spot (pretrained and greedy hold the same chord) get their labels stacked.
+        spot = (round(2 * np.log1p(point[0])), round(2 * np.log1p(point[1])))
+        labelled[spot] = labelled.get(spot, -1) + 1
+        ax.annotate(f"{row['policy']}{' (planner)' if row['planner'] else ''} [{row['task']}]", point, fontsize=7,
+                    textcoords="offset points", xytext=(5, 3 - 9 * labelled[spot]))
+    for task, marker in markers.items():
+        ax.scatter([], [], marker=marker, color="gray", label=task)
+    ax.set(xscale="symlog", yscale="symlog", xlabel="distinct nearest corpus bars per 100 bars (more: moves more)",
+           ylabel="mean distance to the task's corpus after 30 bars (less: closer)",
+           title="the reward-vs-variety front (red: planners)")
+    ax.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
 
 
 def runs_table(run_dirs) -> str:

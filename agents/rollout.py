@@ -16,7 +16,7 @@ from gym_launchpad.reward import silence_distance
 
 #: The numeric metrics of an episode (:func:`episode_metrics`), the ones averaged over episodes.
 METRICS = ("mean_reward_per_step", "final_distance", "ceiling_fraction", "notes_per_bar", "pitch_class_entropy",
-           "in_scale_ratio", "bar_to_bar_change", "distinct_nearest_bars")
+           "in_scale_ratio", "bar_to_bar_change", "distinct_nearest_bars", *music_metrics.FRONT_METRICS)
 
 
 @dataclass
@@ -72,8 +72,9 @@ def ceiling_fraction(distance, best_distance: int, silent_distance: int):
     return (silent_distance - np.asarray(distance, dtype=np.float64)) / span
 
 
-def episode_metrics(spec, episode: Episode, silent_distance: int) -> dict:
-    """The metrics of one episode (see :func:`evaluate_policy`), and ``key``, the key it plays in."""
+def episode_metrics(spec, episode: Episode, silent_distance: int, cells: str = "sounding") -> dict:
+    """The metrics of one episode (see :func:`evaluate_policy`), and ``key``, the key it plays in; ``cells``
+    is what the corpus's (and so the bars') cells are."""
     entropy = music_metrics.pitch_class_entropy(spec, episode.bars)
     in_scale, key = music_metrics.in_scale_ratio(spec, episode.bars)
     return {
@@ -86,6 +87,7 @@ def episode_metrics(spec, episode: Episode, silent_distance: int) -> dict:
         "key": key,
         "bar_to_bar_change": music_metrics.bar_to_bar_change(np.concatenate([episode.start_bar[None], episode.bars])),
         "distinct_nearest_bars": music_metrics.distinct(episode.nearest),
+        **music_metrics.front_metrics(episode.bars, episode.distances, episode.nearest, cells, episode.start_bar),
     }
 
 
@@ -100,11 +102,13 @@ def evaluate_policy(policy, env, episodes: int, steps: int | None, seed: int, ep
     Metrics per episode: mean reward per step; the distance of the final bar; how far the final bar
     came from silence (0) to the exact ceiling (1); sounding cells per bar; pitch-class entropy (bits);
     the fraction of sounding cells in the best-fitting major/minor key; mean Hamming distance between
-    consecutive bars; and how many distinct corpus bars were nearest.
+    consecutive bars; how many distinct corpus bars were nearest; and the front
+    (:func:`agents.music_metrics.front_metrics`).
     """
     spec, corpus = env.unwrapped.launchpad, env.unwrapped.corpus
     silent = silence_distance(corpus)
-    metrics = [episode_metrics(spec, rollout(env, policy, seed + i, n_steps=steps, epsilon=epsilon), silent)
+    metrics = [episode_metrics(spec, rollout(env, policy, seed + i, n_steps=steps, epsilon=epsilon), silent,
+                               corpus.cells)
                for i in range(episodes)]
     summary = mean_metrics(metrics)
     summary["mean_reward_per_step_std"] = float(np.std([m["mean_reward_per_step"] for m in metrics]))
@@ -127,5 +131,7 @@ def corpus_metrics(corpus) -> dict:
         "notes_per_bar": music_metrics.notes_per_bar(bars),
         "pitch_class_entropy": music_metrics.pitch_class_entropy(spec, bars),
         "in_scale_ratio": in_scale, "keys": [key], "bar_to_bar_change": change,
-        "distinct_nearest_bars": float("nan"),
+        "distinct_nearest_bars": float("nan"), "mean_distance": float("nan"),
+        "onsets_per_bar": music_metrics.onsets_per_bar(bars, corpus.cells), "heard_change_fraction": float("nan"),
+        "distinct_nearest_per_100_bars": float("nan"),
     }

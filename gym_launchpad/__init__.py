@@ -1,6 +1,8 @@
 """gym_launchpad: compose music by playing a virtual Launchpad, rewarded by real music.
 
-Importing the package registers ``gym_launchpad/Launchpad-v0`` and ``gym_launchpad/LaunchpadToy-v0``.
+Importing the package registers ``gym_launchpad/Launchpad-v0``, ``gym_launchpad/LaunchpadToy-v0`` and
+``gym_launchpad/LaunchpadDJ-v0`` (struck notes that keep moving; ``gym.make_vec`` steps it in a
+``SyncVectorEnv``).
 """
 
 from gymnasium.envs.registration import register
@@ -26,6 +28,12 @@ register(
     vector_entry_point="gym_launchpad.envs.vector:LaunchpadVectorEnv",
     max_episode_steps=100,
     kwargs={"n_notes": 1, "bar_bits": 2, "low_note": 60, "corpus": TOY_TARGET_BAR, "init": "random"},
+)
+
+register(
+    id="gym_launchpad/LaunchpadDJ-v0",
+    entry_point="gym_launchpad.envs:LaunchpadDJEnv",
+    max_episode_steps=300,
 )
 
 __all__ = ["Corpus", "CorpusError", "CorpusSpecError", "LaunchpadSpec", "LaunchpadState", "__version__"]

@@ -33,9 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="The interactive launchpad, played by you and an agent together; "
                                                  "see docs/play.md.")
     parser.add_argument("--agent", default=None,
-                        help="'pretrained', a baseline (greedy, random, noop), a .safetensors file from "
-                             "`python -m agents train`, or an SB3 .zip model (default: the pretrained agent, or "
-                             "greedy when there is none)")
+                        help="'dj' (the learned DJ agent), 'hopper' (the DJ planner), 'pretrained', a baseline "
+                             "(greedy, random, noop), a .safetensors file from `python -m agents train`, or an SB3 "
+                             ".zip model (default: the hopper, the best mover; on a corpus of sounding cells the "
+                             "pretrained agent, or greedy when there is none)")
     parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn",
                         help="the SB3 algorithm of a .zip model (default: dqn)")
     parser.add_argument("--trust-pickle", action="store_true",

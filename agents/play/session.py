@@ -31,6 +31,11 @@ TEMPO_STEP = 5.0
 #: The tempo controls stay within these (quarter notes a minute).
 TEMPO_RANGE = (20.0, 400.0)
 SB3_ALGOS = policies.SB3_ALGOS
+#: Who plays when no agent is named, the first that can: the best mover (on a corpus of onsets), then the
+#: pretrained agent of Launchpad-v0 (on a corpus of sounding cells), then the greedy baseline. The best mover
+#: is the hopper planner: the learned dj agent does not yet meet the DJ targets (docs/dj.md); put "dj" first
+#: once one does.
+DEFAULT_AGENTS = ("hopper", policies.PRETRAINED, "greedy")
 
 
 class PlayError(Exception):
@@ -50,18 +55,22 @@ class Agent:
 def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "triad", *,
                trust_pickle: bool = False) -> Agent:
     """The agent ``choice`` names (any name or path :func:`agents.policies.parse_policy` takes), or None: the
-    pretrained agent, or greedy when there is none for this corpus. ``corpus`` is None (the shipped one), a
-    path or a Corpus; the launchpad is built for the corpus's spec. ``trust_pickle``: see
+    first of :data:`DEFAULT_AGENTS` that plays this corpus. ``corpus`` is None (the shipped one), a path or a
+    Corpus; the launchpad is built for the corpus's spec. ``trust_pickle``: see
     :func:`agents.policies.load_policy`."""
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)  # once, so a bad file is one message whichever agent plays
     if choice is None:
-        try:
-            return _load_agent(policies.PRETRAINED, corpus, algo, init, False)
-        except PlayError as error:
-            print(f"play: no pretrained agent for this corpus ({error}); the greedy baseline plays instead",
-                  file=sys.stderr)
-            choice = "greedy"
+        reasons = []
+        for name in DEFAULT_AGENTS:
+            try:
+                agent = _load_agent(name, corpus, algo, init, False)
+            except PlayError as error:
+                reasons.append(f"{name}: {error}")
+                continue
+            if reasons:
+                print(f"play: the {agent.label} plays instead of {'; '.join(reasons)}", file=sys.stderr)
+            return agent
     return _load_agent(choice, corpus, algo, init, trust_pickle)
 
 
@@ -77,6 +86,8 @@ def _label(loaded: policies.LoadedPolicy) -> str:
     kind, source = loaded.source.kind, Path(loaded.source.source)
     if kind == "baseline":
         return f"{loaded.source.source} baseline"
+    if kind == "dj":
+        return "hopper planner (DJ task)" if loaded.source.source == "hopper" else "learned dj agent (DJ task)"
     if kind == "pretrained":
         return f"pretrained {loaded.policy.description.get('preset_name', '')} ({source.name})"
     return f"{type(loaded.policy).__name__} {source.name}"
@@ -260,7 +271,7 @@ class Session:
             return None
         out = self.out or Path(time.strftime("launchpad-%Y%m%d-%H%M%S.mid"))
         bars = np.array(self.recorded, dtype=np.uint64)
-        write_midi(bars, out, self.spec, tempo_bpm=self.tempo_bpm, program=self.program)
+        write_midi(bars, out, self.spec, tempo_bpm=self.tempo_bpm, program=self.program, cells=self.env.corpus.cells)
         self.out, self.saved_bars = out, len(bars)
         self.message = f"saved {len(bars)} bar{'s' if len(bars) != 1 else ''} to {out}"
         if self.wav is not None:

@@ -52,15 +52,16 @@ DEFAULT_MAX_MEMORY_MB = 2048
 
 def read_midi_bars(path, spec: LaunchpadSpec | None = None, *, parser: str = "auto", fold: bool = True,
                    min_cells: int = 0, min_pitches: int = 0, min_onsets: int = 0,
-                   per_track: bool = False) -> FileBars:
-    """The 4/4 bars of one MIDI file as bar words, with their bar numbers; unfiltered by default.
+                   per_track: bool = False, cells: str = "sounding") -> FileBars:
+    """The 4/4 bars of one MIDI file as bar words (``cells``: sounding cells or onsets), with their bar
+    numbers; unfiltered by default.
 
     Bar numbers count every bar of the file's time-signature grid from 0, whatever its meter, so bar
     ``i`` written by :mod:`gym_launchpad.midi` reads back as bar number ``i``. Raises
     :class:`MidiReadError` for a file that cannot be read.
     """
     options = BarOptions(fold=fold, min_cells=min_cells, min_pitches=min_pitches, min_onsets=min_onsets,
-                         per_track=per_track)
+                         per_track=per_track, cells=cells)
     return score_bars(spec or LaunchpadSpec(), read_midi_notes(path, parser), options)
 
 
@@ -476,7 +477,8 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     metadata = {
         "builder": "gym_launchpad.corpus.build.build_from_midi",
         "parser": parser, "parser_version": parser_version(parser),
-        "options": asdict(options), "sample": sample, "seed": seed if sample is not None else None,
+        "options": asdict(options), "cells": options.cells, "sample": sample,
+        "seed": seed if sample is not None else None,
         "limit": limit, "interrupted": interrupted,
         **{key: report[key] for key in ("files", "files_read", "files_parsed", "files_failed",
                                         "failures_by_reason", "skipped_by_reason", "limits", *totals)},
@@ -512,6 +514,7 @@ def describe(corpus: Corpus) -> str:
         f"built by: {meta.get('builder', 'unknown')}"
         + (f" with {meta['parser']} {meta.get('parser_version', '')}" if "parser" in meta else "")
         + (f" (music21 {meta['music21_version']})" if "music21_version" in meta else ""),
+        f"cells: {corpus.cells}",
         f"options: {json.dumps(meta.get('options', {}), sort_keys=True)}",
     ]
     if "failures_by_reason" in meta:
@@ -561,11 +564,11 @@ def plot_bars(corpus: Corpus, path, n: int = 4, seed: int = 0) -> Path:
 
 def from_midi(paths, spec: LaunchpadSpec | None = None, *, fold: bool = True, min_cells: int = DEFAULT_MIN_CELLS,
               min_pitches: int = DEFAULT_MIN_PITCHES, min_onsets: int = 0, per_track: bool = False,
-              **build_args) -> Corpus:
+              cells: str = "sounding", **build_args) -> Corpus:
     """The corpus of :func:`build_from_midi` with the keep options as keywords (those of :class:`BarOptions`),
     or a ``CorpusError`` if no bar was kept."""
     options = BarOptions(fold=fold, min_cells=min_cells, min_pitches=min_pitches, min_onsets=min_onsets,
-                         per_track=per_track)
+                         per_track=per_track, cells=cells)
     result = build_from_midi(paths, spec, options, **build_args)
     if result.corpus is None:
         report = result.report

@@ -134,6 +134,7 @@ def build_bach_corpus(spec: LaunchpadSpec | None = None, options: BarOptions | N
         "source": "J.S. Bach chorales (.mxl) from the music21 corpus",
         "music21_version": music21.__version__,
         "options": asdict(options),
+        "cells": options.cells,
         "ticks_per_quarter": SCORE_TICKS_PER_QUARTER,
         "bar_number": "music21 measure number (a pickup is measure 0 and is never kept)",
         "files": len(paths),

@@ -21,7 +21,7 @@ from gym_launchpad.corpus.build import (
     write_report,
 )
 from gym_launchpad.corpus.corpus import Corpus, CorpusError
-from gym_launchpad.corpus.quantize import DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES, BarOptions
+from gym_launchpad.corpus.quantize import CELLS, DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES, BarOptions
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.read import PARSERS
 
@@ -52,6 +52,9 @@ def add_cli(subparsers):
                        help="keep bars with this many note onsets (with --min-cells 0: count onsets instead)")
     build.add_argument("--per-track", action="store_true",
                        help="one bar per instrument track (the paper's layout) instead of all tracks merged")
+    build.add_argument("--cells", choices=CELLS, default="sounding",
+                       help="what a stored cell is: a step where a note sounds (the paper's, for Launchpad-v0) "
+                            "or the step a note starts (onsets, for LaunchpadDJ-v0); default: sounding")
     build.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a file may take")
     build.add_argument("--max-bars", type=int, default=DEFAULT_MAX_BARS,
                        help=f"bars a file may have; more fails it as 'too many bars' (default: {DEFAULT_MAX_BARS})")
@@ -99,7 +102,8 @@ def _cli_build(args) -> int:
     try:
         spec = LaunchpadSpec(args.n_notes, args.bar_bits, args.low_note)
         options = BarOptions(fold=not args.drop_out_of_range, min_cells=args.min_cells,
-                             min_pitches=args.min_pitches, min_onsets=args.min_onsets, per_track=args.per_track)
+                             min_pitches=args.min_pitches, min_onsets=args.min_onsets, per_track=args.per_track,
+                             cells=args.cells)
         limits = FileLimits(args.max_bars, args.max_notes, args.max_memory)
         result = build_from_midi(args.dirs, spec, options, parser=args.parser, workers=args.workers,
                                  limit=args.limit, sample=args.sample, seed=args.seed, timeout=args.timeout,

@@ -27,6 +27,8 @@ from gym_launchpad.launchpad import LaunchpadSpec
 FORMAT_VERSION = 1
 
 DEFAULT_CORPUS_NAME = "bach_chorales.npz"
+#: The shipped corpus of note onsets (the DJ task's), beside the default one.
+ONSET_CORPUS_NAME = "bach_onsets.npz"
 
 #: What :meth:`Corpus.load` refuses without reading further: more distinct bars than this (a corpus of every
 #: bar of the Lakh MIDI dataset holds a few million), a source name or the metadata longer than these.
@@ -59,6 +61,11 @@ def default_corpus_path() -> Path:
     return Path(str(resources.files("gym_launchpad") / "data" / DEFAULT_CORPUS_NAME))
 
 
+def onset_corpus_path() -> Path:
+    """The shipped corpus of note onsets: the Bach chorales' bars with at least 20 struck notes."""
+    return default_corpus_path().with_name(ONSET_CORPUS_NAME)
+
+
 @dataclass(eq=False)
 class Corpus:
     """``K`` distinct bars with their counts and provenance, for one launchpad spec.
@@ -71,7 +78,8 @@ class Corpus:
         source_index: ``(K,)`` int32, index into ``sources`` of each bar's first occurrence.
         bar_number: ``(K,)`` int32, where that occurrence is in its source: the 0-based bar of the bar grid
             for MIDI builds, the score's own measure number for the Bach corpus (see ``metadata``).
-        metadata: JSON-serialisable build information (builder, parser, options, ...).
+        metadata: JSON-serialisable build information (builder, parser, options, ...); its ``cells`` says
+            what a cell is (:attr:`cells`).
     """
 
     spec: LaunchpadSpec
@@ -162,6 +170,10 @@ class Corpus:
         for other in corpora[1:]:
             if other.spec != spec:
                 raise CorpusSpecError(f"cannot merge corpora of different specs: {spec} and {other.spec}")
+        kinds = sorted({c.cells for c in corpora})
+        if len(kinds) > 1:
+            raise CorpusError(f"cannot merge corpora of different cells ({' and '.join(kinds)}): a bar of onsets and "
+                              "a bar of sounding cells are different music; rebuild them with one --cells")
         sources, offsets = [], []
         for c in corpora:
             offsets.append(len(sources))
@@ -174,9 +186,18 @@ class Corpus:
         merged_counts = np.bincount(inverse.ravel(), weights=counts, minlength=len(unique)).astype(np.int64)
         order = np.argsort(first, kind="stable")
         return cls(spec, unique[order], merged_counts[order], np.array(sources), source_index[first[order]],
-                   bar_number[first[order]], dict(metadata or {"merged_from": [c.hash for c in corpora]}))
+                   bar_number[first[order]],
+                   dict(metadata or {"merged_from": [c.hash for c in corpora], "cells": corpora[0].cells}))
 
     # --- properties --------------------------------------------------------------------------
+    @property
+    def cells(self) -> str:
+        """``"sounding"`` (a cell is a step where a note sounds) or ``"onsets"`` (a step where one starts).
+
+        Files built before onsets existed hold sounding cells and say nothing.
+        """
+        return self.metadata.get("cells", "sounding")
+
     def __len__(self) -> int:
         return len(self.bars)
 
@@ -277,7 +298,12 @@ class Corpus:
     @classmethod
     def default(cls) -> Corpus:
         """The shipped corpus: every kept 4/4 bar of the Bach chorales in music21's corpus."""
-        return _load_default()
+        return _load_shipped(default_corpus_path())
+
+    @classmethod
+    def onsets(cls) -> Corpus:
+        """The shipped corpus of onsets (:func:`onset_corpus_path`), the default of ``LaunchpadDJ-v0``."""
+        return _load_shipped(onset_corpus_path())
 
     def __repr__(self):
         return (f"Corpus({len(self)} bars ({self.total_count} with repeats) from {len(self.sources)} sources, "
@@ -335,8 +361,7 @@ def _check_declared_arrays(archive: zipfile.ZipFile, file_size: int, max_bars: i
 _default_cache: dict[str, Corpus] = {}
 
 
-def _load_default() -> Corpus:
-    path = default_corpus_path()
+def _load_shipped(path: Path) -> Corpus:
     key = str(path)
     if key not in _default_cache:
         _default_cache[key] = Corpus.load(path)

@@ -10,6 +10,10 @@ Quantization, for a 4/4 bar starting at tick ``T`` and ``L`` ticks long (``q = L
 ``s0 = round((a - T) / q)`` and ``s1 = max(round((b - T) / q), s0 + 1)`` (round half up). A held note
 fills every step it sounds; a note that crosses a bar line is split across both bars. Bar lines come
 from the time-signature map in ticks, so tempo changes never move them.
+
+A corpus stores one of two kinds of cells (:data:`CELLS`): ``"sounding"`` (the paper's piano roll: every
+step a note sounds) or ``"onsets"`` (only the step each note starts, a struck key, which is what a
+launchpad pattern triggers). The keep rules count both kinds whichever is stored.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ DEFAULT_MIN_PITCHES = 2
 #: Beyond this many bars a file's time map is corrupt (about 40 hours of 4/4 at 120 bpm).
 MAX_BARS_PER_FILE = 100_000
 
+#: What a cell of a stored bar is: a step where a note sounds, or a step where a note starts.
+CELLS = ("sounding", "onsets")
+
 _ALL_ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 
 
@@ -44,6 +51,8 @@ class BarOptions:
         min_onsets: keep a bar with at least this many note onsets (distinct (pitch, step) starts);
             set ``min_cells=0, min_onsets=20`` to count onsets instead of cells.
         per_track: one bar per instrument track (the authors' layout) instead of all tracks merged.
+        cells: what the stored bars hold, one of :data:`CELLS`: ``"sounding"`` cells (the paper's, the
+            default) or note ``"onsets"``.
     """
 
     fold: bool = True
@@ -51,8 +60,11 @@ class BarOptions:
     min_pitches: int = DEFAULT_MIN_PITCHES
     min_onsets: int = 0
     per_track: bool = False
+    cells: str = "sounding"
 
     def __post_init__(self):
+        if self.cells not in CELLS:
+            raise ValueError(f"BarOptions.cells must be one of {', '.join(map(repr, CELLS))}, got {self.cells!r}")
         for name in ("min_cells", "min_pitches", "min_onsets"):
             if getattr(self, name) < 0:
                 raise ValueError(f"BarOptions.{name} must be >= 0, got {getattr(self, name)}")
@@ -196,6 +208,8 @@ def score_bars(spec: LaunchpadSpec, notes: ScoreNotes, options: BarOptions, grid
                bar_numbers=None) -> FileBars:
     """Quantize the complete 4/4 bars of a score, apply the filters, and count what was skipped.
 
+    The words are the kept bars' sounding cells or onsets, as ``options.cells`` says.
+
     ``grid`` defaults to the bar grid of the score's time signatures; ``bar_numbers`` (one per grid
     bar) default to positions in the grid.
     """
@@ -213,7 +227,7 @@ def score_bars(spec: LaunchpadSpec, notes: ScoreNotes, options: BarOptions, grid
             spec, notes.starts[group], notes.ends[group], notes.pitches[group],
             grid.starts[in_4_4], grid.lengths[in_4_4], fold=options.fold)
         kept = keep_bars(group_words, group_onsets, options)
-        words.append(group_words[kept])
+        words.append((group_onsets if options.cells == "onsets" else group_words)[kept])
         bar_number.append(numbers[in_4_4][kept])
     words = np.concatenate(words) if words else np.zeros((0, spec.n_notes), dtype=np.uint64)
     bar_number = np.concatenate(bar_number) if bar_number else np.zeros(0, dtype=np.int64)

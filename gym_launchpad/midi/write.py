@@ -87,13 +87,19 @@ def check_midi_settings(tempo_bpm: float, program: int, velocity: int, channel: 
             raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
 
 
-def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True) -> list[tuple[int, int, int]]:
+def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True,
+               cells: str = "sounding") -> list[tuple[int, int, int]]:
     """``(row, first_step, end_step)`` of every note of a composition, steps counted from its start.
 
-    With ``join`` a run of sounding steps of one row is one note; otherwise each sounding step is a
-    note one step long.
+    ``cells="sounding"``: with ``join`` a run of sounding steps of one row is one note; otherwise each
+    sounding step is a note one step long. ``cells="onsets"``: each cell is a struck note, held to the
+    next onset of its pitch or the bar line (a bar of onsets says when keys are struck, not how long).
     """
     bars = check_bars(bars, spec)
+    if cells == "onsets":
+        return _onset_spans(bars, spec)
+    if cells != "sounding":
+        raise ValueError(f"cells must be 'sounding' or 'onsets', got {cells!r}")
     # (N, M * steps): each row's whole timeline, so a note held across a bar line stays one note.
     timeline = spec.words_to_roll(bars).transpose(1, 0, 2).reshape(spec.n_notes, -1)
     spans = []
@@ -108,6 +114,17 @@ def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True) -> l
     return sorted(spans, key=lambda span: (span[1], span[0]))
 
 
+def _onset_spans(bars: np.ndarray, spec: LaunchpadSpec) -> list[tuple[int, int, int]]:
+    spans = []
+    for index, bar in enumerate(spec.words_to_roll(bars)):
+        origin = index * spec.steps
+        for row, cells in enumerate(bar):
+            starts = np.flatnonzero(cells)
+            ends = np.append(starts[1:], spec.steps)[:len(starts)]
+            spans.extend((row, origin + int(s), origin + int(e)) for s, e in zip(starts, ends, strict=True))
+    return sorted(spans, key=lambda span: (span[1], span[0]))
+
+
 def bars_to_midi(
     bars,
     spec: LaunchpadSpec,
@@ -117,6 +134,7 @@ def bars_to_midi(
     velocity: int = 90,
     channel: int = 0,
     join: bool = True,
+    cells: str = "sounding",
     name: str = "launchpad",
 ):
     """A bar or a composition as a ``pretty_midi.PrettyMIDI`` of one instrument at ``resolution=480``.
@@ -124,7 +142,7 @@ def bars_to_midi(
     The file is 4/4 at ``tempo_bpm`` and spans every bar, trailing empty bars included (a text event
     ``"end"`` marks the end of the last bar). ``channel`` 9 makes the instrument a drum kit, as in
     General MIDI; any other channel is applied when the file is written (:func:`write_midi`), since
-    pretty_midi assigns channels itself.
+    pretty_midi assigns channels itself. ``cells`` says what a bar's cells are (:func:`note_spans`).
     """
     import pretty_midi  # imported when used: it takes 0.3 s, and `launchpad --help` loads this module
 
@@ -137,7 +155,7 @@ def bars_to_midi(
     pitches = spec.pitches
     instrument.notes = [
         pretty_midi.Note(velocity=int(velocity), pitch=int(pitches[row]), start=start * step_s, end=end * step_s)
-        for row, start, end in note_spans(bars, spec, join=join)
+        for row, start, end in note_spans(bars, spec, join=join, cells=cells)
     ]
     midi.instruments.append(instrument)
     midi.text_events.append(pretty_midi.Text("end", len(bars) * spec.steps * step_s))

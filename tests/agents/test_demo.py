@@ -18,3 +18,4 @@ def test_demo_on_the_shipped_corpus_ends_with_the_pretrained_agent_table(tmp_pat
     table = out[out.index("| policy |"):]
     assert [line.split("|")[1].strip() for line in table.splitlines()[2:] if line.startswith("|")] == [
         "pretrained-mlp", "random", "noop", "greedy", "corpus"]
+    assert "the best mover (LaunchpadDJ-v0, 32 bars)" in out and (tmp_path / "dj.mid").is_file()

@@ -1,5 +1,6 @@
 """The shipped default corpus: what it holds, and that the script in the repo rebuilds it."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,8 +59,9 @@ def test_the_script_rebuilds_a_subset_of_the_shipped_corpus_byte_for_byte(tmp_pa
     script = ROOT / "scripts" / "build_default_corpus.py"
     outputs = [tmp_path / "first.npz", tmp_path / "second.npz"]
     for output in outputs:
+        # PYTHONPATH: the script imports this checkout's gym_launchpad, whichever one is installed.
         subprocess.run([sys.executable, str(script), "--limit", "10", "-o", str(output)], check=True,
-                       capture_output=True)
+                       capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert outputs[0].read_bytes() == outputs[1].read_bytes()
     subset, shipped = Corpus.load(outputs[0]), Corpus.default()
     assert len(subset.sources) == 10

@@ -11,7 +11,9 @@ from gym_launchpad.envs import LaunchpadEnv
 from gym_launchpad.envs.pipeline import INFO_KEYS
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 
-ENV_IDS = [env_id for env_id in gym.registry if env_id.startswith("gym_launchpad/")]
+# The ids of LaunchpadEnv itself; LaunchpadDJ-v0 has its own arguments (tests/envs/test_dj_env.py).
+ENV_IDS = [env_id for env_id, spec in gym.registry.items()
+           if env_id.startswith("gym_launchpad/") and spec.entry_point == "gym_launchpad.envs:LaunchpadEnv"]
 
 
 def small_corpus(spec=None, k=200, seed=0):

@@ -13,7 +13,9 @@ from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.observation import observe
 from gym_launchpad.reward import KERNELS, BatchDistanceTracker, DistanceTracker, bar_distances, make_kernel
 
-ENV_IDS = [env_id for env_id in gym.registry if env_id.startswith("gym_launchpad/")]
+# The ids LaunchpadVectorEnv steps; LaunchpadDJ-v0 vectorises as a SyncVectorEnv (tests/envs/test_dj_env.py).
+ENV_IDS = [env_id for env_id, spec in gym.registry.items()
+           if env_id.startswith("gym_launchpad/") and spec.vector_entry_point is not None]
 E = 4
 HAS_NUMBA = importlib.util.find_spec("numba") is not None
 # The numba kernel is the [fast] extra; without it the numpy reference runs alone.

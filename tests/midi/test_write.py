@@ -234,3 +234,18 @@ def test_a_missing_or_broken_midi_file_is_one_clear_message(tmp_path, capsys):
 
 def test_the_soundfont_found_by_default_exists():
     assert midi.find_soundfont().is_file()
+
+
+def test_onsets_are_struck_and_held_to_the_next_onset_of_their_pitch_or_the_bar_line(tmp_path):
+    spec = LaunchpadSpec()
+    bars = np.zeros((2, spec.n_notes), dtype=np.uint64)
+    bars[0, 3] = (1 << 0) | (1 << 16) | (1 << 63)  # three strikes of one pitch
+    bars[1, 3] = 1 << 0  # struck again on the next downbeat: a new note, not a longer one
+    bars[1, 5] = 1 << 40
+    spans = midi.note_spans(bars, spec, cells="onsets")
+    assert spans == [(3, 0, 16), (3, 16, 63), (3, 63, 64), (3, 64, 128), (5, 104, 128)]
+    path = midi.write_midi(bars, tmp_path / "onsets.mid", spec, cells="onsets")
+    read = read_midi_bars(path, spec, cells="onsets")
+    np.testing.assert_array_equal(read.words, bars)
+    with pytest.raises(ValueError, match="cells must be 'sounding' or 'onsets'"):
+        midi.note_spans(bars, spec, cells="held")

@@ -115,9 +115,10 @@ def test_without_pretrained_weights_greedy_plays_and_says_so(monkeypatch, tmp_pa
     from agents import pretrained
 
     monkeypatch.setattr(pretrained, "DEFAULT_PRETRAINED", tmp_path / "none.safetensors")
-    agent = make_agent(None, synthetic_corpus_path)
+    agent = make_agent(None, synthetic_corpus_path)  # sounding cells: no DJ agent plays them
     assert agent.label == "greedy baseline"
-    assert "the greedy baseline plays instead" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the greedy baseline plays instead of hopper: the DJ agents play a corpus of onsets" in err
 
 
 def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refused(tmp_path, synthetic_corpus_path):
@@ -141,14 +142,18 @@ def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refu
         make_agent(str(path), None)  # the shipped corpus is another corpus
 
 
-def test_the_shipped_pretrained_agent_plays_by_default():
-    pytest.importorskip("torch")
-    from agents import pretrained
+def test_the_hopper_plays_by_default_the_dj_agent_by_name_and_songs_are_written_as_onsets(tmp_path):
+    from agents.dj import learned
+    from gym_launchpad.corpus.build import read_midi_bars
 
-    if not pretrained.DEFAULT_PRETRAINED.is_file():
-        pytest.fail(f"the repo ships {pretrained.DEFAULT_PRETRAINED}, and play uses it by default")
-    agent = make_agent(None)
-    assert agent.label.startswith("pretrained ") and pretrained.DEFAULT_PRETRAINED.name in agent.label
-    session = Session(agent, seed=0)
+    assert make_agent(None).label == "hopper planner (DJ task)"
+    if not learned.DJ_WEIGHTS.is_file():
+        pytest.fail(f"the repo ships {learned.DJ_WEIGHTS}")
+    agent = make_agent("dj")
+    assert agent.label == "learned dj agent (DJ task)" and agent.env.corpus.cells == "onsets"
+    session = Session(agent, seed=0, out=tmp_path / "dj.mid")
     session.play_offline(4)
     assert session.agent_actions == 4 and len(session.recorded) == 4
+    session.save()
+    np.testing.assert_array_equal(read_midi_bars(tmp_path / "dj.mid", agent.env.launchpad, cells="onsets").words,
+                                  np.array(session.recorded))

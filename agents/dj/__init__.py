@@ -1,0 +1,1 @@
+"""Agents for ``gym_launchpad/LaunchpadDJ-v0``: the hopper planner and the learned dj agent."""
