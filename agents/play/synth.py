@@ -9,7 +9,7 @@ import sys
 from gymnasium.error import DependencyNotInstalled
 
 from agents.play.session import PlayError
-from gym_launchpad.midi.live import MidiPlayer, MidiPortError, RtMidiSink
+from gym_launchpad.midi.live import MidiPlayer, MidiPortError, RtMidiSink, SilentSink
 from gym_launchpad.midi.synth import FluidSynth, SynthError
 
 
@@ -34,16 +34,6 @@ def open_player(spec, stack, *, port: str | None, api: str | None, out, tempo_bp
     player = MidiPlayer(spec, sink, tempo_bpm=tempo_bpm, program=program)
     stack.callback(player.stop)
     return player
-
-
-class SilentSink:
-    """A sink for keeping time with no MIDI output: a session recorded to --out only."""
-
-    def send(self, message) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 def start_synth(soundfont, api: str | None, stack, timeout: float = 10.0) -> tuple[str, str]:

@@ -108,6 +108,16 @@ class RecordingSink:
         self.close()
 
 
+class SilentSink:
+    """A sink that drops every message: a player that only keeps time (a recording, a silent window)."""
+
+    def send(self, message: Sequence[int]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def import_rtmidi():
     try:
         import rtmidi
@@ -190,7 +200,7 @@ class RtMidiSink:
                 return cls(midi_out, f"{client_name}:{virtual_name}", api_name)
             ports = midi_out.get_ports()
             index = match_port(port_name, ports, api_name)
-            midi_out.open_port(index)
+            midi_out.open_port(index, virtual_name)  # our end named as a virtual port is: others can listen in
             return cls(midi_out, ports[index], api_name)
         except BaseException:
             midi_out.delete()
