@@ -11,7 +11,8 @@ For each bar: the follower's bar start (when its downbeat note left the player) 
 the leader sent that bar's downbeat pulse), in ms. Positive: the follower is late. Reported per tempo,
 and for the two bars right after the change. Also the clock's transit: when each pulse reached the
 follower minus when it was sent (JACK's latency, up to two periods, plus the Python callback), which is
-the floor of the follower's lateness: it can only know a pulse's time once pulses arrive.
+the floor of the follower's lateness: it can only know a pulse's time once pulses arrive. The first bar
+is reported apart: with no pulse before it, the follower can only play it when its pulse arrives.
 
     python benchmarks/clock_sync.py                 # 8 + 8 bars at 120 -> 90 BPM, ~40 s
     python benchmarks/clock_sync.py --bars 2        # smoke size
@@ -49,7 +50,7 @@ def measure(bars: int = 8, tempo_bpm: float = 120.0, new_tempo_bpm: float = 90.0
             receive(message, at)
 
         clock.receive = logged
-        with clock, RtMidiSink.open("sync-follower:clock in", api="jack", client_name="sync-leader") as clock_out:
+        with clock, RtMidiSink.open("sync-follower:in", api="jack", client_name="sync-leader") as clock_out:
             time.sleep(0.3)  # JACK connects on its next cycles
             follower = MidiPlayer(spec, RecordingSink(), clock=clock, log_events=True, hold=False)
             follower.queue_bar(downbeat)
@@ -90,12 +91,14 @@ def report(result: dict) -> str:
         f"clock transit (pulse sent -> reached the follower): median {np.median(transit):.2f}, "
         f"p99 {np.percentile(transit, 99):.2f}, max {transit.max():.2f} ms over {len(transit)} pulses",
         "follower's bar start minus the clock's downbeat:",
-        f"  at {result['tempo_bpm']:g} BPM (bars 0-{bars - 1}): {describe(offsets[:bars])}",
+        f"  bar 0, played on its pulse's arrival (no tempo known before it): {offsets[0]:+.2f} ms",
+        f"  at {result['tempo_bpm']:g} BPM (bars 1-{bars - 1}): {describe(offsets[1:bars])}",
         f"  across the change, on beat 3 of bar {bars - 1} (bars {bars}-{bars + 1}): "
         f"{describe(offsets[bars:bars + 2])}",
         f"  at {result['new_tempo_bpm']:g} BPM (bars {bars}-{len(offsets) - 1}): {describe(offsets[bars:])}",
         f"  every bar: {' '.join(f'{o:+.2f}' for o in offsets)}",
-        f"target: every bar within {TARGET_MS:g} ms: {'met' if np.abs(offsets).max() <= TARGET_MS else 'missed'}",
+        f"target: every bar after the first within {TARGET_MS:g} ms: "
+        f"{'met' if np.abs(offsets[1:]).max() <= TARGET_MS else 'missed'}",
     ]
     return "\n".join(lines)
 

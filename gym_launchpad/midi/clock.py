@@ -36,6 +36,10 @@ PULSES_PER_SIXTEENTH = PULSES_PER_QUARTER // 4
 FIT_PULSES = 12
 
 
+#: How often the port is polled: the most a start, a stop or a first pulse waits to be acted on (the pulses'
+#: times come from the MIDI system's timestamps, not from the poll).
+POLL_S = 0.0005
+
 #: How far past the latest pulse the clock still predicts: a beat, so a sender that goes quiet without a
 #: stop message silences a follower within a beat.
 FREEWHEEL_PULSES = PULSES_PER_QUARTER
@@ -73,17 +77,40 @@ class MidiClockIn:
         self._pulses: deque[tuple[int, float]] = deque(maxlen=fit_pulses)
         self._pulse_s: float | None = None  # the latest fitted pulse length, kept across stops
         self._port = None
+        self._polling: threading.Thread | None = None
+        self._closing = False
         self.port_name: str | None = None
 
     def listen_to(self, midi_in, port_name: str) -> None:
         """Take the messages of an open rtmidi ``MidiIn`` (made by :func:`gym_launchpad.midi.live.open_clock_input`),
-        which :meth:`close` closes."""
+        which :meth:`close` closes.
+
+        A thread of ours polls the port: no Python runs on the MIDI system's thread (an rtmidi callback
+        there can deadlock or crash when the port closes). A message's arrival time comes from rtmidi's own
+        timestamps, on the MIDI system's clock, placed on ``time.perf_counter()`` by the earliest poll that
+        found a message: so the poll's own lateness does not count.
+        """
         midi_in.ignore_types(sysex=True, timing=False, active_sense=True)  # rtmidi drops clock by default
-        midi_in.set_callback(self._on_port_message)
         self._port, self.port_name = midi_in, port_name
+        self._polling = threading.Thread(target=self._poll, name="MidiClockIn", daemon=True)
+        self._polling.start()
+
+    def _poll(self):
+        port_time, offset = 0.0, math.inf  # seconds since the first message; perf_counter minus port time
+        while not self._closing:
+            item = self._port.get_message()
+            if item is None:
+                time.sleep(POLL_S)
+                continue
+            message, delta = item
+            port_time += delta
+            offset = min(offset, time.perf_counter() - port_time)
+            self.receive(message, port_time + offset)
 
     def close(self) -> None:
         if self._port is not None:
+            self._closing = True
+            self._polling.join()
             self._port.close_port()
             self._port.delete()
             self._port = None
@@ -93,9 +120,6 @@ class MidiClockIn:
 
     def __exit__(self, *exc):
         self.close()
-
-    def _on_port_message(self, event, _data=None):
-        self.receive(event[0], time.perf_counter())
 
     def receive(self, message, at: float) -> None:
         """Take one MIDI message that arrived at ``at`` (``time.perf_counter()``); other messages are ignored."""

@@ -249,11 +249,12 @@ def match_port(port_name: str, ports: list[str], api_name: str) -> int:
     )
 
 
-def open_clock_input(port_name: str | None = None, *, api: str | None = None, client_name: str = "gym_launchpad",
-                     virtual_name: str = "clock in") -> MidiClockIn:
+def open_clock_input(port_name: str | None = None, *, api: str | None = None,
+                     client_name: str = "gym_launchpad-clock", virtual_name: str = "in") -> MidiClockIn:
     """A :class:`~gym_launchpad.midi.clock.MidiClockIn` listening to the MIDI output port ``port_name`` that
     sends the clock (matched as in :meth:`RtMidiSink.open`), or to a virtual input port it opens for the
-    clock's sender to connect to. Close it with ``close()`` or a ``with`` block."""
+    clock's sender to connect to (``gym_launchpad-clock:in``: a client of its own, as JACK renames a second
+    client of one name). Close it with ``close()`` or a ``with`` block."""
     rtmidi = import_rtmidi()
     midi_in, api_name = midi_system(rtmidi.MidiIn, api, client_name)
     try:

@@ -183,7 +183,7 @@ def test_a_player_cannot_both_lead_and_follow():
 @pytest.mark.slow
 def test_over_jack_a_follower_counts_the_clock_s_bars(jack_server):
     with (open_clock_input(None, api="jack", client_name="test-follower") as clock,
-          RtMidiSink.open("test-follower:clock in", api="jack", client_name="test-leader") as clock_out):
+          RtMidiSink.open("test-follower:in", api="jack", client_name="test-leader") as clock_out):
         time.sleep(0.2)  # JACK connects on its next cycles
         follower = MidiPlayer(SPEC, RecordingSink(), clock=clock, log_events=True, hold=False)
         follower.queue_bar(downbeat_bar(SPEC))
