@@ -77,6 +77,12 @@ class LaunchpadEnv(Env):
     `corpus` is None (the shipped Bach chorales), a path to a `.npz` built by `launchpad corpus build`,
     a `Corpus`, or an array of bars as binary rolls `(K, N, 2**B)`. Its spec must match the env's.
 
+    ## Rendering
+    `"ansi"`: the grid as text; `"rgb_array"`: the grid as an image; `"human"`: a pygame window of the
+    launchpad and the bar, heard through the live player (FluidSynth, else a virtual MIDI port, else
+    silent with a warning), one step a bar at `metadata["render_fps"]` bars a second (0.5: 120 BPM);
+    `close()` turns every note off (:mod:`gym_launchpad.envs.human`).
+
     ## Version History
     * v0: initial release.
     """
