@@ -47,11 +47,12 @@ def tempo_of(render_fps: float) -> float:
     return tempo
 
 
-def open_sound(api: str | None = None):
-    """``(sink, description, synth or None)``: FluidSynth, else a virtual MIDI port, else silence with a warning."""
+def open_sound():
+    """``(sink, description, synth or None)``: FluidSynth, else a virtual MIDI port, else silence with a warning;
+    on the MIDI system ``$GYM_LAUNCHPAD_MIDI_API`` names (auto: the first that works)."""
     reasons = []
     try:
-        synth = FluidSynth.start(api=api)
+        synth = FluidSynth.start()
     except (SynthError, MidiPortError, DependencyNotInstalled) as error:
         reasons.append(f"no FluidSynth ({error})")
     else:
@@ -62,7 +63,7 @@ def open_sound(api: str | None = None):
             raise
         return sink, f"FluidSynth ({synth.soundfont.name}, {synth.api})", synth
     try:
-        sink = RtMidiSink.open(None, api=api, client_name=CLIENT_NAME)
+        sink = RtMidiSink.open(None, client_name=CLIENT_NAME)
     except (MidiPortError, DependencyNotInstalled) as error:
         reasons.append(f"no MIDI port ({error})")
     else:

@@ -530,14 +530,14 @@ class MidiPlayer:
         per_step = PULSES_PER_BAR / steps
         words, step_rows = self._latch_bar(np.zeros(self.spec.n_notes, dtype=np.uint64))
         bar_index, generation = -1, None
-        step_number, last_sent = 0, None  # steps counted from the clock's first downbeat; the one sent last
+        step_number, last_bar = 0, None  # steps counted from the clock's first downbeat; the bar of the last sent
         while not self._stopping:
             if generation != clock.generation or not self._resumed.is_set():
                 # The clock started, stopped, continued or jumped, or we paused: silence, then find our place.
                 self._all_notes_off()
                 if not self._resumed.is_set():
                     self._resumed.wait()
-                generation, last_sent = clock.generation, None
+                generation, last_bar = clock.generation, None
                 step_number = math.ceil(clock.position / per_step)
             deadline = clock.time_of(step_number * per_step)
             now = time.perf_counter()
@@ -549,14 +549,14 @@ class MidiPlayer:
                 step_number = math.ceil(clock.position / per_step)  # a stall: on from the clock's place
                 continue
             bar, step = divmod(step_number, steps)
-            new_bar = last_sent is None or bar != last_sent
+            new_bar = last_bar is None or bar != last_bar
             if new_bar:
                 words, step_rows = self._latch_bar(words)
                 bar_index += 1
             while time.perf_counter() < deadline:
                 pass
             self._play_step(bar_index, step, deadline, step_rows[step], words if new_bar else None)
-            last_sent, step_number = bar, step_number + 1
+            last_bar, step_number = bar, step_number + 1
 
     def _play_step(self, bar_index: int, step: int, deadline: float, rows: frozenset, new_bar: np.ndarray | None):
         """Send a step's notes; ``new_bar`` is the bar's words when the step begins a bar."""
