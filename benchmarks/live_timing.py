@@ -38,7 +38,8 @@ import numpy as np
 
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 from gym_launchpad.midi import note_spans, step_seconds
-from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer, RtMidiSink, dummy_jack_server
+from gym_launchpad.midi.jack import dummy_jack_server
+from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer, RtMidiSink
 
 READER = "timing-reader"
 VELOCITY = 90

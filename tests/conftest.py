@@ -14,7 +14,7 @@ def jack_server():
     installs jackd2 and must run the real MIDI port tests.
     """
     rtmidi = pytest.importorskip("rtmidi")
-    from gym_launchpad.midi.live import dummy_jack_server
+    from gym_launchpad.midi.jack import dummy_jack_server
 
     missing = None
     if shutil.which("jackd") is None:

@@ -9,6 +9,7 @@ model or baseline with ``--agent``) presses one button per bar. The music plays 
 ``--headless --bars 32 --out song.mid --wav song.wav`` plays with no window and no waiting: the agent
 presses once per bar for 32 bars and the song is written. With ``--port`` a headless session plays live.
 ``--launchpad`` adds a Novation Launchpad (X or Mini MK3) as the controller (:mod:`agents.play.novation`).
+``--clock-in`` follows a DAW's or drum machine's MIDI clock; ``--clock-out`` sends one (docs/play.md).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from agents.play.session import DEFAULT_TEMPO, SB3_ALGOS, PlayError, Session, ma
 from agents.play.synth import open_player, start_synth
 from agents.play.window import NoDisplayError, PlayWindow
 from gym_launchpad.corpus import CorpusError
-from gym_launchpad.midi.live import MidiPortError, PlaybackError
+from gym_launchpad.midi.live import MidiPortError, PlaybackError, open_clock_input
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start FluidSynth with a General MIDI soundfont (--soundfont) and play to it")
     parser.add_argument("--api", default=None, help="MIDI system: auto, alsa, jack, coremidi "
                                                     "(default: $GYM_LAUNCHPAD_MIDI_API, else auto)")
+    parser.add_argument("--clock-in", nargs="?", const="", default=None, metavar="PORT",
+                        help="follow the MIDI clock a DAW or drum machine sends (start, stop, continue; bar lines on "
+                             "its bar lines, at its tempo) from the output port PORT (part of its name will do); "
+                             "default: open a virtual input 'gym_launchpad-clock:in' to send it to")
+    parser.add_argument("--clock-out", action="store_true",
+                        help="lead: send MIDI clock (24 pulses a quarter, start and stop) with the notes")
     parser.add_argument("--out", type=Path, default=None, help="save the recording to this .mid file on exit")
     parser.add_argument("--wav", type=Path, default=None, help="also render the recording to this .wav file")
     parser.add_argument("--soundfont", default=None, help=".sf2 soundfont for --wav (default: a system GM one)")
@@ -98,7 +105,8 @@ def _main(args) -> int:
     try:
         _check_args(args)
         agent = make_agent(args.agent, args.corpus, args.algo, args.init, trust_pickle=args.trust_pickle)
-        offline = args.headless and args.port is None and not args.synth and args.launchpad is None
+        offline = (args.headless and args.port is None and not args.synth and args.launchpad is None
+                   and args.clock_in is None)
         with contextlib.ExitStack() as stack:
             player = None if offline else _open_player(args, agent.env.launchpad, stack)
             session = Session(agent, agent_on=not args.no_agent, tempo_bpm=args.bpm, player=player, seed=args.seed,
@@ -135,6 +143,8 @@ def _main(args) -> int:
 def _check_args(args) -> None:
     if args.bars < 1:
         raise PlayError(f"--bars must be >= 1, got {args.bars}")
+    if args.clock_in is not None and args.clock_out:
+        raise PlayError("--clock-in follows a clock, --clock-out sends one: give one of them")
     if args.synth and args.port is not None:
         raise PlayError("--synth plays to the FluidSynth it starts: leave --port out, or --synth")
     if args.headless and args.out is None and args.port is None and not args.synth:
@@ -151,8 +161,12 @@ def _check_args(args) -> None:
 def _open_player(args, spec, stack):
     if args.synth:  # the synth's port and MIDI system are the session's from here on, the controller's too
         args.port, args.api = start_synth(args.soundfont, args.api, stack)
+    clock = None
+    if args.clock_in is not None:
+        clock = stack.enter_context(open_clock_input(args.clock_in or None, api=args.api))
+        print(f"play: following the MIDI clock on {clock.port_name!r}; waiting for its start", file=sys.stderr)
     return open_player(spec, stack, port=args.port, api=args.api, out=args.out, tempo_bpm=args.bpm,
-                       program=args.program)
+                       program=args.program, clock=clock, send_clock=args.clock_out)
 
 
 def _open_controller(args, session, stack):

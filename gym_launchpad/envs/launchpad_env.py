@@ -7,7 +7,15 @@ from gymnasium import Env, spaces
 
 from gym_launchpad import render
 from gym_launchpad.corpus import Corpus
-from gym_launchpad.envs.pipeline import METADATA, check_arguments, check_reset_options, info, start_state
+from gym_launchpad.envs.human import HumanRenderer
+from gym_launchpad.envs.pipeline import (
+    METADATA,
+    SINGLE_RENDER_MODES,
+    check_arguments,
+    check_reset_options,
+    info,
+    start_state,
+)
 from gym_launchpad.launchpad import LaunchpadState
 from gym_launchpad.observation import observation_space, observation_table, observe
 from gym_launchpad.reward import DEFAULT_SAMPLE_SIZE, DistanceTracker, lookahead_distances
@@ -69,11 +77,17 @@ class LaunchpadEnv(Env):
     `corpus` is None (the shipped Bach chorales), a path to a `.npz` built by `launchpad corpus build`,
     a `Corpus`, or an array of bars as binary rolls `(K, N, 2**B)`. Its spec must match the env's.
 
+    ## Rendering
+    `"ansi"`: the grid as text; `"rgb_array"`: the grid as an image; `"human"`: a pygame window of the
+    launchpad and the bar, heard through the live player (FluidSynth, else a virtual MIDI port, else
+    silent with a warning), one step a bar at `metadata["render_fps"]` bars a second (0.5: 120 BPM);
+    `close()` turns every note off (:mod:`gym_launchpad.envs.human`).
+
     ## Version History
     * v0: initial release.
     """
 
-    metadata = dict(METADATA)
+    metadata = {**METADATA, "render_modes": list(SINGLE_RENDER_MODES)}
 
     def __init__(
         self,
@@ -88,7 +102,7 @@ class LaunchpadEnv(Env):
         render_mode: str | None = None,
     ):
         args = check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
-                               render_mode)
+                               render_mode, SINGLE_RENDER_MODES)
         self.launchpad = spec = args.launchpad
         self.corpus, self.ceiling = args.corpus, args.ceiling
         self.reward_mode, self.sample_size, self.obs_mode, self.init = reward_mode, args.sample_size, obs_mode, init
@@ -110,6 +124,8 @@ class LaunchpadEnv(Env):
         self._source_bar, self._source = None, None
         # Whether info carries state_index: decided once here rather than on every step.
         self._indexed = args.indexed
+        self._human: HumanRenderer | None = None  # the window and the sound, opened at the first render
+        self._steps = 0
 
     # --- the Gymnasium API -------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -122,12 +138,18 @@ class LaunchpadEnv(Env):
         self._obs[:] = self._full_observation().reshape(-1)
         self.last_action = None
         self._score()
+        self._steps = 0
+        if self.render_mode == "human":
+            self.render()
         return self._observation(), self._info()
 
     def step(self, action):
         action = self._checked_action(action)
         self._press(action)
         reward = self._score()
+        if self.render_mode == "human":
+            self._steps += 1
+            self.render()
         return self._observation(), reward, False, False, self._info()
 
     def render(self):
@@ -135,7 +157,18 @@ class LaunchpadEnv(Env):
             return None
         if self.render_mode == "ansi":
             return render.ansi(self.state, self.last_action, self._distance)
+        if self.render_mode == "human":
+            if self._human is None:
+                self._human = HumanRenderer(self.launchpad, self.metadata["render_fps"], "gym_launchpad")
+            self._human.show(self.state, self._info(), self.last_action, self._steps)
+            return None
         return render.rgb_array(self.state, self.last_action)
+
+    def close(self):
+        """With ``render_mode="human"``: every sounding note off, the synth quit, the window closed."""
+        if self._human is not None:
+            human, self._human = self._human, None
+            human.close()
 
     # --- the step, as named parts ------------------------------------------------------------
     def _checked_action(self, action) -> int:

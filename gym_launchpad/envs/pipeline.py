@@ -20,8 +20,11 @@ from gym_launchpad.reward import REWARD_MODES, Ceiling, best_reachable_distance
 
 INIT_MODES = ("triad", "empty", "random")
 RENDER_MODES = ("ansi", "rgb_array")
-#: Gymnasium's ``metadata`` of both envs (the vector env adds its ``autoreset_mode``).
-METADATA = {"render_modes": list(RENDER_MODES), "render_fps": 4}
+#: The single env's render modes: a person watching and hearing it too (:mod:`gym_launchpad.envs.human`).
+SINGLE_RENDER_MODES = (*RENDER_MODES, "human")
+#: Gymnasium's ``metadata`` of both envs (the vector env adds its ``autoreset_mode``, the single env "human").
+#: ``render_fps`` is bars a second: a step is one bar, 0.5 plays it at 120 BPM.
+METADATA = {"render_modes": list(RENDER_MODES), "render_fps": 0.5}
 RESET_OPTIONS = ("state", "init")
 
 #: A major triad spans a root, its major third (+4) and its fifth (+7).
@@ -55,13 +58,14 @@ class Arguments:
 
 
 def check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
-                    render_mode) -> Arguments:
-    """:class:`LaunchpadEnv`'s arguments checked (a ValueError names the first wrong one) and resolved."""
+                    render_mode, render_modes=RENDER_MODES) -> Arguments:
+    """:class:`LaunchpadEnv`'s arguments checked (a ValueError names the first wrong one) and resolved;
+    ``render_modes`` are those the env can do."""
     spec = LaunchpadSpec(n_notes, bar_bits, low_note)
     check_choice("reward_mode", reward_mode, REWARD_MODES)
     check_choice("obs_mode", obs_mode, OBS_MODES)
     check_choice("init", init, INIT_MODES)
-    check_choice("render_mode", render_mode, (None, *RENDER_MODES))
+    check_choice("render_mode", render_mode, (None, *render_modes))
     if init == "triad" and spec.n_notes < 8:
         raise ValueError(f"init='triad' needs at least 8 pitch rows, the env has {spec.n_notes}: "
                          "use init='empty' or init='random'")

@@ -31,15 +31,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import queue
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -48,6 +45,7 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.midi.clock import CLOCK, CONTINUE, PULSES_PER_BAR, START, STOP, MidiClockIn, pulse_offsets
 from gym_launchpad.midi.write import check_bars, check_midi_settings, step_seconds, write_midi
 
 #: Environment variable choosing the MIDI system when ``api`` is not given.
@@ -67,6 +65,9 @@ GIL_SWITCH_S = 0.0005
 
 #: How long a JACK port is kept open after the last message: a few periods of even a large JACK buffer.
 JACK_DRAIN_S = 0.1
+
+#: The longest a player following a clock waits before looking again whether it was stopped.
+FOLLOW_POLL_S = 0.02
 
 #: Delay between start()/resume() and the first step, so that step's deadline is not already past.
 START_LEAD_S = 0.005
@@ -107,6 +108,16 @@ class RecordingSink:
         self.close()
 
 
+class SilentSink:
+    """A sink that drops every message: a player that only keeps time (a recording, a silent window)."""
+
+    def send(self, message: Sequence[int]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def import_rtmidi():
     try:
         import rtmidi
@@ -136,13 +147,14 @@ def candidate_apis(rtmidi, name: str) -> list[tuple[str, int]]:
     return [(name, value)]
 
 
-def _midi_out(api: str | None, client_name: str):
-    """An rtmidi ``MidiOut`` on the first MIDI system that works, and that system's name."""
+def midi_system(port_class, api: str | None, client_name: str):
+    """An rtmidi ``MidiOut`` or ``MidiIn`` (``port_class``) on the first MIDI system that works, and that
+    system's name."""
     rtmidi = import_rtmidi()
     failures = []
     for name, value in candidate_apis(rtmidi, resolve_midi_api(api)):
         try:
-            return rtmidi.MidiOut(value, client_name), name
+            return port_class(value, client_name), name
         except rtmidi.RtMidiError as error:
             failures.append(f"{name}: {error}")
     hint = "start a JACK server (jackd) or load ALSA's snd-seq module, or set api=/$" + MIDI_API_ENV
@@ -151,7 +163,7 @@ def _midi_out(api: str | None, client_name: str):
 
 def list_output_ports(api: str | None = None) -> list[str]:
     """Names of the MIDI output ports on the chosen MIDI system."""
-    midi_out, _ = _midi_out(api, "gym_launchpad-list")
+    midi_out, _ = midi_system(import_rtmidi().MidiOut, api, "gym_launchpad-list")
     try:
         return midi_out.get_ports()
     finally:
@@ -175,7 +187,7 @@ class RtMidiSink:
         does not matter), since ALSA adds client numbers to names. ``api`` is ``"alsa"``, ``"jack"``,
         ``"coremidi"`` or ``"auto"`` (the first that works); it defaults to ``$GYM_LAUNCHPAD_MIDI_API``.
         """
-        midi_out, api_name = _midi_out(api, client_name)
+        midi_out, api_name = midi_system(import_rtmidi().MidiOut, api, client_name)
         try:
             if port_name is None:
                 try:
@@ -187,8 +199,8 @@ class RtMidiSink:
                     ) from error
                 return cls(midi_out, f"{client_name}:{virtual_name}", api_name)
             ports = midi_out.get_ports()
-            index = _match_port(port_name, ports, api_name)
-            midi_out.open_port(index)
+            index = match_port(port_name, ports, api_name)
+            midi_out.open_port(index, virtual_name)  # our end named as a virtual port is: others can listen in
             return cls(midi_out, ports[index], api_name)
         except BaseException:
             midi_out.delete()
@@ -220,7 +232,7 @@ def _describe_ports(ports: list[str]) -> str:
     return ", ".join(repr(p) for p in ports) if ports else "there are none"
 
 
-def _match_port(port_name: str, ports: list[str], api_name: str) -> int:
+def match_port(port_name: str, ports: list[str], api_name: str) -> int:
     if port_name in ports:
         return ports.index(port_name)
     matches = [i for i, port in enumerate(ports) if port_name.lower() in port.lower()]
@@ -235,6 +247,35 @@ def _match_port(port_name: str, ports: list[str], api_name: str) -> int:
         f"no MIDI output port {port_name!r} on {api_name}; the output ports are: {_describe_ports(ports)}. "
         f"Give one of these, or no name to open a virtual port"
     )
+
+
+def open_clock_input(port_name: str | None = None, *, api: str | None = None,
+                     client_name: str = "gym_launchpad-clock", virtual_name: str = "in") -> MidiClockIn:
+    """A :class:`~gym_launchpad.midi.clock.MidiClockIn` listening to the MIDI output port ``port_name`` that
+    sends the clock (matched as in :meth:`RtMidiSink.open`), or to a virtual input port it opens for the
+    clock's sender to connect to (``gym_launchpad-clock:in``: a client of its own, as JACK renames a second
+    client of one name). Close it with ``close()`` or a ``with`` block."""
+    rtmidi = import_rtmidi()
+    midi_in, api_name = midi_system(rtmidi.MidiIn, api, client_name)
+    try:
+        if port_name is None:
+            try:
+                midi_in.open_virtual_port(virtual_name)
+            except rtmidi.RtMidiError as error:
+                raise MidiPortError(f"{api_name} cannot open a virtual MIDI port ({error}); name the port that "
+                                    "sends the clock") from error
+            name = f"{client_name}:{virtual_name}"
+        else:
+            ports = midi_in.get_ports()
+            index = match_port(port_name, ports, api_name)
+            midi_in.open_port(index)
+            name = ports[index]
+        clock = MidiClockIn()
+        clock.listen_to(midi_in, name)
+        return clock
+    except BaseException:
+        midi_in.delete()
+        raise
 
 
 @dataclass(frozen=True)
@@ -268,6 +309,12 @@ class MidiPlayer:
         gil_switch_s: while playing, lower Python's thread switch interval (``sys.setswitchinterval``,
             5 ms by default) to this, so that after each sleep the player gets the GIL back from a busy
             Python thread in a fraction of a millisecond instead of up to 5 ms. ``None`` leaves it alone.
+        clock: a :class:`~gym_launchpad.midi.clock.MidiClockIn` to follow: the player waits for its start,
+            plays each step when the clock's pulse for it comes (bar lines on the clock's bar lines, at the
+            clock's tempo; ``tempo_bpm`` then only sets the tempo :meth:`save_midi` writes), falls silent on
+            its stop and plays on from its position on continue.
+        send_clock: lead instead: send MIDI clock (24 pulses a quarter) with the notes, a start before the
+            first step and a stop on :meth:`pause` and :meth:`stop` (a continue on :meth:`resume`).
 
     The bar index counts bars since :meth:`start`; ``played_bars`` holds the words of each, repeats included,
     and :meth:`save_midi` writes them to a file.
@@ -276,8 +323,11 @@ class MidiPlayer:
     def __init__(self, spec: LaunchpadSpec, sink: MidiSink, *, tempo_bpm: float = 120.0, velocity: int = 90,
                  channel: int = 0, program: int = 0, hold: bool = True,
                  on_bar_start: Callable[[int, np.ndarray], None] | None = None, log_events: bool = False,
-                 spin_s: float = DEFAULT_SPIN_S, realtime: bool = True, gil_switch_s: float | None = GIL_SWITCH_S):
+                 spin_s: float = DEFAULT_SPIN_S, realtime: bool = True, gil_switch_s: float | None = GIL_SWITCH_S,
+                 clock=None, send_clock: bool = False):
         check_midi_settings(tempo_bpm, program, velocity, channel)
+        if clock is not None and send_clock:
+            raise ValueError("a player either follows a clock (clock=) or sends its own (send_clock=True), not both")
         self.spec = spec
         self.sink = sink
         self.velocity, self.channel, self.program, self.hold = int(velocity), int(channel), int(program), hold
@@ -285,6 +335,9 @@ class MidiPlayer:
         self.spin_s = spin_s
         self.realtime = realtime
         self.gil_switch_s = gil_switch_s
+        self.clock = clock
+        # The clock pulses to send during each step, when leading.
+        self._pulse_offsets = pulse_offsets(spec) if send_clock else None
         self._saved_switch_s: float | None = None
         self.scheduling = "not started"
         self.event_log: list[PlayedEvent] | None = [] if log_events else None
@@ -360,6 +413,9 @@ class MidiPlayer:
         self._stopping = True
         self._wake.set()
         self._resumed.set()
+        if self.clock is not None:
+            with self.clock.changed:
+                self.clock.changed.notify_all()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         if self._callbacks is not None:
@@ -415,31 +471,35 @@ class MidiPlayer:
     def _run(self):
         self.scheduling = _raise_thread_priority() if self.realtime else "normal"
         try:
-            self._play()
+            self._play() if self.clock is None else self._follow()
         except BaseException as error:  # noqa: BLE001 - kept in self.error and raised by stop()/queue_bar()
             self.error = error
         finally:
             try:
                 self._all_notes_off()
+                self._send_clock(STOP)
             except Exception as error:  # noqa: BLE001 - a note left sounding is an error worth raising
                 self.error = self.error or error
             with self._bar_started:
                 self._bar_started.notify_all()
 
     def _play(self):
-        steps = self.spec.steps
+        steps, pulses = self.spec.steps, self._pulse_offsets
         bar_index, step = 0, 0
         words, step_rows = self._latch_bar(np.zeros(self.spec.n_notes, dtype=np.uint64))
         deadline = time.perf_counter() + START_LEAD_S
+        self._send_clock(START)  # the next pulse, with the first step, is the downbeat
         while True:
             self._sleep_until(deadline)
             if self._stopping:
                 return
             if not self._resumed.is_set():
                 self._all_notes_off()
+                self._send_clock(STOP)
                 self._resumed.wait()
                 if self._stopping:
                     return
+                self._send_clock(CONTINUE)
                 deadline = time.perf_counter() + START_LEAD_S
                 continue
             now = time.perf_counter()
@@ -449,19 +509,69 @@ class MidiPlayer:
                 # A stall longer than a step (a suspended laptop, a debugger): play on from now rather than
                 # rushing through the missed steps.
                 deadline = now
-            self._send_step(bar_index, step, deadline, step_rows[step])
-            self._position = (bar_index, step)
-            if step == 0:
-                self.played_bars.append(words)
-                with self._bar_started:
-                    self._bar_started.notify_all()
-                if self._callbacks is not None:
-                    self._callbacks.put((bar_index, words))
+            if pulses is not None and pulses[step][:1] == (0.0,):
+                self._send_clock(CLOCK)  # the pulse on the step goes first: it marks the step's time
+            self._play_step(bar_index, step, deadline, step_rows[step], words if step == 0 else None)
+            for offset in pulses[step] if pulses is not None else ():
+                if offset > 0:  # every pulse of a step sent, even on a pause: a follower counts them
+                    self._sleep_until(deadline + offset * step_s)
+                    if self._stopping:
+                        break
+                    self._send_clock(CLOCK)
             step += 1
             if step == steps:
                 bar_index, step = bar_index + 1, 0
                 words, step_rows = self._latch_bar(words)
             deadline += step_s
+
+    def _follow(self):
+        """Play each step when the followed clock's pulse for it comes (``clock=``)."""
+        clock, steps = self.clock, self.spec.steps
+        per_step = PULSES_PER_BAR / steps
+        words, step_rows = self._latch_bar(np.zeros(self.spec.n_notes, dtype=np.uint64))
+        bar_index, generation = -1, None
+        step_number, last_bar = 0, None  # steps counted from the clock's first downbeat; the bar of the last sent
+        while not self._stopping:
+            if generation != clock.generation or not self._resumed.is_set():
+                # The clock started, stopped, continued or jumped, or we paused: silence, then find our place.
+                self._all_notes_off()
+                if not self._resumed.is_set():
+                    self._resumed.wait()
+                generation, last_bar = clock.generation, None
+                step_number = math.ceil(clock.position / per_step)
+            deadline = clock.time_of(step_number * per_step)
+            now = time.perf_counter()
+            if deadline is None or deadline - now > self.spin_s:
+                clock.wait(FOLLOW_POLL_S if deadline is None else min(FOLLOW_POLL_S, deadline - now - self.spin_s))
+                continue
+            next_deadline = clock.time_of((step_number + 1) * per_step)
+            if next_deadline is not None and now > next_deadline and clock.position > (step_number + 1) * per_step:
+                step_number = math.ceil(clock.position / per_step)  # a stall: on from the clock's place
+                continue
+            bar, step = divmod(step_number, steps)
+            new_bar = last_bar is None or bar != last_bar
+            if new_bar:
+                words, step_rows = self._latch_bar(words)
+                bar_index += 1
+            while time.perf_counter() < deadline:
+                pass
+            self._play_step(bar_index, step, deadline, step_rows[step], words if new_bar else None)
+            last_bar, step_number = bar, step_number + 1
+
+    def _play_step(self, bar_index: int, step: int, deadline: float, rows: frozenset, new_bar: np.ndarray | None):
+        """Send a step's notes; ``new_bar`` is the bar's words when the step begins a bar."""
+        self._send_step(bar_index, step, deadline, rows)
+        self._position = (bar_index, step)
+        if new_bar is not None:
+            self.played_bars.append(new_bar)
+            with self._bar_started:
+                self._bar_started.notify_all()
+            if self._callbacks is not None:
+                self._callbacks.put((bar_index, new_bar))
+
+    def _send_clock(self, status: int):
+        if self._pulse_offsets is not None:
+            self._send(*self._position, time.perf_counter(), (status,))
 
     def _latch_bar(self, current: np.ndarray):
         """The next bar (the queued one, else ``current`` again) and the rows sounding at each of its steps."""
@@ -528,59 +638,3 @@ def _raise_thread_priority() -> str:
     except (AttributeError, OSError):  # not Linux, or no permission
         return "normal"
     return "SCHED_FIFO"
-
-
-# --- a private JACK server, for tests, benchmarks and machines without a sound card ----------------
-@contextlib.contextmanager
-def dummy_jack_server(name: str | None = None, *, sample_rate: int = 48000, period: int = 64, timeout: float = 10.0):
-    """Run ``jackd`` with its dummy (no sound card) driver while the block runs; yields the server name.
-
-    ``JACK_DEFAULT_SERVER`` points at it inside the block, so every JACK client (python-rtmidi with
-    ``api="jack"``) of this process connects to it.
-    """
-    jackd = shutil.which("jackd")
-    if jackd is None:
-        raise FileNotFoundError("jackd is not installed: apt-get install jackd2 (or brew install jack)")
-    name = name or f"gym_launchpad_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    saved = {key: os.environ.get(key) for key in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    with tempfile.TemporaryFile() as log:  # a file, not a pipe: jackd's xrun messages must never block it
-        server = subprocess.Popen([jackd, "--realtime", "--sync", "--name", name, "-d", "dummy", "-r", str(sample_rate),
-                                   "-p", str(period)], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            os.environ["JACK_DEFAULT_SERVER"] = name
-            # A client must never autostart a second server with the default (sound card) driver.
-            os.environ["JACK_NO_START_SERVER"] = "1"
-            if not _wait_for_jack(name, server, timeout):
-                log.seek(0)
-                raise RuntimeError(f"jackd did not start within {timeout} s:\n{log.read().decode(errors='replace')}")
-            yield name
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            server.terminate()
-            try:
-                server.wait(timeout)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
-def _wait_for_jack(name: str, server: subprocess.Popen, timeout: float) -> bool:
-    """Whether the server ``name`` accepts clients within ``timeout`` (``JACK_*`` already set)."""
-    jack_wait = shutil.which("jack_wait")
-    if jack_wait is not None:
-        done = subprocess.run([jack_wait, "--server", name, "--wait", "--timeout", str(max(1, round(timeout)))],
-                              capture_output=True, text=True)
-        return done.returncode == 0 and "available" in done.stdout and server.poll() is None
-    rtmidi = import_rtmidi()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "gym_launchpad-probe").delete()
-            return True
-        except rtmidi.RtMidiError:
-            time.sleep(0.1)
-    return False

@@ -133,7 +133,7 @@ def test_bad_reset_options_get_one_clear_error(options, message):
     ({"reward_mode": "farthest"}, "unknown reward_mode"),
     ({"obs_mode": "pixels"}, "unknown obs_mode"),
     ({"init": "chord"}, "unknown init"),
-    ({"render_mode": "human"}, "unknown render_mode"),
+    ({"render_mode": "rgb_array_list"}, "unknown render_mode"),
     ({"sample_size": 0}, "sample_size"),
 ])
 def test_bad_constructor_arguments(kwargs, message):

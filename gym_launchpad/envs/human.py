@@ -1,0 +1,130 @@
+"""``render_mode="human"``: a person watches the launchpad and hears its bar (:class:`HumanRenderer`).
+
+The window is :class:`gym_launchpad.window.LaunchpadView`, the same drawing as the play command's window.
+The bar plays through the live player (:class:`gym_launchpad.midi.live.MidiPlayer`) to the first sound
+there is: a FluidSynth this module starts (the ``fluidsynth`` program and a MIDI system), else a virtual
+MIDI port ``gym_launchpad:out`` for a synth or DAW to connect to (``pip install gym_launchpad[live]``),
+else nothing, with one warning saying why. The MIDI system is ``$GYM_LAUNCHPAD_MIDI_API`` (auto by default).
+
+One env step lasts one bar: after each step the renderer queues the new bar and returns at the bar line
+where it starts sounding, drawing the play head meanwhile. The tempo is ``env.metadata["render_fps"]``
+bars a second (``render_fps`` 0.5 is 120 BPM); set another on ``env.unwrapped.metadata`` before the
+first reset. ``close()`` turns every sounding note off and quits the synth.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+from gymnasium.error import DependencyNotInstalled
+
+from gym_launchpad.grid import lit_buttons
+from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
+from gym_launchpad.midi.live import MidiPlayer, MidiPortError, RtMidiSink, SilentSink
+from gym_launchpad.midi.synth import FluidSynth, SynthError
+from gym_launchpad.render import describe_action
+from gym_launchpad.window import GRID_LEGEND, LaunchpadView, Scene
+
+#: Seconds between frames while the renderer waits for a bar line: the play head moves at 30 frames a second.
+FRAME_S = 1 / 30
+
+#: The client name of the renderer's MIDI port, ``gym_launchpad:out``.
+CLIENT_NAME = "gym_launchpad"
+
+LEGEND = (*GRID_LEGEND[:2], ("agent", "outline", "last press"), *GRID_LEGEND[2:])
+#: The height of the legend under the grid, in pixels.
+LEGEND_H = 30
+
+
+def tempo_of(render_fps: float) -> float:
+    """The tempo at which one bar (four quarters) lasts one frame of ``render_fps``."""
+    tempo = float(render_fps) * 60 * 4
+    if not 4 <= tempo <= 1000:  # what a MIDI tempo can carry (check_midi_settings)
+        raise ValueError(f"metadata['render_fps'] = {render_fps} bars a second is {tempo:g} BPM; the tempo must be "
+                         "4..1000 BPM: set render_fps between 1/60 and 4.16")
+    return tempo
+
+
+def open_sound():
+    """``(sink, description, synth or None)``: FluidSynth, else a virtual MIDI port, else silence with a warning;
+    on the MIDI system ``$GYM_LAUNCHPAD_MIDI_API`` names (auto: the first that works)."""
+    reasons = []
+    try:
+        synth = FluidSynth.start()
+    except (SynthError, MidiPortError, DependencyNotInstalled) as error:
+        reasons.append(f"no FluidSynth ({error})")
+    else:
+        try:
+            sink = RtMidiSink.open(synth.port, api=synth.api, client_name=CLIENT_NAME)
+        except BaseException:
+            synth.close()
+            raise
+        return sink, f"FluidSynth ({synth.soundfont.name}, {synth.api})", synth
+    try:
+        sink = RtMidiSink.open(None, client_name=CLIENT_NAME)
+    except (MidiPortError, DependencyNotInstalled) as error:
+        reasons.append(f"no MIDI port ({error})")
+    else:
+        return sink, f"MIDI port {sink.port_name!r} ({sink.api})", None
+    warnings.warn("render_mode='human' plays no sound: " + "; ".join(reasons) + ". Install fluidsynth and "
+                  "python-rtmidi (pip install gym_launchpad[live]) and start a MIDI system (JACK or ALSA)",
+                  stacklevel=3)
+    return SilentSink(), "silent", None
+
+
+class HumanRenderer:
+    """The window and the sound of one env, opened at its first render."""
+
+    def __init__(self, spec: LaunchpadSpec, render_fps: float, caption: str):
+        self.spec = spec
+        self.tempo_bpm = tempo_of(render_fps)  # checked before the window opens
+        self.view = LaunchpadView(spec, caption=caption, below=LEGEND_H)
+        try:
+            self.sink, self.sound, self._synth = open_sound()
+            self.player = MidiPlayer(spec, self.sink, tempo_bpm=self.tempo_bpm)
+        except BaseException:
+            self.view.close()
+            raise
+        self._bar = -1
+        self.frames = 0
+
+    def show(self, state: LaunchpadState, info: dict, last_action: int | None, steps: int) -> None:
+        """Queue the bar ``state`` plays and return when it starts sounding, drawing until then."""
+        words = state.words()
+        self.player.queue_bar(words)
+        if not self.player.running:
+            self.player.start()
+        # The bar queued now plays from the next bar line (the first, on the first show).
+        self._bar = max(self._bar, self.player.position[0]) + 1
+        last = "none yet" if last_action is None else describe_action(self.spec, last_action)
+        scene = Scene(title=f"gym_launchpad  |  step {steps}  |  {self.tempo_bpm:g} BPM  |  sound: {self.sound}",
+                      subtitle=(f"distance to the nearest corpus bar {info['distance']} (best reachable "
+                                f"{info['best_distance']})  |  last press: {last}"),
+                      lit=lit_buttons(state), next_words=words, playing_words=words, agent_action=last_action)
+        while not self.player.wait_for_bar(self._bar, timeout=FRAME_S):
+            self._frame(scene)
+        self._frame(scene)
+
+    def _frame(self, scene: Scene) -> None:
+        """Draw ``scene`` with the bar sounding now and the play head where the player is."""
+        pygame = self.view.pygame
+        pygame.event.pump()  # a window that never reads its events is "not responding" to the desktop
+        bar, step = self.player.position
+        playing = self.player.played_bars[-1] if self.player.played_bars else np.zeros_like(scene.next_words)
+        head = None if bar < 0 else (step + 0.5) / self.spec.steps
+        self.view.draw(dataclasses.replace(scene, playing_words=playing, play_head=head))
+        self.view.legend(self.view.grid_bottom() + self.view.layout.margin, LEGEND)
+        pygame.display.flip()
+        self.frames += 1
+
+    def close(self) -> None:
+        """Every sounding note off, the port closed, the synth told to quit, the window closed."""
+        try:
+            self.player.stop()
+        finally:
+            self.sink.close()
+            if self._synth is not None:
+                self._synth.close()
+            self.view.close()
