@@ -3,7 +3,7 @@
 A private JACK server with the dummy driver carries MIDI clock from a leader (a
 :class:`~gym_launchpad.midi.live.MidiPlayer` with ``send_clock=True``, 24 pulses a quarter with absolute
 deadlines, as a drum machine sends them) to a follower's clock input
-(:func:`~gym_launchpad.midi.live.open_clock_input`): the follower (``MidiPlayer(clock=...)``) plays a bar
+(:func:`~gym_launchpad.midi.ports.open_clock_input`): the follower (``MidiPlayer(clock=...)``) plays a bar
 with a note on each downbeat. The leader plays ``--bars`` bars at ``--tempo`` BPM, changes to
 ``--new-tempo`` on beat 3 of its last bar at that tempo, and plays ``--bars`` more.
 
@@ -29,7 +29,8 @@ import numpy as np
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.clock import CLOCK, PULSES_PER_BAR
 from gym_launchpad.midi.jack import dummy_jack_server
-from gym_launchpad.midi.live import NOTE_ON, MidiPlayer, RecordingSink, RtMidiSink, open_clock_input
+from gym_launchpad.midi.live import NOTE_ON, MidiPlayer, RecordingSink
+from gym_launchpad.midi.ports import RtMidiSink, open_clock_input
 
 TARGET_MS = 2.0
 

@@ -1,7 +1,7 @@
 """How late do the live player's notes reach a MIDI port, idle and with the CPUs busy?
 
 Plays the same random composition (a fresh random bar every bar, as an agent would) to a real MIDI
-port: a private JACK server with the dummy driver, the player's :class:`~gym_launchpad.midi.live.RtMidiSink`
+port: a private JACK server with the dummy driver, the player's :class:`~gym_launchpad.midi.ports.RtMidiSink`
 connected by name to a virtual input port that a child process reads back. Every message's arrival time
 is compared with its deadline (step ``k`` of the song is due ``k`` steps after the first), for
 
@@ -39,7 +39,8 @@ import numpy as np
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 from gym_launchpad.midi import note_spans, step_seconds
 from gym_launchpad.midi.jack import dummy_jack_server
-from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer, RtMidiSink
+from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer
+from gym_launchpad.midi.ports import RtMidiSink
 
 READER = "timing-reader"
 VELOCITY = 90

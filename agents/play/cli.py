@@ -26,7 +26,8 @@ from agents.play.session import DEFAULT_TEMPO, SB3_ALGOS, PlayError, Session, ma
 from agents.play.synth import open_player, start_synth
 from agents.play.window import NoDisplayError, PlayWindow
 from gym_launchpad.corpus import CorpusError
-from gym_launchpad.midi.live import MidiPortError, PlaybackError, open_clock_input
+from gym_launchpad.midi.live import PlaybackError
+from gym_launchpad.midi.ports import MidiPortError, open_clock_input
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from agents.play.session import PlayError
 from gym_launchpad.grid import action_button, grid_shape, lit_buttons
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
-from gym_launchpad.midi.live import JACK_DRAIN_S, MidiPortError, candidate_apis, import_rtmidi, resolve_midi_api
+from gym_launchpad.midi.ports import JACK_DRAIN_S, MidiPortError, candidate_apis, import_rtmidi, resolve_midi_api
 
 # --- the mapping ------------------------------------------------------------------------------------
 
@@ -304,7 +304,8 @@ class NovationController:
 
 
 def _open_rtmidi(api: str | None):
-    """An rtmidi input and output on the first MIDI system that works (``api`` as in :mod:`gym_launchpad.midi.live`)."""
+    """An rtmidi input and output on the first MIDI system that works (``api`` as in
+    :mod:`gym_launchpad.midi.ports`)."""
     rtmidi = import_rtmidi()
     failures = []
     for name, value in candidate_apis(rtmidi, resolve_midi_api(api)):

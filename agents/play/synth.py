@@ -9,7 +9,8 @@ import sys
 from gymnasium.error import DependencyNotInstalled
 
 from agents.play.session import PlayError
-from gym_launchpad.midi.live import MidiPlayer, MidiPortError, RtMidiSink, SilentSink
+from gym_launchpad.midi.live import MidiPlayer, SilentSink
+from gym_launchpad.midi.ports import MidiPortError, RtMidiSink
 from gym_launchpad.midi.synth import FluidSynth, SynthError
 
 

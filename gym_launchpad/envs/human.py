@@ -22,7 +22,8 @@ from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.grid import lit_buttons
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
-from gym_launchpad.midi.live import MidiPlayer, MidiPortError, RtMidiSink, SilentSink
+from gym_launchpad.midi.live import MidiPlayer, SilentSink
+from gym_launchpad.midi.ports import MidiPortError, RtMidiSink
 from gym_launchpad.midi.synth import FluidSynth, SynthError
 from gym_launchpad.render import describe_action
 from gym_launchpad.window import GRID_LEGEND, LaunchpadView, Scene

@@ -1,5 +1,6 @@
 """MIDI in and out: bars to ``.mid`` and audio (:mod:`.write`), MIDI files to notes (:mod:`.read`), and
-real-time playback to a MIDI port (:mod:`.live`, imported on its own: ``gym_launchpad.midi.live``).
+real-time playback (:mod:`.live`) to a MIDI port (:mod:`.ports`), each imported on its own
+(``gym_launchpad.midi.live``, ``gym_launchpad.midi.ports``).
 
 The package exports the writing side, which is what most callers want.
 """

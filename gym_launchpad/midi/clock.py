@@ -4,7 +4,7 @@ MIDI clock is 24 pulses (``0xF8``) per quarter note, sent by whoever leads; ``0x
 pulse is the downbeat of bar 1), ``0xFC`` stop, ``0xFB`` continue (from where it stopped, or from the
 song position a ``0xF2`` message set while stopped). A 4/4 bar is :data:`PULSES_PER_BAR` pulses.
 
-:class:`MidiClockIn` listens to an input port (:func:`gym_launchpad.midi.live.open_clock_input`, through
+:class:`MidiClockIn` listens to an input port (:func:`gym_launchpad.midi.ports.open_clock_input`, through
 python-rtmidi, ``gym_launchpad[live]``) or is fed messages by hand (:meth:`MidiClockIn.receive`). It keeps
 the song position in pulses and the arrival times of the latest pulses, and predicts when any later pulse
 comes (:meth:`MidiClockIn.time_of`) from a line fitted through them: a pulse's arrival is late by an
@@ -59,7 +59,7 @@ def pulse_offsets(spec: LaunchpadSpec) -> list[tuple[float, ...]]:
 class MidiClockIn:
     """The clock a musician's gear sends: song position, running or stopped, and when each pulse comes.
 
-    Open a port with :func:`gym_launchpad.midi.live.open_clock_input`, or make one and feed it with
+    Open a port with :func:`gym_launchpad.midi.ports.open_clock_input`, or make one and feed it with
     :meth:`receive` (a test, another MIDI library). Every attribute is safe to read from any thread;
     ``changed`` is a Condition notified on every message.
     """
@@ -82,7 +82,7 @@ class MidiClockIn:
         self.port_name: str | None = None
 
     def listen_to(self, midi_in, port_name: str) -> None:
-        """Take the messages of an open rtmidi ``MidiIn`` (made by :func:`gym_launchpad.midi.live.open_clock_input`),
+        """Take the messages of an open rtmidi ``MidiIn`` (made by :func:`gym_launchpad.midi.ports.open_clock_input`),
         which :meth:`close` closes.
 
         A thread of ours polls the port: no Python runs on the MIDI system's thread (an rtmidi callback

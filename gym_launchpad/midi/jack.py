@@ -11,7 +11,7 @@ import tempfile
 import time
 import uuid
 
-from gym_launchpad.midi.live import import_rtmidi
+from gym_launchpad.midi.ports import import_rtmidi
 
 
 @contextlib.contextmanager

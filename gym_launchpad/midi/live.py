@@ -10,12 +10,12 @@ waits on the audio and the audio never waits on them. Nothing is left sounding: 
 turned off on :meth:`~MidiPlayer.stop`, :meth:`~MidiPlayer.pause`, on an error in the player thread, and
 at interpreter exit.
 
-Where the messages go is a :class:`MidiSink`: :class:`RtMidiSink` is a MIDI output port through
-python-rtmidi (``pip install gym_launchpad[live]``), an existing port by name or a virtual port it opens,
-over ALSA, JACK or CoreMIDI (``api=`` or the environment variable ``GYM_LAUNCHPAD_MIDI_API``);
-:class:`RecordingSink` keeps ``(time, message)`` pairs in memory.
+Where the messages go is a :class:`MidiSink`: :class:`~gym_launchpad.midi.ports.RtMidiSink` is a MIDI
+output port through python-rtmidi (``pip install gym_launchpad[live]``), an existing port by name or a
+virtual port it opens, over ALSA, JACK or CoreMIDI (:mod:`gym_launchpad.midi.ports` finds them);
+:class:`RecordingSink` keeps ``(time, message)`` pairs in memory; :class:`SilentSink` drops them.
 
-Example::
+Example (``RtMidiSink`` from :mod:`gym_launchpad.midi.ports`)::
 
     with RtMidiSink.open("FLUID Synth") as sink, MidiPlayer(spec, sink, tempo_bpm=100) as player:
         player.queue_bar(state.words())
@@ -42,17 +42,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.launchpad import LaunchpadSpec
-from gym_launchpad.midi.clock import CLOCK, CONTINUE, PULSES_PER_BAR, START, STOP, MidiClockIn, pulse_offsets
+from gym_launchpad.midi.clock import CLOCK, CONTINUE, PULSES_PER_BAR, START, STOP, pulse_offsets
 from gym_launchpad.midi.write import check_bars, check_midi_settings, step_seconds, write_midi
-
-#: Environment variable choosing the MIDI system when ``api`` is not given.
-MIDI_API_ENV = "GYM_LAUNCHPAD_MIDI_API"
-
-#: MIDI systems by the names users give, with the rtmidi constant of each.
-MIDI_APIS = {"alsa": "API_LINUX_ALSA", "jack": "API_UNIX_JACK", "coremidi": "API_MACOSX_CORE"}
 
 NOTE_ON, NOTE_OFF, PROGRAM_CHANGE = 0x90, 0x80, 0xC0
 
@@ -63,18 +56,11 @@ DEFAULT_SPIN_S = 0.001
 #: Python's thread switch interval while a player plays (see ``MidiPlayer(gil_switch_s=)``).
 GIL_SWITCH_S = 0.0005
 
-#: How long a JACK port is kept open after the last message: a few periods of even a large JACK buffer.
-JACK_DRAIN_S = 0.1
-
 #: The longest a player following a clock waits before looking again whether it was stopped.
 FOLLOW_POLL_S = 0.02
 
 #: Delay between start()/resume() and the first step, so that step's deadline is not already past.
 START_LEAD_S = 0.005
-
-
-class MidiPortError(RuntimeError):
-    """No MIDI system, no such port, or a port that cannot be opened; the message says what to do."""
 
 
 class PlaybackError(RuntimeError):
@@ -116,166 +102,6 @@ class SilentSink:
 
     def close(self) -> None:
         pass
-
-
-def import_rtmidi():
-    try:
-        import rtmidi
-    except ImportError as error:
-        raise DependencyNotInstalled("python-rtmidi is not installed: pip install gym_launchpad[live]") from error
-    return rtmidi
-
-
-def resolve_midi_api(api: str | None = None) -> str:
-    """The MIDI system name to use: ``api``, else ``$GYM_LAUNCHPAD_MIDI_API``, else ``"auto"``."""
-    name = (api if api is not None else os.environ.get(MIDI_API_ENV, "auto")).strip().lower()
-    if name != "auto" and name not in MIDI_APIS:
-        source = "api" if api is not None else f"${MIDI_API_ENV}"
-        raise ValueError(f"{source} must be one of auto, {', '.join(MIDI_APIS)}; got {name!r}")
-    return name
-
-
-def candidate_apis(rtmidi, name: str) -> list[tuple[str, int]]:
-    compiled = rtmidi.get_compiled_api()
-    if name == "auto":
-        by_value = {getattr(rtmidi, constant): api for api, constant in MIDI_APIS.items()}
-        return [(by_value[value], value) for value in compiled if value in by_value]
-    value = getattr(rtmidi, MIDI_APIS[name])
-    if value not in compiled:
-        have = [rtmidi.get_api_name(v) for v in compiled]
-        raise MidiPortError(f"this python-rtmidi was built without {name} support; it has: {', '.join(have)}")
-    return [(name, value)]
-
-
-def midi_system(port_class, api: str | None, client_name: str):
-    """An rtmidi ``MidiOut`` or ``MidiIn`` (``port_class``) on the first MIDI system that works, and that
-    system's name."""
-    rtmidi = import_rtmidi()
-    failures = []
-    for name, value in candidate_apis(rtmidi, resolve_midi_api(api)):
-        try:
-            return port_class(value, client_name), name
-        except rtmidi.RtMidiError as error:
-            failures.append(f"{name}: {error}")
-    hint = "start a JACK server (jackd) or load ALSA's snd-seq module, or set api=/$" + MIDI_API_ENV
-    raise MidiPortError(f"no MIDI system is available ({'; '.join(failures) or 'none compiled in'}): {hint}")
-
-
-def list_output_ports(api: str | None = None) -> list[str]:
-    """Names of the MIDI output ports on the chosen MIDI system."""
-    midi_out, _ = midi_system(import_rtmidi().MidiOut, api, "gym_launchpad-list")
-    try:
-        return midi_out.get_ports()
-    finally:
-        midi_out.delete()
-
-
-class RtMidiSink:
-    """A MIDI output port through python-rtmidi. Open one with :meth:`open`."""
-
-    def __init__(self, midi_out, port_name: str, api: str):
-        self._out = midi_out
-        self.port_name = port_name
-        self.api = api
-
-    @classmethod
-    def open(cls, port_name: str | None = None, *, api: str | None = None, client_name: str = "gym_launchpad",
-             virtual_name: str = "out") -> RtMidiSink:
-        """Connect to the output port ``port_name``, or open a virtual port other programs connect to.
-
-        ``port_name`` matches a port's full name, or else the one port whose name contains it (case
-        does not matter), since ALSA adds client numbers to names. ``api`` is ``"alsa"``, ``"jack"``,
-        ``"coremidi"`` or ``"auto"`` (the first that works); it defaults to ``$GYM_LAUNCHPAD_MIDI_API``.
-        """
-        midi_out, api_name = midi_system(import_rtmidi().MidiOut, api, client_name)
-        try:
-            if port_name is None:
-                try:
-                    midi_out.open_virtual_port(virtual_name)
-                except import_rtmidi().RtMidiError as error:
-                    raise MidiPortError(
-                        f"{api_name} cannot open a virtual MIDI port ({error}); name an existing output port: "
-                        f"{_describe_ports(midi_out.get_ports())}"
-                    ) from error
-                return cls(midi_out, f"{client_name}:{virtual_name}", api_name)
-            ports = midi_out.get_ports()
-            index = match_port(port_name, ports, api_name)
-            midi_out.open_port(index, virtual_name)  # our end named as a virtual port is: others can listen in
-            return cls(midi_out, ports[index], api_name)
-        except BaseException:
-            midi_out.delete()
-            raise
-
-    def send(self, message: Sequence[int]) -> None:
-        self._out.send_message(message)
-
-    def close(self) -> None:
-        if self._out is not None:
-            if self.api == "jack":
-                # JACK sends on its next process cycles: closing at once would drop the last notes-off.
-                time.sleep(JACK_DRAIN_S)
-            self._out.close_port()
-            self._out.delete()
-            self._out = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __repr__(self):
-        return f"RtMidiSink({self.port_name!r}, api={self.api!r})"
-
-
-def _describe_ports(ports: list[str]) -> str:
-    return ", ".join(repr(p) for p in ports) if ports else "there are none"
-
-
-def match_port(port_name: str, ports: list[str], api_name: str) -> int:
-    if port_name in ports:
-        return ports.index(port_name)
-    matches = [i for i, port in enumerate(ports) if port_name.lower() in port.lower()]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise MidiPortError(
-            f"MIDI output port {port_name!r} is ambiguous on {api_name}: it matches "
-            f"{_describe_ports([ports[i] for i in matches])}; give more of the name"
-        )
-    raise MidiPortError(
-        f"no MIDI output port {port_name!r} on {api_name}; the output ports are: {_describe_ports(ports)}. "
-        f"Give one of these, or no name to open a virtual port"
-    )
-
-
-def open_clock_input(port_name: str | None = None, *, api: str | None = None,
-                     client_name: str = "gym_launchpad-clock", virtual_name: str = "in") -> MidiClockIn:
-    """A :class:`~gym_launchpad.midi.clock.MidiClockIn` listening to the MIDI output port ``port_name`` that
-    sends the clock (matched as in :meth:`RtMidiSink.open`), or to a virtual input port it opens for the
-    clock's sender to connect to (``gym_launchpad-clock:in``: a client of its own, as JACK renames a second
-    client of one name). Close it with ``close()`` or a ``with`` block."""
-    rtmidi = import_rtmidi()
-    midi_in, api_name = midi_system(rtmidi.MidiIn, api, client_name)
-    try:
-        if port_name is None:
-            try:
-                midi_in.open_virtual_port(virtual_name)
-            except rtmidi.RtMidiError as error:
-                raise MidiPortError(f"{api_name} cannot open a virtual MIDI port ({error}); name the port that "
-                                    "sends the clock") from error
-            name = f"{client_name}:{virtual_name}"
-        else:
-            ports = midi_in.get_ports()
-            index = match_port(port_name, ports, api_name)
-            midi_in.open_port(index)
-            name = ports[index]
-        clock = MidiClockIn()
-        clock.listen_to(midi_in, name)
-        return clock
-    except BaseException:
-        midi_in.delete()
-        raise
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gym_launchpad.midi.live import MIDI_APIS, MidiPortError, list_output_ports, resolve_midi_api
+from gym_launchpad.midi.ports import MIDI_APIS, MidiPortError, list_output_ports, resolve_midi_api
 from gym_launchpad.midi.write import find_soundfont
 
 #: FluidSynth's MIDI driver for each MIDI system (``fluidsynth -m``).
