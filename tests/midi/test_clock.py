@@ -19,7 +19,8 @@ from gym_launchpad.midi.clock import (
     MidiClockIn,
     pulse_offsets,
 )
-from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer, RecordingSink, RtMidiSink, open_clock_input
+from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer, RecordingSink
+from gym_launchpad.midi.ports import RtMidiSink, open_clock_input
 
 SMALL = LaunchpadSpec(n_notes=4, bar_bits=3, low_note=60)  # 8 steps, 12 pulses a step
 SPEC = LaunchpadSpec()  # 64 steps, 1.5 pulses a step

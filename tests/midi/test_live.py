@@ -1,26 +1,17 @@
 """The live player: its scheduling logic on a recording sink, and real MIDI ports over a private JACK server."""
 
 import importlib.util
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.corpus.build import read_midi_bars
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
-from gym_launchpad.midi import live, step_seconds
-from gym_launchpad.midi.live import (
-    NOTE_OFF,
-    NOTE_ON,
-    MidiPlayer,
-    MidiPortError,
-    PlaybackError,
-    RecordingSink,
-    RtMidiSink,
-)
+from gym_launchpad.midi import step_seconds
+from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer, PlaybackError, RecordingSink
+from gym_launchpad.midi.ports import RtMidiSink
 
 SMALL = LaunchpadSpec(n_notes=4, bar_bits=3, low_note=60)  # 8 steps a bar
 FAST = 1000.0  # BPM: a step of SMALL is 30 ms, a bar 0.24 s
@@ -284,68 +275,21 @@ def test_bad_player_settings_are_refused():
         MidiPlayer(SMALL, RecordingSink()).set_tempo(0)
 
 
-def test_the_midi_api_comes_from_the_argument_then_the_environment(monkeypatch):
-    monkeypatch.delenv(live.MIDI_API_ENV, raising=False)
-    assert live.resolve_midi_api() == "auto"
-    monkeypatch.setenv(live.MIDI_API_ENV, "JACK")
-    assert live.resolve_midi_api() == "jack"
-    assert live.resolve_midi_api("alsa") == "alsa"
-    with pytest.raises(ValueError, match="GYM_LAUNCHPAD_MIDI_API must be one of auto, alsa, jack, coremidi"):
-        monkeypatch.setenv(live.MIDI_API_ENV, "oss")
-        live.resolve_midi_api()
-    with pytest.raises(ValueError, match="api must be one of"):
-        live.resolve_midi_api("winmm")
-
-
-def test_without_python_rtmidi_the_error_names_the_extra(monkeypatch):
-    monkeypatch.setitem(sys.modules, "rtmidi", None)
-    with pytest.raises(DependencyNotInstalled, match=r"pip install gym_launchpad\[live\]"):
-        RtMidiSink.open()
-
-
-def test_no_running_midi_system_is_one_clear_message(no_midi_system):
-    with pytest.raises(MidiPortError, match="no MIDI system is available .*jack: .*start a JACK server"):
-        RtMidiSink.open(api="jack")
-
-
 # --- real MIDI ports, over a private JACK server ----------------------------------------------------
-class PortReader:
-    """An rtmidi input port read by polling, so no Python runs on JACK's thread; times are JACK's own."""
-
-    def __init__(self, client_name):
-        import rtmidi
-
-        self.port = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, client_name, queue_size_limit=1 << 16)
-
-    def read(self):
-        """``(seconds since the first message, message)`` of everything received so far."""
-        received, clock = [], 0.0
-        while (item := self.port.get_message()) is not None:
-            message, delta = item
-            clock += delta
-            received.append((clock, tuple(message)))
-        return received
-
-    def close(self):
-        self.port.close_port()
-        self.port.delete()
-
-
 @pytest.mark.jack
 @pytest.mark.slow
-def test_a_virtual_port_delivers_every_note_at_its_step(jack_server):
+def test_a_virtual_port_delivers_every_note_at_its_step(port_reader):
     spec = LaunchpadSpec()
     tempo = 150.0  # a bar in 1.6 s, a step 25 ms
     bars = [random_bar(spec, seed, density=0.2) for seed in (10, 11)]
     bars[0][0] |= np.uint64(1)  # a note at the very first step: the clock starts there
-    reader = PortReader("test-reader-1")
+    reader = port_reader("test-reader-1")
     with RtMidiSink.open(None, api="jack", client_name="test-player-1", virtual_name="song") as sink:
         assert sink.port_name == "test-player-1:song"
         reader.port.open_port(reader.port.get_ports().index("test-player-1:song"))
         time.sleep(0.2)  # JACK connects on its next cycles
         player, _ = play(spec, bars, until_bar=3, sink=sink, tempo_bpm=tempo, timeout=10)
     received = [(t, m) for t, m in reader.read() if m[0] in (NOTE_ON, NOTE_OFF)]
-    reader.close()
     composition = np.array([bars[0], bars[1], bars[1]])  # bar 2 repeats bar 1: nothing new was queued
     np.testing.assert_array_equal(player.played_bars[:3], composition)
     expected = reference_events(spec, composition)
@@ -363,28 +307,6 @@ def test_a_virtual_port_delivers_every_note_at_its_step(jack_server):
     assert on_time.mean() >= 0.95, (f"{np.sum(~on_time)} of {len(off_by)} messages arrived over half a step late, "
                                     f"up to {off_by.max() * step_s * 1e3:.1f} ms")
     assert left_sounding(m for _, m in received) == set()  # stop turned off what bar 3 began
-
-
-@pytest.mark.jack
-def test_an_existing_port_is_found_by_name_and_a_wrong_name_lists_the_ports(jack_server):
-    reader = PortReader("test-reader-2")
-    reader.port.open_virtual_port("notes in")
-    try:
-        wrong_name = r"no MIDI output port 'no such synth' on jack; .*'test-reader-2:notes in'"
-        with pytest.raises(MidiPortError, match=wrong_name):
-            RtMidiSink.open("no such synth", api="jack")
-        assert "test-reader-2:notes in" in live.list_output_ports("jack")
-        with RtMidiSink.open("TEST-READER-2", api="jack", client_name="test-player-2") as sink:
-            assert sink.port_name == "test-reader-2:notes in"
-            time.sleep(0.2)
-            held = np.full(SMALL.n_notes, SMALL.row_mask, dtype=np.uint64)
-            player, _ = play(SMALL, [random_bar(SMALL, 3, density=0.6), held], until_bar=2, sink=sink, timeout=10)
-        # Closed right after stop(): the notes-off of the held notes still reached the port.
-        received = [m for _, m in reader.read()]
-        assert received == [(0xC0, 0)] + [e.message for e in player.event_log]
-        assert left_sounding(received) == set() and {m[1] for m in received[-SMALL.n_notes:]} == set(SMALL.pitches)
-    finally:
-        reader.close()
 
 
 @pytest.mark.jack

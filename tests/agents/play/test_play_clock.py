@@ -9,7 +9,8 @@ import pytest
 from agents.play import cli
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.clock import CLOCK, PULSES_PER_BAR, START, STOP
-from gym_launchpad.midi.live import NOTE_ON, MidiPlayer, RtMidiSink, list_output_ports
+from gym_launchpad.midi.live import NOTE_ON, MidiPlayer
+from gym_launchpad.midi.ports import RtMidiSink, list_output_ports
 
 
 class Listener:
