@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -93,7 +94,10 @@ def _stop_like_ctrl_c(signum, frame):
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    previous = {sig: signal.signal(sig, _stop_like_ctrl_c) for sig in STOP_SIGNALS}
+    # Python delivers signals to the main thread only, and only it may install handlers: main() called from another
+    # thread (an app embedding the player) leaves the signals to that app.
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, _stop_like_ctrl_c) for sig in STOP_SIGNALS} if on_main_thread else {}
     try:
         return _main(args)
     finally:
