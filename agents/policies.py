@@ -3,11 +3,17 @@
 A policy is named by one text (``python -m agents evaluate POLICY``, ``python -m agents play --agent``):
 
 - a baseline, one of :data:`agents.baselines.BASELINES`;
-- ``pretrained``: the shipped agent (:data:`agents.pretrained.DEFAULT_PRETRAINED`);
+- a planner, one of :data:`agents.planners.PLANNERS`, with options after a colon
+  (``anneal:sweeps=50,beta_end=3``, ``beam:width=64``);
+- a shipped learned agent, one of :data:`agents.pretrained.SHIPPED` (``pretrained``: the composer;
+  ``explorer``: the RL agent);
 - a ``.safetensors`` weights file (:mod:`agents.pretrained`), or a run folder of ``python -m agents train``
   (its ``q_net.safetensors``);
 - an SB3 ``.zip`` model (a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint, or any SB3 model);
 - ``LABEL=`` before any of them names the row it gets in a table.
+
+Every table says which of three kinds a policy is (:attr:`PolicySource.category`): ``baseline``,
+``planner`` (it acts by searching in the env as a simulator) or ``learned`` (it reads only the observation).
 
 :func:`load_policy` returns the policy, with SB3's ``predict``, and an env it plays: the default
 launchpad, with the observation the policy was trained on.
@@ -15,6 +21,7 @@ launchpad, with the observation the policy was trained on.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +31,7 @@ import stable_baselines3
 from agents import pretrained
 from agents.baselines import BASELINES, make_baseline
 from agents.dqn import load_model
+from agents.planners import PLANNERS
 from agents.presets import Preset, get_preset
 from agents.runs import run_of_model
 from gym_launchpad.corpus import Corpus
@@ -31,8 +39,10 @@ from gym_launchpad.observation import OBS_MODES, observation_space
 
 #: The name of the shipped agent.
 PRETRAINED = "pretrained"
-#: What a policy is loaded from: a baseline, exported weights, or an SB3 model.
-KINDS = ("baseline", "pretrained", "sb3")
+#: What a policy is loaded from: a baseline, a planner, exported weights, or an SB3 model.
+KINDS = ("baseline", "planner", "pretrained", "sb3")
+#: The kind each table shows: how the policy decides.
+CATEGORIES = {"baseline": "baseline", "planner": "planner", "pretrained": "learned", "sb3": "learned"}
 #: The algorithms an SB3 ``.zip`` may come from (``algo``); "dqn" loads :class:`agents.dqn.LaunchpadDQN`.
 SB3_ALGOS = ("dqn", "ppo", "a2c")
 #: The preset whose env the baselines play, and an SB3 model outside a run folder.
@@ -41,11 +51,18 @@ DEFAULT_PRESET = "mlp"
 
 @dataclass(frozen=True)
 class PolicySource:
-    """Where a policy comes from: its label, its kind (one of :data:`KINDS`) and its baseline name or file."""
+    """Where a policy comes from: its label, its kind (one of :data:`KINDS`), its baseline or planner name or
+    file, and a planner's options."""
 
     label: str
     kind: str
     source: str
+    options: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def category(self) -> str:
+        """``baseline``, ``planner`` or ``learned``: what a table calls it."""
+        return CATEGORIES[self.kind]
 
 
 @dataclass
@@ -63,16 +80,22 @@ class LoadedPolicy:
 
 
 def parse_policy(text: str) -> PolicySource:
-    """``random`` | ``noop`` | ``greedy`` | ``pretrained`` | ``PATH`` | ``LABEL=PATH``, where PATH is a
-    ``.safetensors`` weights file, an SB3 ``.zip`` model, or a run folder of ``python -m agents train`` (its
-    ``q_net.safetensors``). Raises ValueError for anything else."""
-    label, sep, source = text.rpartition("=")
-    if not sep:
+    """``random`` | ``noop`` | ``greedy`` | ``PLANNER[:OPTION=VALUE,...]`` | ``pretrained`` | ``explorer`` |
+    ``PATH``, each optionally ``LABEL=`` first, where PATH is a ``.safetensors`` weights file, an SB3 ``.zip``
+    model, or a run folder of ``python -m agents train`` (its ``q_net.safetensors``). Raises ValueError for
+    anything else, and FileNotFoundError for a shipped agent whose weights are not there."""
+    label, sep, source = text.partition("=")
+    if not sep or ":" in label:  # the "=" of a planner's option is no label
         label, source = "", text
+    name, colon, options = source.partition(":")
+    if name in PLANNERS:
+        return PolicySource(label or source, "planner", name, _planner_options(name, options))
+    if colon and name in (*BASELINES, *pretrained.SHIPPED):
+        raise ValueError(f"{name} takes no options; only the planners do ({', '.join(PLANNERS)})")
     if source in BASELINES:
         return PolicySource(label or source, "baseline", source)
-    if source == PRETRAINED:
-        return PolicySource(label or source, "pretrained", str(pretrained.DEFAULT_PRETRAINED))
+    if source in pretrained.SHIPPED:
+        return PolicySource(label or source, "pretrained", str(pretrained.shipped_weights(source)))
     path = Path(source)
     default_label = path.name if path.is_dir() else path.stem
     if path.is_dir():
@@ -81,9 +104,26 @@ def parse_policy(text: str) -> PolicySource:
     if path.suffix in kinds and not path.exists():
         raise ValueError(f"model file {path} does not exist")
     if path.suffix not in kinds or not path.is_file():
-        raise ValueError(f"{text!r} is neither {PRETRAINED}, a baseline ({', '.join(BASELINES)}), an existing "
+        raise ValueError(f"{text!r} is neither a baseline ({', '.join(BASELINES)}), a planner "
+                         f"({', '.join(PLANNERS)}), a shipped agent ({', '.join(pretrained.SHIPPED)}), an existing "
                          ".safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
     return PolicySource(label or default_label, kinds[path.suffix], str(path))
+
+
+def _planner_options(name: str, text: str) -> tuple[tuple[str, float], ...]:
+    """``width=64,depth=4`` as ``(("width", 64), ("depth", 4))``, checked against the planner's options."""
+    allowed = [p for p in inspect.signature(PLANNERS[name]).parameters if p not in ("env", "seed")]
+    options = []
+    for item in filter(None, text.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or key not in allowed:
+            raise ValueError(f"{name} option {item!r} is not OPTION=VALUE with OPTION one of {', '.join(allowed)}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{name} option {key} must be a number, got {value!r}") from None
+        options.append((key, int(number) if number.is_integer() and "." not in value else number))
+    return tuple(options)
 
 
 def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0, episode_steps: int | None = None,
@@ -100,10 +140,12 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     source = name_or_path if isinstance(name_or_path, PolicySource) else parse_policy(name_or_path)
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)
-    if source.kind == "baseline":
+    if source.kind in ("baseline", "planner"):
         preset = get_preset(DEFAULT_PRESET)
         env = _env(preset, corpus, episode_steps, env_kwargs)
-        return LoadedPolicy(source, make_baseline(source.source, env, seed=seed), env, preset)
+        policy = (make_baseline(source.source, env, seed=seed) if source.kind == "baseline" else
+                  PLANNERS[source.source](env, seed=seed, **dict(source.options)))
+        return LoadedPolicy(source, policy, env, preset)
     if source.kind == "pretrained":
         agent = pretrained.load(source.source, corpus=corpus)
         return LoadedPolicy(source, agent, _env(agent.preset, corpus, episode_steps, env_kwargs), agent.preset)

@@ -3,8 +3,9 @@
 ``NAME.safetensors`` holds ``model.q_net.state_dict()``; ``NAME.json`` holds the preset, the launchpad
 spec and the hash of the corpus the network was trained on. :func:`load` rebuilds the DQN policy from
 the preset and loads the tensors into it; weights trained for another spec or corpus are refused with
-one error saying which. The repo ships one agent, ``agents/pretrained/mlp.safetensors``
-(how it was made: ``agents/README.md``).
+one error saying which. The repo ships its learned agents here by name (:data:`SHIPPED`): ``pretrained``,
+the composer (``agents/pretrained/composer.safetensors``, made by ``python -m agents imitate``), and
+``explorer``, the RL agent, when its weights are there (how each was made: ``agents/README.md``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,37 @@ from agents.runs import Run
 FORMAT_VERSION = 1
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
-DEFAULT_PRETRAINED = PRETRAINED_DIR / "mlp.safetensors"
+DEFAULT_PRETRAINED = PRETRAINED_DIR / "composer.safetensors"
+
+#: The learned agents the repo ships: name -> (weights, the command that makes them).
+SHIPPED = {
+    "pretrained": (DEFAULT_PRETRAINED, "python -m agents imitate --out agents/pretrained/composer.safetensors"),
+    "explorer": (PRETRAINED_DIR / "explorer.safetensors",
+                 "python -m agents.explorer --out agents/pretrained/explorer.safetensors"),
+}
+
+
+def shipped_weights(name: str) -> Path:
+    """The weights of the shipped agent ``name`` (one of :data:`SHIPPED`); FileNotFoundError, naming the
+    command that trains them, when they are not there."""
+    path, command = SHIPPED[name]
+    path = DEFAULT_PRETRAINED if name == "pretrained" else path  # a module global, so tests can point it away
+    if not path.is_file() or not path.with_suffix(".json").is_file():
+        raise FileNotFoundError(f"the {name} agent needs {path} and {path.with_suffix('.json')}, which are not "
+                                f"there; train them with `{command}`")
+    return path
+
+
+def shipped_names() -> list[str]:
+    """The names in :data:`SHIPPED` whose weights are there."""
+    present = []
+    for name in SHIPPED:
+        try:
+            shipped_weights(name)
+        except FileNotFoundError:
+            continue
+        present.append(name)
+    return present
 
 
 class PretrainedMismatchError(ValueError):
@@ -95,7 +126,7 @@ def load(path=DEFAULT_PRETRAINED, corpus=None) -> PretrainedAgent:
     return PretrainedAgent(policy, description)
 
 
-def export_run(run_dir, model_name: str = "best_model.zip", out=DEFAULT_PRETRAINED) -> Path:
+def export_run(run_dir, model_name: str = "best_model.zip", *, out) -> Path:
     """Export one model of a training run (default: its best evaluation) as safetensors weights + JSON."""
     run = Run(run_dir)
     config = run.config()
@@ -114,10 +145,9 @@ def main(argv=None) -> int:
                                      description="Export a model of a training run as safetensors weights + JSON.")
     parser.add_argument("run_dir", help="a run folder of `python -m agents train`")
     parser.add_argument("--model", default="best_model.zip", help="model file in the run folder")
-    parser.add_argument("--out", default="agents/pretrained/mlp.safetensors",
-                        help="where to write the .safetensors (the .json goes beside it)")
+    parser.add_argument("--out", required=True, help="where to write the .safetensors (the .json goes beside it)")
     args = parser.parse_args(argv)
-    path = export_run(args.run_dir, args.model, args.out)
+    path = export_run(args.run_dir, args.model, out=args.out)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) and {path.with_suffix('.json')}")
     return 0
 

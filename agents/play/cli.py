@@ -1,9 +1,10 @@
 """``python -m agents play``: the interactive launchpad, played by you and an agent together.
 
 A pygame window (:mod:`agents.play.window`) shows the button grid, the bar as a piano roll with a play
-head, and the controls. You click buttons at any time; the agent (the pretrained agent by default, any SB3
-model or baseline with ``--agent``) presses one button per bar. The music plays live to a MIDI output port
-(``--port``, a virtual port a synth connects to, or ``--synth``: :mod:`agents.play.synth`) and is recorded;
+head, and the controls. You click buttons at any time; the agent (the pretrained agent by default; any
+policy name of :mod:`agents.policies` with ``--agent``) presses one button per bar. The music plays live
+to a MIDI output port (``--port``, a virtual port a synth connects to, or ``--synth``:
+:mod:`agents.play.synth`) and is recorded;
 ``--out song.mid`` saves the recording, ``--wav`` renders it.
 
 ``--headless --bars 32 --out song.mid --wav song.wav`` plays with no window and no waiting: the agent
@@ -32,9 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="The interactive launchpad, played by you and an agent together; "
                                                  "see docs/play.md.")
     parser.add_argument("--agent", default=None,
-                        help="'pretrained', a baseline (greedy, random, noop), a .safetensors file from "
-                             "`python -m agents train`, or an SB3 .zip model (default: the pretrained agent, or "
-                             "greedy when there is none)")
+                        help="a shipped agent (pretrained: the composer; explorer), a planner (navigator, beam, "
+                             "anneal; options as beam:width=64), a baseline (greedy, random, noop), a .safetensors "
+                             "file from `python -m agents train`, or an SB3 .zip model (default: the pretrained "
+                             "agent, or greedy when there is none)")
     parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn",
                         help="the SB3 algorithm of a .zip model (default: dqn)")
     parser.add_argument("--no-agent", action="store_true", help="start with the agent off (press A to switch it on)")

@@ -73,8 +73,8 @@ def _load_agent(choice: str, corpus, algo: str, init: str) -> Agent:
 
 def _label(loaded: policies.LoadedPolicy) -> str:
     kind, source = loaded.source.kind, Path(loaded.source.source)
-    if kind == "baseline":
-        return f"{loaded.source.source} baseline"
+    if kind in ("baseline", "planner"):
+        return f"{loaded.source.label} {kind}"
     if kind == "pretrained":
         return f"pretrained {loaded.policy.description.get('preset_name', '')} ({source.name})"
     return f"{type(loaded.policy).__name__} {source.name}"
