@@ -13,6 +13,8 @@ the wall clock of training read from a learned agent's weights description.
 
 ``--out`` also writes ``compare.json``, ``compare.md`` and ``fig_barrier.png``: the distance over the first
 ``--presses`` presses at the first epsilon, the mean over the starts with its range, one line per policy.
+With ``--append`` the policies join those already in ``OUT/compare.json`` (same protocol; a policy of the
+same label is played again), so slow rows need not be played twice.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the start distribution (default: triad)")
     parser.add_argument("--presses", type=int, default=100, help="presses the figure shows (default: 100)")
     parser.add_argument("--out", type=Path, default=None, help="folder for compare.md, compare.json, fig_barrier.png")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the other policies of OUT/compare.json, played with the same protocol")
     return parser
 
 
@@ -127,8 +131,19 @@ def main(argv: list[str]) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}")
         return 2
-    rows, curves = [], {}
     epsilon_keys = [f"{e:g}" for e in args.epsilons]
+    protocol = {"seeds": args.seeds, "bars": args.bars, "init": args.init, "epsilons": args.epsilons}
+    rows, curves = [], {}
+    if args.append:
+        if args.out is None or not (args.out / "compare.json").is_file():
+            raise SystemExit("--append adds to OUT/compare.json: give --out a folder that holds one")
+        earlier = json.loads((args.out / "compare.json").read_text())
+        if {key: earlier[key] for key in protocol} != protocol:
+            raise SystemExit(f"--append: {args.out}/compare.json was played with "
+                             f"{ {key: earlier[key] for key in protocol} }, not {protocol}")
+        labels = {source.label for source in sources}
+        rows = [row for row in earlier["rows"] if row["policy"] not in labels]
+        curves = {row["policy"]: np.array(earlier["distances"][row["policy"]]) for row in rows}
     print(table([], args.epsilons, args.seeds), end="", flush=True)
     for source in sources:
         loaded = load_policy(source, episode_steps=args.bars, init=args.init)
@@ -149,8 +164,8 @@ def main(argv: list[str]) -> int:
                    f"epsilon {', '.join(epsilon_keys)}, the other columns at epsilon {epsilon_keys[0]}\n\n")
         (args.out / "compare.md").write_text(heading + table(rows, args.epsilons, args.seeds))
         (args.out / "compare.json").write_text(json.dumps(
-            {"seeds": args.seeds, "bars": args.bars, "init": args.init, "epsilons": args.epsilons, "rows": rows,
-             "distances": {label: d[:, :args.presses].tolist() for label, d in curves.items()}}, indent=1) + "\n")
+            {**protocol, "rows": rows,
+             "distances": {label: d[:, :args.presses].tolist() for label, d in curves.items()}}) + "\n")
         plot_barrier(curves, {row["policy"]: row["kind"] for row in rows}, args.presses,
                      f"distance over the first {args.presses} presses, {args.seeds} seeded {args.init} starts "
                      f"(epsilon {epsilon_keys[0]})", args.out / "fig_barrier.png")
