@@ -61,7 +61,7 @@ PRESET_NAME = "mlp"
 
 @dataclass
 class ComposerArgs:
-    """The arguments of ``python -m agents.composer``."""
+    """The arguments of ``python -m agents imitate``."""
 
     out: str = field(default="agents/pretrained/composer.safetensors",
                      metadata={"help": "the weights (.safetensors); the description (.json) goes beside it"})
