@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The table and figure of agents/results/README.md, "Planners and learned agents": every policy from the same 20
-# seeded triad starts, 1000 bars, epsilon 0 and 0.05 (the annealer at epsilon 0 only: it anneals again from every
-# random press, minutes an episode), then the learned agents and the navigator from 20 random launchpads.
+# seeded triad starts, 1000 bars, epsilon 0 and 0.05 (beam and anneal at epsilon 0 only: they search again from
+# every random press, a minute or more an episode on a shared CPU), then the learned agents and the navigator from
+# 20 random launchpads.
 #   agents/results/compare.sh planners   # baselines and planners (a fresh table)
 #   agents/results/compare.sh learned    # the shipped learned agents, added to it
 set -euo pipefail
@@ -12,7 +13,7 @@ out=agents/results/compare
 learned=(pretrained)
 [ -f agents/pretrained/explorer.safetensors ] && learned+=(explorer)
 case "${1:?planners or learned}" in
-  planners) $PY -m agents compare greedy beam anneal navigator noop random --epsilon-zero-only anneal --out $out ;;
+  planners) $PY -m agents compare greedy beam anneal navigator noop random --epsilon-zero-only beam anneal --out $out ;;
   learned)
     $PY -m agents compare "${learned[@]}" --out $out --append
     $PY -m agents compare "${learned[@]}" navigator --init random --epsilons 0 --out $out/random-starts ;;
