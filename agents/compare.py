@@ -97,7 +97,9 @@ def table(rows: list[dict], epsilons, seeds: int) -> str:
 
 
 def plot_barrier(curves: dict, kinds: dict, presses: int, title: str, path: Path) -> None:
-    """Distance over the first ``presses`` presses: the mean over the starts, and its range, per policy."""
+    """Distance over the first ``presses`` presses: the mean over the starts per policy, and the range of the
+    planners and learned agents. The axis ends at twice the mean start distance, so the climb over the barrier
+    shows; a random policy's climb to hundreds leaves the top of the figure."""
     # matplotlib: optional, only to draw the figure.
     import matplotlib
 
@@ -112,9 +114,10 @@ def plot_barrier(curves: dict, kinds: dict, presses: int, title: str, path: Path
         # Lines drawn later are thinner, so a policy that walks exactly where another does still shows.
         line, = ax.plot(x, d.mean(axis=0), styles[kinds[label]], lw=max(1.0, 4.0 - 0.6 * i),
                         label=f"{label} ({kinds[label]})")
-        ax.fill_between(x, d.min(axis=0), d.max(axis=0), color=line.get_color(), alpha=0.12)
+        if kinds[label] != "baseline":
+            ax.fill_between(x, d.min(axis=0), d.max(axis=0), color=line.get_color(), alpha=0.12)
     ax.set(title=title, xlabel="press (bar)", ylabel="distance to the nearest corpus bar (ceiling: 0)")
-    ax.set_ylim(bottom=-2)
+    ax.set_ylim(-2, 2 * max(distances[:, 0].mean() for distances in curves.values()))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
     fig.tight_layout()
