@@ -11,7 +11,12 @@ from gymnasium.error import DependencyNotInstalled
 COMMANDS = {
     "demo": ("agents.demo", "the README's main job: baselines, the pretrained agent and the ceiling, shipped corpus"),
     "train": ("agents.train", "train SB3 DQN with a preset (linear, mlp, rowwise)"),
-    "evaluate": ("agents.evaluate", "evaluate trained models and baselines; write a table, JSON and figures"),
+    "imitate": ("agents.composer", "train the composer (the pretrained agent): imitate the navigator planner"),
+    "evaluate": ("agents.evaluate", "evaluate policies (baselines, planners, learned); write a table, JSON, figures"),
+    "explore": ("agents.explorer.train", "train the explorer: Go-Explore, then DQN on its own best trajectories"),
+    "dj-train": ("agents.dj.train", "train the learned dj agent of LaunchpadDJ-v0 (imitating the hopper planner)"),
+    "front": ("agents.front", "the reward-vs-variety front of every policy on both tasks, and its figure"),
+    "compare": ("agents.compare", "baselines, planners and learned agents on 20 seeded starts; the barrier figure"),
     "toy-study": ("agents.toy.study", "tabular Q-learning and MCMC exploration on LaunchpadToy-v0 (paper 5.2)"),
     "play": ("agents.play.cli", "the interactive launchpad: play live with the agent, or record headless"),
 }

@@ -3,25 +3,32 @@
 It makes ``gym_launchpad/Launchpad-v0`` on the shipped corpus, plays the ``greedy`` and ``random``
 baselines (:mod:`agents.baselines`) for ``--bars`` steps from one seeded reset, prints each one's mean
 reward per step beside the exact ceiling (the best reward anywhere in the state space), and writes
-``OUT/greedy.txt``, the launchpad greedy ends on, as ANSI text. It ends by evaluating the shipped
-pretrained agent (``agents/pretrained/mlp.safetensors``) beside the baselines on a few seeded episodes
-and printing the table (``python -m agents evaluate`` with ``--episodes`` and ``--steps`` below), and ends
-by writing the 32-bar song of play's default agent, the DJ task's best mover, to ``OUT/dj.mid`` and
-``OUT/dj.wav`` (``python -m agents play``).
+``OUT/greedy.txt``, the launchpad greedy ends on, as ANSI text. On the shipped corpus the pretrained agent
+(the composer, :mod:`agents.composer`) then plays ``--song-bars`` bars from the same reset, written as
+``OUT/pretrained.mid`` and rendered to ``OUT/pretrained.wav``. Then it evaluates the shipped agents,
+the planners and the baselines on a few seeded episodes and printing the table (``python -m agents
+evaluate`` with ``--episodes`` and ``--steps`` below), then writes the 32-bar song of play's default agent,
+the DJ task's best mover, to ``OUT/dj.mid`` and ``OUT/dj.wav`` (``python -m agents play``).
 """
 
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 
 import gymnasium as gym
+import numpy as np
 
 import gym_launchpad  # noqa: F401  (registers the env ids)
 from agents import evaluate
 from agents.baselines import make_baseline
 from agents.play import cli as play_cli
+from agents.play.session import DEFAULT_TEMPO
+from agents.policies import PRETRAINED, load_policy
+from agents.pretrained import shipped_names
 from agents.rollout import rollout
+from gym_launchpad.midi import render_audio, write_midi
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
     parser.add_argument("--bars", type=int, default=64, help="steps (bars) each policy plays (default: 64)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the shared reset (default: 0)")
+    parser.add_argument("--song-bars", type=int, default=32, help="bars of the pretrained agent's song (default: 32)")
     parser.add_argument("--episodes", type=int, default=3, help="episodes of the closing evaluation (default: 3)")
     parser.add_argument("--steps", type=int, default=300, help="bars per evaluation episode (default: 300)")
     return parser
@@ -37,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    if args.bars < 1:
-        raise SystemExit(f"--bars must be >= 1, got {args.bars}")
+    if args.bars < 1 or args.song_bars < 1:
+        raise SystemExit(f"--bars and --song-bars must be >= 1, got {args.bars} and {args.song_bars}")
     env = gym.make("gym_launchpad/Launchpad-v0", corpus=args.corpus, render_mode="ansi")
     corpus = env.unwrapped.corpus
     print(f"corpus: {corpus!r}")
@@ -55,10 +63,35 @@ def main(argv: list[str]) -> int:
             path.write_text(env.render())
             print(f"    wrote {path}: the launchpad greedy ends on")
     env.close()
-    print(f"\nevaluation of the pretrained agent and the baselines ({args.episodes} episodes x {args.steps} bars):")
+    if args.corpus is None and PRETRAINED in shipped_names():
+        write_song(args.out, args.seed, args.song_bars)
+    print(f"\nevaluation of the shipped agents, the planners and the baselines ({args.episodes} episodes x "
+          f"{args.steps} bars):")
     command = ["--episodes", str(args.episodes), "--steps", str(args.steps), "--seed", str(args.seed)]
     code = evaluate.main(command + (["--corpus", args.corpus] if args.corpus else []))
     print("\nthe song of play's default agent, the best mover (LaunchpadDJ-v0, 32 bars):")
     song = args.out / "dj.mid"
     return code or play_cli.main(["--headless", "--seed", str(args.seed), "--bars", "32", "--out", str(song),
                                   "--wav", str(song.with_suffix(".wav"))])
+
+
+def write_song(out: Path, seed: int, bars: int) -> None:
+    """The pretrained agent's ``bars`` bars from ``reset(seed=seed)``, as ``out/pretrained.mid`` and ``.wav``."""
+    loaded = load_policy(PRETRAINED, seed=seed)
+    episode = rollout(loaded.env, loaded.policy, seed=seed, n_steps=bars)
+    spec = loaded.env.unwrapped.launchpad
+    loaded.env.close()
+    out.mkdir(parents=True, exist_ok=True)
+    midi = write_midi(episode.bars, out / "pretrained.mid", spec, tempo_bpm=DEFAULT_TEMPO)
+    print(f"the pretrained agent's song: {bars} bars, final distance {episode.distances[-1]}, "
+          f"{np.bitwise_count(episode.bars).sum(axis=1).mean():.0f} notes a bar")
+    print(f"    wrote {midi}")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            audio = render_audio(midi, out / "pretrained.wav")
+    except (FileNotFoundError, RuntimeError, ValueError) as error:
+        print(f"    no audio: {error}")
+        return
+    print(f"    wrote {audio.path} ({audio.seconds:.1f} s, {audio.backend})"
+          + "".join(f"; {w.message}" for w in caught))

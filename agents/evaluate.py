@@ -1,9 +1,10 @@
 """``python -m agents evaluate``: play policies on the same seeded episodes and write what they did.
 
-    python -m agents evaluate agents/pretrained/mlp.safetensors greedy random noop --episodes 2 --out runs/eval
+    python -m agents evaluate pretrained navigator anneal:sweeps=50 greedy random --episodes 2 --out runs/eval
 
-Each policy (:mod:`agents.policies`) plays through :func:`agents.rollout.evaluate_policy`; the table,
-``results.json`` and the figures come from :mod:`agents.report`.
+Each policy (:mod:`agents.policies`: a baseline, a planner, a learned agent) plays through
+:func:`agents.rollout.evaluate_policy`; the table, ``results.json`` and the figures come from
+:mod:`agents.report`. Only learned policies take ``--epsilon``: baselines and planners act as defined.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 
 from agents import report
 from agents.baselines import BASELINES
+from agents.planners import PLANNERS
 from agents.policies import load_policy, parse_policy
 from agents.presets import get_preset
-from agents.pretrained import DEFAULT_PRETRAINED
+from agents.pretrained import shipped_names
 from agents.rollout import corpus_metrics, evaluate_policy
 from gym_launchpad.reward import silence_distance
 
@@ -26,10 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m agents evaluate",
         description="Evaluate policies on seeded episodes; print a markdown table, write results.md, "
                     "results.json and (with --runs) figures like the paper's 5-7.")
-    parser.add_argument("policies", nargs="*", help="random, noop, greedy, hopper or dj (the DJ task's planner and "
-                        "learned agent, on LaunchpadDJ-v0), a .safetensors / SB3 .zip / run folder, "
-                        "or LABEL=PATH (default: the shipped pretrained agent, on the shipped corpus, and the "
-                        "three baselines)")
+    parser.add_argument("policies", nargs="*", help="a baseline (random, noop, greedy), a planner (beam, anneal, "
+                        "navigator, options as anneal:sweeps=50), a shipped agent (pretrained, explorer), the DJ "
+                        "task's hopper (planner) or dj (learned) on LaunchpadDJ-v0, a .safetensors / SB3 .zip / run "
+                        "folder, or LABEL=any of them (default: the shipped agents whose weights are there, on the "
+                        "shipped corpus, the planners and the baselines)")
     parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
     parser.add_argument("--episodes", type=int, default=5, help="seeded episodes per policy")
     parser.add_argument("--steps", type=int, default=1000, help="bars per episode")
@@ -49,12 +52,13 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.episodes < 1 or args.steps < 1:
         raise SystemExit("--episodes and --steps must be >= 1")
-    # The shipped agent was trained on the shipped corpus; on another corpus only the baselines play by default.
-    shipped = DEFAULT_PRETRAINED.is_file() and args.corpus is None
-    texts = args.policies or ([f"pretrained-mlp={DEFAULT_PRETRAINED}"] if shipped else []) + list(BASELINES)
+    # The shipped agents were trained on the shipped corpus; on another corpus only the baselines and the planners
+    # play by default.
+    shipped = shipped_names() if args.corpus is None else []
+    texts = args.policies or shipped + sorted(PLANNERS) + list(BASELINES)
     try:
         sources = [parse_policy(text) for text in texts]
-    except ValueError as error:
+    except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}")
         return 2
     corpus = get_preset("mlp").load_corpus(args.corpus)
@@ -68,9 +72,9 @@ def main(argv: list[str]) -> int:
         except ValueError as error:
             print(f"error: {error}")
             return 2
-        epsilon = 0.0 if source.kind in ("baseline", "dj") else args.epsilon
-        label = source.label + (" (planner)" if getattr(loaded.policy, "planner", False) else "")
-        results[label] = evaluate_policy(loaded.policy, loaded.env, args.episodes, args.steps, args.seed, epsilon)
+        epsilon = args.epsilon if source.category == "learned" else 0.0
+        results[source.label] = {"kind": source.category, **evaluate_policy(
+            loaded.policy, loaded.env, args.episodes, args.steps, args.seed, epsilon)}
         loaded.env.close()
     results["corpus"] = corpus_metrics(corpus)
     ceiling = get_preset("mlp").make_env(corpus).unwrapped.ceiling
@@ -88,7 +92,8 @@ def main(argv: list[str]) -> int:
         (out / "results.md").write_text(table)
         document = {"episodes": args.episodes, "steps": args.steps, "epsilon": args.epsilon, "seed": args.seed,
                     "corpus_hash": corpus.hash, "ceiling_distance": ceiling.distance,
-                    "policies": {s.label: {"source": s.source, "kind": s.kind} for s in sources},
+                    "policies": {s.label: {"source": s.source, "kind": s.kind, "category": s.category,
+                                           "options": dict(s.options)} for s in sources},
                     "results": results}
         (out / "results.json").write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=True) + "\n")
         report.plot_random_state(get_preset("mlp").make_env(corpus), args.seed, out / "fig7_random_state.png")

@@ -3,15 +3,20 @@
 A policy is named by one text (``python -m agents evaluate POLICY``, ``python -m agents play --agent``):
 
 - a baseline, one of :data:`agents.baselines.BASELINES`;
-- ``pretrained``: the shipped agent (:data:`agents.pretrained.DEFAULT_PRETRAINED`);
+- a planner, one of :data:`agents.planners.PLANNERS`, with options after a colon
+  (``anneal:sweeps=50,beta_end=3``, ``beam:width=64``);
+- a shipped learned agent, one of :data:`agents.pretrained.SHIPPED` (``pretrained``: the composer;
+  ``explorer``: the RL agent);
 - ``hopper`` or ``dj``: the DJ task's planner and learned agent (:mod:`agents.dj`), which play
   ``LaunchpadDJ-v0``;
 - a ``.safetensors`` weights file (:mod:`agents.pretrained`), or a run folder of ``python -m agents train``
   (its ``q_net.safetensors``);
 - an SB3 ``.zip`` model: a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint (loaded without
-  unpickling, :mod:`agents.model_files`), or any other SB3 model only with ``trust_pickle``
-  (``--trust-pickle``), since loading it runs code stored in it;
+  unpickling, :mod:`agents.model_files`), or any other SB3 model only with ``trust_pickle``;
 - ``LABEL=`` before any of them names the row it gets in a table.
+
+Every table says which of three kinds a policy is (:attr:`PolicySource.category`): ``baseline``,
+``planner`` (it acts by searching in the env as a simulator) or ``learned`` (it reads only the observation).
 
 :func:`load_policy` returns the policy, with SB3's ``predict``, and an env it plays: the default
 launchpad, with the observation the policy was trained on.
@@ -19,6 +24,7 @@ launchpad, with the observation the policy was trained on.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +35,7 @@ from agents import pretrained
 from agents.baselines import BASELINES, make_baseline
 from agents.dj.registry import DJ_POLICIES, make_dj_env, make_dj_policy
 from agents.model_files import UntrustedModelError, load_model, untrusted_message
+from agents.planners import PLANNERS
 from agents.presets import Preset, get_preset
 from agents.runs import run_of_model
 from gym_launchpad.corpus import Corpus
@@ -36,8 +43,12 @@ from gym_launchpad.observation import OBS_MODES, observation_space
 
 #: The name of the shipped agent.
 PRETRAINED = "pretrained"
-#: What a policy is loaded from: a baseline, exported weights, or an SB3 model.
-KINDS = ("baseline", "pretrained", "sb3", "dj")
+#: What a policy is loaded from: a baseline, a planner, exported weights, or an SB3 model.
+KINDS = ("baseline", "planner", "pretrained", "sb3", "dj")
+#: The kind each table shows: how the policy decides.
+CATEGORIES = {"baseline": "baseline", "planner": "planner", "pretrained": "learned", "sb3": "learned"}
+#: The DJ task's agents, by what they are: the hopper searches, dj reads the observation.
+DJ_CATEGORIES = {"hopper": "planner", "dj": "learned"}
 #: The algorithms an SB3 ``.zip`` may come from (``algo``); "dqn" loads :class:`agents.dqn.LaunchpadDQN`.
 SB3_ALGOS = ("dqn", "ppo", "a2c")
 #: The preset whose env the baselines play, and an SB3 model outside a run folder.
@@ -46,22 +57,28 @@ DEFAULT_PRESET = "mlp"
 
 @dataclass(frozen=True)
 class PolicySource:
-    """Where a policy comes from: its label, its kind (one of :data:`KINDS`) and its baseline name or file."""
+    """Where a policy comes from: its label, its kind (one of :data:`KINDS`), its baseline or planner name or
+    file, and a planner's options."""
 
     label: str
     kind: str
     source: str
+    options: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def category(self) -> str:
+        """``baseline``, ``planner`` or ``learned``: what a table calls it."""
+        return DJ_CATEGORIES[self.source] if self.kind == "dj" else CATEGORIES[self.kind]
 
 
 @dataclass
 class LoadedPolicy:
-    """A policy with SB3's ``predict`` and the env it plays (its preset's observation, a time limit; the DJ
-    task's agents have no preset)."""
+    """A policy with SB3's ``predict`` and the env it plays (its preset's observation, a time limit)."""
 
     source: PolicySource
     policy: object
     env: gym.Env
-    preset: Preset | None
+    preset: Preset
 
     @property
     def label(self) -> str:
@@ -69,18 +86,24 @@ class LoadedPolicy:
 
 
 def parse_policy(text: str) -> PolicySource:
-    """``random`` | ``noop`` | ``greedy`` | ``pretrained`` | ``PATH`` | ``LABEL=PATH``, where PATH is a
-    ``.safetensors`` weights file, an SB3 ``.zip`` model, or a run folder of ``python -m agents train`` (its
-    ``q_net.safetensors``). Raises ValueError for anything else."""
-    label, sep, source = text.rpartition("=")
-    if not sep:
+    """``random`` | ``noop`` | ``greedy`` | ``PLANNER[:OPTION=VALUE,...]`` | ``pretrained`` | ``explorer`` |
+    ``PATH``, each optionally ``LABEL=`` first, where PATH is a ``.safetensors`` weights file, an SB3 ``.zip``
+    model, or a run folder of ``python -m agents train`` (its ``q_net.safetensors``). Raises ValueError for
+    anything else, and FileNotFoundError for a shipped agent whose weights are not there."""
+    label, sep, source = text.partition("=")
+    if not sep or ":" in label:  # the "=" of a planner's option is no label
         label, source = "", text
+    name, colon, options = source.partition(":")
+    if name in PLANNERS:
+        return PolicySource(label or source, "planner", name, _planner_options(name, options))
+    if colon and name in (*BASELINES, *pretrained.SHIPPED):
+        raise ValueError(f"{name} takes no options; only the planners do ({', '.join(PLANNERS)})")
     if source in BASELINES:
         return PolicySource(label or source, "baseline", source)
     if source in DJ_POLICIES:
         return PolicySource(label or source, "dj", source)
-    if source == PRETRAINED:
-        return PolicySource(label or source, "pretrained", str(pretrained.DEFAULT_PRETRAINED))
+    if source in pretrained.SHIPPED:
+        return PolicySource(label or source, "pretrained", str(pretrained.shipped_weights(source)))
     path = Path(source)
     default_label = path.name if path.is_dir() else path.stem
     if path.is_dir():
@@ -89,10 +112,27 @@ def parse_policy(text: str) -> PolicySource:
     if path.suffix in kinds and not path.exists():
         raise ValueError(f"model file {path} does not exist")
     if path.suffix not in kinds or not path.is_file():
-        raise ValueError(f"{text!r} is neither {PRETRAINED}, a baseline ({', '.join(BASELINES)}), a DJ agent "
+        raise ValueError(f"{text!r} is neither a baseline ({', '.join(BASELINES)}), a planner "
+                         f"({', '.join(PLANNERS)}), a shipped agent ({', '.join(pretrained.SHIPPED)}), a DJ agent "
                          f"({', '.join(DJ_POLICIES)}), an existing "
                          ".safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
     return PolicySource(label or default_label, kinds[path.suffix], str(path))
+
+
+def _planner_options(name: str, text: str) -> tuple[tuple[str, float], ...]:
+    """``width=64,depth=4`` as ``(("width", 64), ("depth", 4))``, checked against the planner's options."""
+    allowed = [p for p in inspect.signature(PLANNERS[name]).parameters if p not in ("env", "seed")]
+    options = []
+    for item in filter(None, text.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or key not in allowed:
+            raise ValueError(f"{name} option {item!r} is not OPTION=VALUE with OPTION one of {', '.join(allowed)}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{name} option {key} must be a number, got {value!r}") from None
+        options.append((key, int(number) if number.is_integer() and "." not in value else number))
+    return tuple(options)
 
 
 def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0, episode_steps: int | None = None,
@@ -116,10 +156,12 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
                              "leave --corpus out (the shipped onsets) or build one with --cells onsets")
         env = make_dj_env(corpus, episode_steps, **env_kwargs)
         return LoadedPolicy(source, make_dj_policy(source.source, env), env, None)
-    if source.kind == "baseline":
+    if source.kind in ("baseline", "planner"):
         preset = get_preset(DEFAULT_PRESET)
         env = _env(preset, corpus, episode_steps, env_kwargs)
-        return LoadedPolicy(source, make_baseline(source.source, env, seed=seed), env, preset)
+        policy = (make_baseline(source.source, env, seed=seed) if source.kind == "baseline" else
+                  PLANNERS[source.source](env, seed=seed, **dict(source.options)))
+        return LoadedPolicy(source, policy, env, preset)
     if source.kind == "pretrained":
         agent = pretrained.load(source.source, corpus=corpus)
         return LoadedPolicy(source, agent, _env(agent.preset, corpus, episode_steps, env_kwargs), agent.preset)

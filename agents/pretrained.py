@@ -3,8 +3,9 @@
 ``NAME.safetensors`` holds ``model.q_net.state_dict()``; ``NAME.json`` holds the preset, the launchpad
 spec and the hash of the corpus the network was trained on. :func:`load` rebuilds the DQN policy from
 the preset and loads the tensors into it; weights trained for another spec or corpus are refused with
-one error saying which. The repo ships one agent, ``agents/pretrained/mlp.safetensors``
-(how it was made: ``agents/README.md``).
+one error saying which. The repo ships its learned agents here by name (:data:`SHIPPED`): ``pretrained``,
+the composer (``agents/pretrained/composer.safetensors``, made by ``python -m agents imitate``), and
+``explorer``, the RL agent, when its weights are there (how each was made: ``agents/README.md``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,37 @@ from agents.runs import Run
 FORMAT_VERSION = 1
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
-DEFAULT_PRETRAINED = PRETRAINED_DIR / "mlp.safetensors"
+DEFAULT_PRETRAINED = PRETRAINED_DIR / "composer.safetensors"
+
+#: The learned agents the repo ships: name -> (weights, the command that makes them).
+SHIPPED = {
+    "pretrained": (DEFAULT_PRETRAINED, "python -m agents imitate --out agents/pretrained/composer.safetensors"),
+    "explorer": (PRETRAINED_DIR / "explorer.safetensors",
+                 "python -m agents.explorer --out agents/pretrained/explorer.safetensors"),
+}
+
+
+def shipped_weights(name: str) -> Path:
+    """The weights of the shipped agent ``name`` (one of :data:`SHIPPED`); FileNotFoundError, naming the
+    command that trains them, when they are not there."""
+    path, command = SHIPPED[name]
+    path = DEFAULT_PRETRAINED if name == "pretrained" else path  # a module global, so tests can point it away
+    if not path.is_file() or not path.with_suffix(".json").is_file():
+        raise FileNotFoundError(f"the {name} agent needs {path} and {path.with_suffix('.json')}, which are not "
+                                f"there; train them with `{command}`")
+    return path
+
+
+def shipped_names() -> list[str]:
+    """The names in :data:`SHIPPED` whose weights are there."""
+    present = []
+    for name in SHIPPED:
+        try:
+            shipped_weights(name)
+        except FileNotFoundError:
+            continue
+        present.append(name)
+    return present
 
 
 class PretrainedMismatchError(ValueError):
@@ -128,8 +159,7 @@ def _read_weights(path, expected: dict) -> dict:
     return tensors
 
 
-def export_run(run_dir, model_name: str = "best_model.zip", out=DEFAULT_PRETRAINED, *,
-               trust_pickle: bool = False) -> Path:
+def export_run(run_dir, model_name: str = "best_model.zip", *, out, trust_pickle: bool = False) -> Path:
     """Export one model of a training run (default: its best evaluation) as safetensors weights + JSON; a
     model outside the run folder is refused unless ``trust_pickle`` (:mod:`agents.model_files`)."""
     run = Run(run_dir)
@@ -149,13 +179,12 @@ def main(argv=None) -> int:
                                      description="Export a model of a training run as safetensors weights + JSON.")
     parser.add_argument("run_dir", help="a run folder of `python -m agents train`")
     parser.add_argument("--model", default="best_model.zip", help="model file in the run folder")
-    parser.add_argument("--out", default="agents/pretrained/mlp.safetensors",
-                        help="where to write the .safetensors (the .json goes beside it)")
+    parser.add_argument("--out", required=True, help="where to write the .safetensors (the .json goes beside it)")
     parser.add_argument(TRUST_PICKLE_FLAG, action="store_true",
                         help="load a model from outside the run folder, unpickling it: only for a file you trust")
     args = parser.parse_args(argv)
     try:
-        path = export_run(args.run_dir, args.model, args.out, trust_pickle=args.trust_pickle)
+        path = export_run(args.run_dir, args.model, out=args.out, trust_pickle=args.trust_pickle)
     except ValueError as error:
         print(f"python -m agents.pretrained: {error}", file=sys.stderr)
         return 2

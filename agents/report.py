@@ -35,9 +35,9 @@ COLUMNS = (
 
 
 def markdown_table(results: dict) -> str:
-    """The results as a markdown table, one row per policy."""
-    header = "| policy | " + " | ".join(h for _, h, _ in COLUMNS) + " |"
-    lines = [header, "|" + "---|" * (len(COLUMNS) + 1)]
+    """The results as a markdown table, one row per policy, with its kind (baseline, planner or learned)."""
+    header = "| policy | kind | " + " | ".join(h for _, h, _ in COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
     for label, row in results.items():
         cells = []
         for key, _, fmt in COLUMNS:
@@ -46,7 +46,7 @@ def markdown_table(results: dict) -> str:
             if key == "mean_reward_per_step" and row.get("mean_reward_per_step_std") is not None:
                 cell += f" ± {row['mean_reward_per_step_std']:.1f}"
             cells.append(cell)
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | {row.get('kind', '—')} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

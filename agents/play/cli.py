@@ -1,9 +1,10 @@
 """``python -m agents play``: the interactive launchpad, played by you and an agent together.
 
 A pygame window (:mod:`agents.play.window`) shows the button grid, the bar as a piano roll with a play
-head, and the controls. You click buttons at any time; the agent (the pretrained agent by default, any SB3
-model or baseline with ``--agent``) presses one button per bar. The music plays live to a MIDI output port
-(``--port``, a virtual port a synth connects to, or ``--synth``: :mod:`agents.play.synth`) and is recorded;
+head, and the controls. You click buttons at any time; the agent (the pretrained agent by default; any
+policy name of :mod:`agents.policies` with ``--agent``) presses one button per bar. The music plays live
+to a MIDI output port (``--port``, a virtual port a synth connects to, or ``--synth``:
+:mod:`agents.play.synth`) and is recorded;
 ``--out song.mid`` saves the recording, ``--wav`` renders it.
 
 ``--headless --bars 32 --out song.mid --wav song.wav`` plays with no window and no waiting: the agent
@@ -36,10 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="The interactive launchpad, played by you and an agent together; "
                                                  "see docs/play.md.")
     parser.add_argument("--agent", default=None,
-                        help="'dj' (the learned DJ agent), 'hopper' (the DJ planner), 'pretrained', a baseline "
-                             "(greedy, random, noop), a .safetensors file from `python -m agents train`, or an SB3 "
-                             ".zip model (default: the hopper, the best mover; on a corpus of sounding cells the "
-                             "pretrained agent, or greedy when there is none)")
+                        help="a shipped agent (pretrained: the composer; explorer), a planner (navigator, beam, "
+                             "anneal; options as beam:width=64), the DJ task's hopper (planner) or dj (learned), a "
+                             "baseline (greedy, random, noop), a .safetensors file from `python -m agents train`, or "
+                             "an SB3 .zip model (default: the hopper, the best mover; on a corpus of sounding cells "
+                             "the pretrained agent, or greedy when there is none)")
     parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn",
                         help="the SB3 algorithm of a .zip model (default: dqn)")
     parser.add_argument("--trust-pickle", action="store_true",
@@ -81,8 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Signals that end a session as Ctrl-C does (a terminal closing, `kill`, a service manager stopping it).
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: Signals that end a session as Ctrl-C does (a terminal closing, `kill`, a service manager stopping it). SIGINT
+#: is among them because a shell starts background jobs with it ignored, and Python then never turns it into
+#: KeyboardInterrupt: re-armed here, Ctrl-C or `kill -INT` stops a backgrounded player too.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def _stop_like_ctrl_c(signum, frame):

@@ -84,8 +84,8 @@ def _load_agent(choice: str, corpus, algo: str, init: str, trust_pickle: bool) -
 
 def _label(loaded: policies.LoadedPolicy) -> str:
     kind, source = loaded.source.kind, Path(loaded.source.source)
-    if kind == "baseline":
-        return f"{loaded.source.source} baseline"
+    if kind in ("baseline", "planner"):
+        return f"{loaded.source.label} {kind}"
     if kind == "dj":
         return "hopper planner (DJ task)" if loaded.source.source == "hopper" else "learned dj agent (DJ task)"
     if kind == "pretrained":

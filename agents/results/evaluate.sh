@@ -16,6 +16,7 @@ for run in runs/experiment/{mlp-head,linear-head,mlp,linear,mlp-centered,linear-
   policies+=("$(basename "$run")=$model")
   runs+=("$run")
 done
-policies+=("pretrained-mlp=agents/pretrained/mlp.safetensors" random noop greedy)
+# The agent shipped as "pretrained" until the composer replaced it: that run's best evaluation.
+policies+=("pretrained-mlp=runs/experiment/mlp-head-seed0/best_model.zip" random noop greedy)
 $PY -m agents evaluate "${policies[@]}" --episodes 5 --steps 1000 --epsilon 0.05 --out agents/results --runs "${runs[@]}"
 $PY -m agents evaluate "${policies[@]}" --episodes 5 --steps 1000 --epsilon 0 --out agents/results/epsilon0

@@ -11,7 +11,7 @@ from agents.__main__ import main
 def test_help_lists_every_command(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert all(command in out for command in ("demo", "train", "evaluate", "toy-study", "play"))
+    assert all(command in out for command in ("demo", "train", "imitate", "evaluate", "compare", "toy-study", "play"))
     assert main(["fly"]) == 2
 
 

@@ -18,7 +18,8 @@ def test_evaluate_writes_table_json_and_figures(tmp_path, synthetic_corpus_path,
             "40", "--out", str(out), "--runs", str(run)]
     assert evaluate.main(argv) == 0
     printed = capsys.readouterr().out
-    assert "| run |" in printed and "| greedy |" in printed and "| corpus |" in printed
+    assert "| run |" in printed and "| greedy | baseline |" in printed and "| corpus | — |" in printed
+    assert "| run | learned |" in printed
     assert (out / "results.md").read_text() in printed
     # The runs table says how the run departs from its preset; SB3 last logged after 4 episodes of 40.
     assert "| run | linear | buffer_size=1000, episode_steps=40, learning_starts=50 | 160 |" in printed
@@ -33,4 +34,20 @@ def test_evaluate_writes_table_json_and_figures(tmp_path, synthetic_corpus_path,
 
 def test_evaluate_refuses_unknown_policies(capsys):
     assert evaluate.main(["clever"]) == 2
-    assert "neither pretrained, a baseline" in capsys.readouterr().out
+    assert "is neither a baseline (random, noop, greedy), a planner" in capsys.readouterr().out
+
+
+def test_planners_play_in_the_evaluation_labelled_as_planners(synthetic_corpus_path, capsys):
+    assert evaluate.main(["navigator", "wide=beam:width=4,depth=1", "noop", "--corpus", synthetic_corpus_path,
+                          "--episodes", "1", "--steps", "30"]) == 0
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
+    assert rows == {"policy": "kind", "navigator": "planner", "wide": "planner", "noop": "baseline", "corpus": "—"}
+
+
+def test_evaluate_names_the_command_that_trains_missing_shipped_weights(tmp_path, monkeypatch, capsys):
+    from agents import pretrained
+
+    monkeypatch.setitem(pretrained.SHIPPED, "explorer", (tmp_path / "explorer.safetensors", "python -m x --out y"))
+    assert evaluate.main(["explorer"]) == 2
+    assert "train them with `python -m x --out y`" in capsys.readouterr().out

@@ -17,8 +17,36 @@ def test_parse_policy(tmp_path):
     contender = parse_policy(str(tmp_path / "run"))
     assert (contender.label, contender.kind) == ("run", "pretrained")
     assert parse_policy("pretrained").source == str(pretrained.DEFAULT_PRETRAINED)
-    with pytest.raises(ValueError, match="neither pretrained, a baseline"):
+    with pytest.raises(ValueError, match="is neither a baseline"):
         parse_policy("smart")
+
+
+def test_planners_parse_with_their_options_and_the_kind_every_table_shows():
+    beam = parse_policy("wide=beam:width=64,depth=3")
+    assert (beam.label, beam.kind, beam.source, beam.options) == ("wide", "planner", "beam", (("width", 64),
+                                                                                              ("depth", 3)))
+    assert parse_policy("anneal:beta_end=3.5").options == (("beta_end", 3.5),)
+    assert [parse_policy(name).category for name in ("greedy", "navigator", "pretrained")] == [
+        "baseline", "planner", "learned"]
+    with pytest.raises(ValueError, match="not OPTION=VALUE with OPTION one of width, depth"):
+        parse_policy("beam:height=3")
+    with pytest.raises(ValueError, match="sweeps must be a number"):
+        parse_policy("anneal:sweeps=many")
+    with pytest.raises(ValueError, match="greedy takes no options"):
+        parse_policy("greedy:depth=2")
+
+
+def test_a_planner_with_options_plays_the_env_it_is_loaded_with(synthetic_corpus_path):
+    loaded = load_policy("beam:width=2,depth=1", synthetic_corpus_path, episode_steps=5)
+    assert (loaded.policy.width, loaded.policy.depth) == (2, 1)
+    assert loaded.policy.env is loaded.env.unwrapped
+    assert len(rollout(loaded.env, loaded.policy, seed=0).rewards) == 5
+
+
+def test_a_shipped_agent_without_weights_names_its_training_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(pretrained.SHIPPED, "explorer", (tmp_path / "explorer.safetensors", "python -m x --out y"))
+    with pytest.raises(FileNotFoundError, match="explorer agent needs .* train them with `python -m x --out y`"):
+        parse_policy("explorer")
 
 
 def test_every_policy_plays_the_evaluations_episode_length(tmp_path, synthetic_corpus_path):

@@ -16,11 +16,11 @@ from agents.rollout import evaluate_policy
 
 def test_shipped_weights_are_small_and_described():
     path = pretrained.DEFAULT_PRETRAINED
-    assert path.is_file(), "agents/pretrained/mlp.safetensors is part of the repo"
+    assert path.is_file(), "agents/pretrained/composer.safetensors is part of the repo"
     assert path.stat().st_size < 10 * 2**20
     description = json.loads(path.with_suffix(".json").read_text())
-    assert description["preset_name"] == "mlp" and description["timesteps"] > 0
-    assert description["command"].startswith("python -m agents.pretrained")
+    assert description["preset_name"] == "mlp" and description["training"]["wall_clock_s"] > 0
+    assert description["command"].startswith(("python -m agents imitate", "python -m agents.composer"))
 
 
 @pytest.fixture(scope="module")

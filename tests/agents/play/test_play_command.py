@@ -46,8 +46,8 @@ def test_a_missing_soundfont_still_saves_the_midi(tmp_path, synthetic_corpus_pat
 @pytest.mark.parametrize("argv, message", [
     (["--headless", "--agent", "greedy"], "--headless needs somewhere"),
     (["--headless", "--out", "x.mid", "--agent", "nosuch.zip"], "model file nosuch.zip does not exist"),
-    (["--headless", "--out", "x.mid", "--agent", "nonsense"], "neither pretrained, a baseline"),
-    (["--headless", "--out", "x.mid", "--agent", "pretrained", "--corpus", "CORPUS"], "pretrained weights need"),
+    (["--headless", "--out", "x.mid", "--agent", "nonsense"], "is neither a baseline"),
+    (["--headless", "--out", "x.mid", "--agent", "pretrained", "--corpus", "CORPUS"], "the pretrained agent needs"),
     (["--headless", "--out", "song.wav"], "must be a .mid file"),
     (["--headless", "--out", "no/such/folder/x.mid"], "does not exist"),
     (["--wav", "x.wav", "--headless", "--port", "p"], "give --out song.mid too"),
