@@ -57,6 +57,18 @@ class LaunchpadDQN(DQN):
             return th.gather(target_q_values, dim=1, index=self.q_net(next_observations).argmax(dim=1, keepdim=True))
         return target_q_values.max(dim=1)[0].reshape(-1, 1)
 
+    def gradient_step(self, loss: th.Tensor) -> None:
+        """One optimiser step on ``loss``, its gradient clipped as the preset says (per tensor, as the authors'
+        code, or over all parameters, as SB3)."""
+        self.policy.optimizer.zero_grad()
+        loss.backward()
+        if self.grad_clip == "per_tensor":
+            for parameter in self.policy.parameters():
+                th.nn.utils.clip_grad_norm_(parameter, self.max_grad_norm)
+        else:
+            th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
+        self.policy.optimizer.step()
+
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
@@ -79,14 +91,7 @@ class LaunchpadDQN(DQN):
                                              index=replay_data.actions.long())
                 loss = loss_fn(current_q_values, target_q_values)
             losses.append(loss.item())
-            self.policy.optimizer.zero_grad()
-            loss.backward()
-            if self.grad_clip == "per_tensor":
-                for parameter in self.policy.parameters():
-                    th.nn.utils.clip_grad_norm_(parameter, self.max_grad_norm)
-            else:
-                th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
-            self.policy.optimizer.step()
+            self.gradient_step(loss)
         self._n_updates += gradient_steps
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
         self.logger.record("train/loss", np.mean(losses))

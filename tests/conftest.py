@@ -37,3 +37,17 @@ def no_midi_system(monkeypatch):
         pytest.skip("python-rtmidi was built without JACK")
     monkeypatch.setenv("JACK_DEFAULT_SERVER", "gym_launchpad_no_such_server")
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+
+
+@pytest.fixture
+def pygame_dummy(monkeypatch):
+    """pygame drawing off screen: SDL's dummy video driver, set before the display starts."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    try:
+        import pygame
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("pygame is not installed, and CI must test the window (pip install gym_launchpad[ui])")
+        pytest.skip("pygame is not installed (pip install gym_launchpad[ui])")
+    yield pygame
+    pygame.display.quit()

@@ -124,12 +124,5 @@ class SelfImitationDQN(LaunchpadDQN):
             demo_q, demo_taken = q_values[-self.demo_batch_size:], taken[-self.demo_batch_size:]
             margins = th.full_like(demo_q, self.margin).scatter_(1, demo_actions, 0.0)
             loss = loss + self.margin_weight * ((demo_q + margins).max(dim=1, keepdim=True)[0] - demo_taken).mean()
-        self.policy.optimizer.zero_grad()
-        loss.backward()
-        if self.grad_clip == "per_tensor":
-            for parameter in self.policy.parameters():
-                th.nn.utils.clip_grad_norm_(parameter, self.max_grad_norm)
-        else:
-            th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
-        self.policy.optimizer.step()
+        self.gradient_step(loss)
         return loss.item()

@@ -1,7 +1,6 @@
 """render_mode="human": a pygame window of the launchpad (SDL's dummy driver) and the bar heard through the
 live player, over a private JACK server, a step lasting a bar; close() leaves no note sounding."""
 
-import os
 import shutil
 import time
 import warnings
@@ -18,20 +17,6 @@ from gym_launchpad.grid import lit_buttons
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON
 from gym_launchpad.window import COLORS
-
-
-@pytest.fixture
-def pygame_dummy(monkeypatch):
-    """pygame drawing off screen: SDL's dummy video driver, set before the display starts."""
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    try:
-        import pygame
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("pygame is not installed, and CI must test the window (pip install gym_launchpad[ui])")
-        pytest.skip("pygame is not installed (pip install gym_launchpad[ui])")
-    yield pygame
-    pygame.display.quit()
 
 
 def small_corpus(spec=None, k=200, seed=0):

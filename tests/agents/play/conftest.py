@@ -1,7 +1,6 @@
 """Fixtures for the interactive launchpad's tests: an agent on the synthetic corpus, a session, pygame off
 screen, and reading back the bars a recording holds."""
 
-import os
 
 import numpy as np
 import pytest
@@ -26,18 +25,6 @@ def session(agent):
     return Session(agent, seed=0)
 
 
-@pytest.fixture
-def pygame_dummy(monkeypatch):
-    """pygame drawing off screen: SDL's dummy video driver, set before the display starts."""
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    try:
-        import pygame
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("pygame is not installed, and CI must test the window (pip install gym_launchpad[ui])")
-        pytest.skip("pygame is not installed (pip install gym_launchpad[ui])")
-    yield pygame
-    pygame.display.quit()
 
 
 @pytest.fixture
