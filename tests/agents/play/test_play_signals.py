@@ -35,8 +35,8 @@ def test_a_signal_ends_every_note_and_writes_the_recording(jack_server, tmp_path
     command = [sys.executable, "-m", "agents", "play", "--headless", "--bars", "1000", "--bpm", str(fast_bpm),
                "--port", "synth:in", "--api", "jack", "--out", str(out), "--agent", "greedy", "--init", "triad",
                "--corpus", synthetic_corpus_path]
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
     try:
-        process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         # Two bars under way: notes are sounding when the signal comes.
         while sum(m[0] & 0xF0 == 0x90 for m in synth.messages) < 8 and time.monotonic() < deadline:
@@ -46,6 +46,9 @@ def test_a_signal_ends_every_note_and_writes_the_recording(jack_server, tmp_path
         _, err = process.communicate(timeout=30)
         time.sleep(0.3)  # the last messages reach the port
     finally:
+        if process.poll() is None:  # it ignored the signal: no player outlives its test
+            process.kill()
+            process.wait()
         synth.close()
     assert process.returncode == 130, err
     assert "play: interrupted" in err and "saved" in err
