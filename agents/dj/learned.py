@@ -87,6 +87,9 @@ def load(path, env) -> DJPolicy:
         raise DJWeightsError(f"{path} was trained on corpus {str(description.get('corpus_hash'))[:12]}, the env "
                              f"plays {corpus.hash[:12]}: train a dj agent on this corpus (python -m agents.dj.train "
                              "--corpus ...)")
+    if not all(np.isfinite(weight).all() and np.isfinite(bias).all() for weight, bias in layers):
+        raise DJWeightsError(f"{path} holds NaN or infinite values; these weights cannot act (the training "
+                             "diverged, or the file was altered): retrain with `python -m agents.dj.train`")
     n_inputs = env.observation_space.shape[0]
     if layers[0][0].shape[1] != n_inputs or layers[-1][0].shape[0] != env.action_space.n:
         raise DJWeightsError(f"{path} reads {layers[0][0].shape[1]} inputs and makes {layers[-1][0].shape[0]} "

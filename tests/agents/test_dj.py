@@ -83,6 +83,10 @@ def test_learned_weights_round_trip_and_are_refused_for_another_corpus(tmp_path)
     expected = int(np.argmax(hidden @ layers[1][0].T.astype(np.float32) + layers[1][1].astype(np.float32)))
     assert int(policy.predict(obs)[0]) == expected
     assert policy.predict(np.stack([obs, obs]))[0].tolist() == [expected, expected]
+    broken = [(layers[0][0], np.full(8, np.nan)), layers[1]]
+    with pytest.raises(learned.DJWeightsError, match="NaN or infinite"):
+        learned.load(learned.save(broken, tmp_path / "nan.safetensors", {"corpus_hash": env.unwrapped.corpus.hash}),
+                     env)
     other = Corpus.from_bars(env.unwrapped.launchpad, env.unwrapped.corpus.bars[:50], metadata={"cells": "onsets"})
     with pytest.raises(learned.DJWeightsError, match="trained on corpus"):
         learned.load(path, gym.make(DJ, corpus=other))
