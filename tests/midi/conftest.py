@@ -1,6 +1,11 @@
 """Fixtures for the MIDI tests: an input port on the private JACK server that reads back what was sent."""
 
+import importlib.util
+from pathlib import Path
+
 import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 class PortReader:
@@ -37,3 +42,14 @@ def port_reader(jack_server):
     yield make
     for reader in readers:
         reader.close()
+
+
+@pytest.fixture
+def benchmark_script():
+    """Loads a script of benchmarks/ by name, as it runs alone (it is no package module)."""
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load

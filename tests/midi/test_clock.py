@@ -1,9 +1,7 @@
 """MIDI clock: a player that leads sends 24 pulses a quarter; a player that follows plays its bar lines on
 the clock's, at the clock's tempo, and honours start, stop and continue; over JACK as over a direct line."""
 
-import importlib.util
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -203,11 +201,8 @@ def test_over_jack_a_follower_counts_the_clock_s_bars(jack_server):
 
 @pytest.mark.jack
 @pytest.mark.slow
-def test_clock_sync_benchmark_smoke(jack_server):
-    path = Path(__file__).parents[2] / "benchmarks" / "clock_sync.py"
-    spec = importlib.util.spec_from_file_location("clock_sync", path)
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+def test_clock_sync_benchmark_smoke(jack_server, benchmark_script):
+    benchmark = benchmark_script("clock_sync")
     result = benchmark.measure(bars=2, tempo_bpm=480, new_tempo_bpm=360)
     assert len(result["offsets_ms"]) == 5 and len(result["transit_ms"]) > 4 * 96
     assert "across the change" in benchmark.report(result)

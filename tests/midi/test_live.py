@@ -1,8 +1,6 @@
 """The live player: its scheduling logic on a recording sink, and real MIDI ports over a private JACK server."""
 
-import importlib.util
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -311,11 +309,8 @@ def test_a_virtual_port_delivers_every_note_at_its_step(port_reader):
 
 @pytest.mark.jack
 @pytest.mark.slow
-def test_timing_benchmark_smoke(jack_server):
-    path = Path(__file__).parents[2] / "benchmarks" / "live_timing.py"
-    spec = importlib.util.spec_from_file_location("live_timing", path)
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+def test_timing_benchmark_smoke(jack_server, benchmark_script):
+    benchmark = benchmark_script("live_timing")
     results = benchmark.measure(bars=1, tempo_bpm=480, loads=("idle",), schedulers=("deadline", "naive"))
     assert [r["scheduler"] for r in results] == ["deadline", "naive"]
     for result in results:
