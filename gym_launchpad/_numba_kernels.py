@@ -13,12 +13,14 @@ flips no bit is not read at all (a toggle of the sparser patterns flips one or t
 the planes, updates the ``int16`` distances in place and keeps the minimum of each chunk of 64 bars; the
 first bar at the smallest distance is then found in the first chunk that holds it.
 
-The vector env's :func:`press` runs its envs on numba's threads (:func:`press_parallel`) when the batch is
-big enough to pay for waking them (:func:`parallel_worthwhile`); ``NUMBA_NUM_THREADS`` or
-``numba.set_num_threads`` bound them.
+The vector env's press may run its envs on numba's threads (:func:`press_parallel`) when the batch is big
+enough to pay for waking them (:func:`parallel_possible`), and does when that has been faster lately
+(:class:`AdaptivePress`); ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` bound the threads.
 """
 
 from __future__ import annotations
+
+from time import perf_counter
 
 import numba
 import numpy as np
@@ -35,9 +37,8 @@ N_PLANES = 4
 _PLANE_MASK = np.uint64(0xFFFF)
 #: Bars per chunk whose minimum the pass keeps, so the first bar at the minimum is found in one chunk.
 _CHUNK = 256
-#: Distance updates (envs x corpus bars) a press must do before numba's threads pay for waking: measured
-#: on a 2-core Zen 3, a parallel press of 8 envs x 4k bars already wins, of 4 envs loses.
-PARALLEL_MIN_WORK = 32_768
+#: Distance updates (envs x corpus bars) a press must do before numba's threads may pay for waking.
+PARALLEL_MIN_WORK = 65_536
 
 _I16 = ir.IntType(16)
 
@@ -302,15 +303,55 @@ def press_parallel(actions, envs, action_kind, action_note, action_arg, steps, r
     return at_limit
 
 
-def parallel_worthwhile(num_envs: int, k: int) -> bool:
-    """Whether a press of ``num_envs`` envs over ``k`` bars is better shared among numba's threads.
+def parallel_possible(num_envs: int, k: int) -> bool:
+    """Whether a press of ``num_envs`` envs over ``k`` bars may be shared among numba's threads.
 
-    Only with more than one thread, and a threading layer that wakes them in microseconds: OpenMP (numba's
-    default where libgomp is installed) or TBB; numba's fallback ``workqueue`` takes about 60 us a call,
-    more than the press it would share."""
+    Only a batch of at least :data:`PARALLEL_MIN_WORK` distance updates (below it, the ~12 us a parallel
+    call costs to wake the threads, measured here, outweighs half the press), with more than one thread and
+    a threading layer that wakes them in microseconds: OpenMP (numba's default where libgomp is installed)
+    or TBB; numba's fallback ``workqueue`` took about 60 us a call here, more than the press it would share."""
     if num_envs < 2 or num_envs * k < PARALLEL_MIN_WORK or numba.get_num_threads() < 2:
         return False
     return numba.threading_layer() in ("omp", "tbb")
+
+
+class AdaptivePress:
+    """The vector env's press: :func:`press` or :func:`press_parallel`, whichever has been faster lately.
+
+    Both give the same result; which is faster depends on the machine's load as much as on the batch. On
+    an idle machine the threads share the press; where another process keeps a core busy, the thread numba
+    wakes shares that core and the parallel press is slower than the serial one (measured here with one of
+    two cores busy: 64 envs in 83 us against 70 us). So every :attr:`PROBE` -th press runs the other one;
+    each keeps a moving average of its time per press, and the faster one runs the rest.
+    """
+
+    #: One press in PROBE tries the variant not in use.
+    PROBE = 32
+    #: Weight of the newest time in each average.
+    WEIGHT = 0.25
+
+    def __init__(self):
+        self._variants = (press, press_parallel)
+        self._seconds = [0.0, 0.0]  # 0: not timed yet
+        self._current, self._calls = 0, 0
+
+    @property
+    def parallel(self) -> bool:
+        """Whether the parallel press is the one in use."""
+        return self._current == 1
+
+    def __call__(self, *arguments):
+        self._calls += 1
+        variant = 1 - self._current if self._calls % self.PROBE == 0 else self._current
+        start = perf_counter()
+        result = self._variants[variant](*arguments)
+        seconds = (perf_counter() - start) / max(len(arguments[0]), 1)  # per env: batches vary with autoresets
+        previous = self._seconds[variant]
+        self._seconds[variant] = seconds if previous == 0.0 else previous + self.WEIGHT * (seconds - previous)
+        other = self._seconds[1 - self._current]
+        if other and other < self._seconds[self._current]:
+            self._current = 1 - self._current
+        return result
 
 
 def warm_up(batch: bool):

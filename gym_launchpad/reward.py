@@ -143,8 +143,8 @@ class NumpyKernel:
 
 class NumbaKernel:
     """The same contract compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update,
-    the minimum taken in it, and the vector env's whole press in one call, shared among numba's threads
-    when a batch is big enough (``press``, chosen for ``num_envs`` at construction)."""
+    the minimum taken in it, and the vector env's whole press in one call (``press``), which a batch big
+    enough may share among numba's threads (:class:`~gym_launchpad._numba_kernels.AdaptivePress`)."""
 
     name = "numba"
 
@@ -158,8 +158,8 @@ class NumbaKernel:
         self.update_rows = _numba_kernels.update_rows
         self.first_mins = _numba_kernels.first_mins
         self.layout = _numba_kernels.planes
-        parallel = batch and _numba_kernels.parallel_worthwhile(num_envs, k)
-        self.press = _numba_kernels.press_parallel if parallel else _numba_kernels.press
+        parallel = batch and _numba_kernels.parallel_possible(num_envs, k)
+        self.press = _numba_kernels.AdaptivePress() if parallel else _numba_kernels.press
         #: The threads a press may use (numba's, bounded by ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads``).
         self.threads = _numba_kernels.numba.get_num_threads() if parallel else 1
 
