@@ -10,8 +10,8 @@ stops matching). The kernel reads each corpus row as four 16-bit planes (:func:`
 step of the loop, the popcount included, is 16-bit arithmetic, which LLVM vectorises to 16 lanes (a 64-bit
 popcount would leave the int16 distances in 4-lane arithmetic and cost twice as much); a plane where ``x``
 flips no bit is not read at all (a toggle of the sparser patterns flips one or two planes). One pass reads
-the planes, updates the ``int16`` distances in place and keeps the minimum of each chunk of 64 bars; the
-first bar at the smallest distance is then found in the first chunk that holds it.
+the planes, updates the ``int16`` distances in place and keeps their minimum; the first bar at it is then
+found by a second, vectorised pass over the distances just written (:func:`_nearest`).
 
 The vector env's press may run its envs on numba's threads (:func:`press_parallel`) when the batch is big
 enough to pay for waking them (:func:`parallel_possible`), and does when that has been faster lately
@@ -35,10 +35,15 @@ _NO_DISTANCE = np.int16(32767)
 #: A 64-bit row as four 16-bit planes: plane ``p`` holds steps ``16p .. 16p + 15``.
 N_PLANES = 4
 _PLANE_MASK = np.uint64(0xFFFF)
-#: Bars per chunk whose minimum the pass keeps, so the first bar at the minimum is found in one chunk.
-_CHUNK = 256
+#: Distances per block of the search for the first bar at the minimum: its positions fit 16 bits.
+_BLOCK = np.int16(32767)
 #: Distance updates (envs x corpus bars) a press must do before numba's threads may pay for waking.
 PARALLEL_MIN_WORK = 65_536
+
+#: Rows of :func:`toggle_counts`: the rotations of patterns 1..4 (2 + 4 + 8 + 16).
+TOGGLE_COUNT_ROWS = 30
+#: The largest :func:`toggle_counts` made (64 MiB: a corpus of 93k bars at 24 rows; the shipped one takes 2.9 MB).
+MAX_TOGGLE_COUNT_BYTES = 64 << 20
 
 _I16 = ir.IntType(16)
 
@@ -84,6 +89,19 @@ def _moved(typingctx, distance, base, count):
 
 
 @intrinsic
+def _scaled(typingctx, distance, base, scale, count):
+    """``distance + base + scale * count`` in 16-bit arithmetic, ``count`` a uint8."""
+
+    def codegen(context, builder, signature, args):
+        d, b, s = (_as_i16(builder, v, t) for v, t in zip(args[:3], signature.args[:3], strict=True))
+        c = builder.zext(args[3], _I16) if signature.args[3].bitwidth < 16 else _as_i16(builder, args[3],
+                                                                                          signature.args[3])
+        return builder.add(builder.add(d, b), builder.mul(s, c))
+
+    return types.int16(distance, base, scale, count), codegen
+
+
+@intrinsic
 def _popcount(typingctx, word):
     """LLVM's ``ctpop`` of a uint64 word."""
     if word != types.uint64:
@@ -101,38 +119,47 @@ def planes(columns: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray((columns[:, None, :] >> shifts) & _PLANE_MASK, dtype=np.uint16)
 
 
-# The three sweeps differ only in how many planes the count adds; each is one vectorised loop per chunk.
-# Each returns the smallest new distance and the start of the first chunk holding it. (The inner loop runs
-# over a slice of the chunk: written as ``range(start, min(start + 64, k))`` LLVM does not vectorise it.)
+def toggle_counts(columns: np.ndarray, row_table: np.ndarray) -> np.ndarray:
+    """``(N, 30, K)`` uint8: how many steps of each dense pattern, at each of its rotations, every corpus row
+    plays; or an empty ``(N, 0, K)`` array when that would take more than :data:`MAX_TOGGLE_COUNT_BYTES`.
+
+    Toggling pattern ``p`` (``arg = 2**p``, ``p`` in 1..4: 32 to 4 steps) of a row at offset ``r`` flips the
+    steps ``f = row_table[arg, r]``, the same for every ``r`` of one residue mod ``arg``; the distance to a
+    corpus row ``c`` moves by ``±(popcount(f) - 2 * popcount(c & f))``. The second term is entry
+    ``arg - 2 + r % arg``, so the press reads one byte a bar instead of four 16-bit planes.
+    """
+    n, k = columns.shape
+    if n * TOGGLE_COUNT_ROWS * k > MAX_TOGGLE_COUNT_BYTES:
+        return np.zeros((n, 0, k), dtype=np.uint8)
+    table = np.zeros((n, TOGGLE_COUNT_ROWS, k), dtype=np.uint8)
+    arg = 2
+    while arg <= 16 and arg < row_table.shape[0]:
+        for r in range(arg):
+            table[:, arg - 2 + r] = np.bitwise_count(columns & row_table[arg, r])
+        arg *= 2
+    return table
+
+
+# Each sweep is one vectorised loop that updates the distances and returns the smallest of them; the four
+# differ only in what a bar's change is computed from.
 @njit(cache=True, nogil=True, boundscheck=False)
 def _sweep1(distances, base, a, oa, fa):
-    best, at, k = _NO_DISTANCE, 0, distances.shape[0]
-    for start in range(0, k, _CHUNK):
-        low, stop = _NO_DISTANCE, min(start + _CHUNK, k)
-        chunk, pa = distances[start:stop], a[start:stop]
-        for i in range(stop - start):
-            value = _moved(chunk[i], base, _plane_count(pa[i], oa, fa))
-            chunk[i] = value
-            low = min(low, value)
-        if low < best:
-            best, at = low, start
-    return best, at
+    best = _NO_DISTANCE
+    for i in range(distances.shape[0]):
+        value = _moved(distances[i], base, _plane_count(a[i], oa, fa))
+        distances[i] = value
+        best = min(best, value)
+    return best
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _sweep2(distances, base, a, oa, fa, b, ob, fb):
-    best, at, k = _NO_DISTANCE, 0, distances.shape[0]
-    for start in range(0, k, _CHUNK):
-        low, stop = _NO_DISTANCE, min(start + _CHUNK, k)
-        chunk, pa, pb = distances[start:stop], a[start:stop], b[start:stop]
-        for i in range(stop - start):
-            count = _add16(_plane_count(pa[i], oa, fa), _plane_count(pb[i], ob, fb))
-            value = _moved(chunk[i], base, count)
-            chunk[i] = value
-            low = min(low, value)
-        if low < best:
-            best, at = low, start
-    return best, at
+    best = _NO_DISTANCE
+    for i in range(distances.shape[0]):
+        value = _moved(distances[i], base, _add16(_plane_count(a[i], oa, fa), _plane_count(b[i], ob, fb)))
+        distances[i] = value
+        best = min(best, value)
+    return best
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -140,19 +167,43 @@ def _sweep4(distances, base, a, b, c, d, old, flipped):
     oa, ob, oc, od = old & _PLANE_MASK, (old >> 16) & _PLANE_MASK, (old >> 32) & _PLANE_MASK, old >> 48
     fa, fb, fc, fd = (flipped & _PLANE_MASK, (flipped >> 16) & _PLANE_MASK, (flipped >> 32) & _PLANE_MASK,
                       flipped >> 48)
-    best, at, k = _NO_DISTANCE, 0, distances.shape[0]
-    for start in range(0, k, _CHUNK):
-        low, stop = _NO_DISTANCE, min(start + _CHUNK, k)
-        chunk, pa, pb, pc, pd = distances[start:stop], a[start:stop], b[start:stop], c[start:stop], d[start:stop]
-        for i in range(stop - start):
-            count = _add16(_add16(_plane_count(pa[i], oa, fa), _plane_count(pb[i], ob, fb)),
-                           _add16(_plane_count(pc[i], oc, fc), _plane_count(pd[i], od, fd)))
-            value = _moved(chunk[i], base, count)
-            chunk[i] = value
-            low = min(low, value)
-        if low < best:
-            best, at = low, start
-    return best, at
+    best = _NO_DISTANCE
+    for i in range(distances.shape[0]):
+        count = _add16(_add16(_plane_count(a[i], oa, fa), _plane_count(b[i], ob, fb)),
+                       _add16(_plane_count(c[i], oc, fc), _plane_count(d[i], od, fd)))
+        value = _moved(distances[i], base, count)
+        distances[i] = value
+        best = min(best, value)
+    return best
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _sweep_counts(distances, base, scale, counts):
+    best = _NO_DISTANCE
+    for i in range(distances.shape[0]):
+        value = _scaled(distances[i], base, scale, counts[i])
+        distances[i] = value
+        best = min(best, value)
+    return best
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _nearest(distances, best, nearest):
+    """``(best, first bar at it)``, or ``(-1, -1)`` without ``nearest``.
+
+    The first position is a minimum over positions (those not at ``best`` count as the block's size), taken
+    in blocks whose positions fit 16 bits, so that it vectorises as the sweeps do; a loop that stops at the
+    first match does not, and cost more than the sweep."""
+    if not nearest:
+        return -1, -1
+    for start in range(0, distances.shape[0], _BLOCK):
+        block = distances[start:start + _BLOCK]
+        first = _BLOCK
+        for i in range(block.shape[0]):
+            first = min(first, np.int16(i) if block[i] == best else _BLOCK)
+        if first < _BLOCK:
+            return int(best), start + int(first)
+    return int(best), -1  # not reached: best is one of the distances
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -177,33 +228,23 @@ def update_row(planes, distances, old, new, nearest):
                 second = p
     if touched == 1:
         shift = 16 * first
-        best, at = _sweep1(distances, base, planes[first], (old >> shift) & _PLANE_MASK,
+        best = _sweep1(distances, base, planes[first], (old >> shift) & _PLANE_MASK,
                            (flipped >> shift) & _PLANE_MASK)
     elif touched == 2:
         s, t = 16 * first, 16 * second
-        best, at = _sweep2(distances, base, planes[first], (old >> s) & _PLANE_MASK, (flipped >> s) & _PLANE_MASK,
+        best = _sweep2(distances, base, planes[first], (old >> s) & _PLANE_MASK, (flipped >> s) & _PLANE_MASK,
                            planes[second], (old >> t) & _PLANE_MASK, (flipped >> t) & _PLANE_MASK)
     else:  # three planes cost as much as four: the fourth's flipped bits are zero and count nothing
-        best, at = _sweep4(distances, base, planes[0], planes[1], planes[2], planes[3], old, flipped)
-    if not nearest:
-        return -1, -1
-    while distances[at] != best:
-        at += 1
-    return int(best), at
+        best = _sweep4(distances, base, planes[0], planes[1], planes[2], planes[3], old, flipped)
+    return _nearest(distances, best, nearest)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _first_min(distances):
-    best, at, k = _NO_DISTANCE, 0, distances.shape[0]
-    for start in range(0, k, _CHUNK):
-        low, chunk = _NO_DISTANCE, distances[start:start + _CHUNK]
-        for i in range(chunk.shape[0]):
-            low = min(low, chunk[i])
-        if low < best:
-            best, at = low, start
-    while distances[at] != best:
-        at += 1
-    return int(best), at
+    best = _NO_DISTANCE
+    for i in range(distances.shape[0]):
+        best = min(best, distances[i])
+    return _nearest(distances, best, True)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -225,32 +266,54 @@ def first_mins(distances, envs, mins, argmins):
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _press_one(m, actions, envs, action_kind, action_note, action_arg, steps, row_table, masks, offsets, words,
-               planes, distances, nearest, mins, argmins, obs, obs_positions, obs_values, last_actions, elapsed,
-               limit):
-    """Env ``envs[m]`` presses ``actions[m]`` (see :func:`press`); returns 1 if its episode reached ``limit``."""
-    action, e = actions[m], envs[m]
-    last_actions[e] = action
-    elapsed[e] += 1
-    at_limit = 1 if limit > 0 and elapsed[e] >= limit else 0
-    kind = action_kind[action]
-    if kind == NOOP:
-        return at_limit
-    n = action_note[action]
-    mask, offset = masks[e, n], offsets[e, n]
-    if kind == TOGGLE:
-        mask ^= action_arg[action]
-    else:
-        offset = (offset + action_arg[action]) % steps
-    masks[e, n], offsets[e, n] = mask, offset
-    old, new = words[e, n], row_table[mask, offset]
-    words[e, n] = new
-    for p in range(obs_positions.shape[1]):
-        obs[e, obs_positions[n, p]] = obs_values[mask, offset, p]
-    best, at = update_row(planes[n], distances[e], old, new, nearest)
-    if nearest:
-        mins[e], argmins[e] = best, at
+def _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks, offsets, words,
+                   obs, obs_positions, obs_values, last_actions, elapsed, limit, rows, old, new, count_rows):
+    """The cheap part of :func:`press`, for every env: the button, row, word, observation, last action and
+    elapsed steps. Leaves what each env's distances need: its changed row ``rows[m]`` (-1: none), the words
+    ``old[m]``, ``new[m]``, and for a dense toggle which row of :func:`toggle_counts` to read: ``count_rows[m]``
+    is that row plus one, negated when the pattern was switched off; 0 for any other press (the planes)."""
+    at_limit = 0
+    for m in range(envs.shape[0]):
+        action, e = actions[m], envs[m]
+        last_actions[e] = action
+        elapsed[e] += 1
+        if limit > 0 and elapsed[e] >= limit:
+            at_limit += 1
+        kind, arg = action_kind[action], action_arg[action]
+        rows[m] = -1
+        if kind == NOOP:
+            continue
+        n = action_note[action]
+        mask, offset = masks[e, n], offsets[e, n]
+        if kind == TOGGLE:
+            mask ^= arg
+        else:
+            offset = (offset + arg) % steps
+        masks[e, n], offsets[e, n] = mask, offset
+        rows[m], old[m], new[m] = n, words[e, n], row_table[mask, offset]
+        words[e, n] = new[m]
+        for p in range(obs_positions.shape[1]):
+            obs[e, obs_positions[n, p]] = obs_values[mask, offset, p]
+        count_rows[m] = 0
+        if kind == TOGGLE and arg >= 2 and 2 * arg - 3 < TOGGLE_COUNT_ROWS:
+            row = arg - 1 + (offset & (arg - 1))
+            count_rows[m] = row if mask & arg else -row
     return at_limit
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _update_env(planes, counts, distances, old, new, count_row, nearest):
+    """One env's distances after its row went ``old`` -> ``new`` (:func:`_press_buttons` says how)."""
+    if count_row == 0 or counts.shape[0] == 0:  # not a dense toggle, or no counts for this corpus
+        return update_row(planes, distances, old, new, nearest)
+    # A dense pattern switched on (count_row > 0) brings a bar closer by 2 for each of its steps the bar
+    # plays; switched off, the other way round.
+    flips = np.int16(_popcount(old ^ new))
+    if count_row > 0:
+        best = _sweep_counts(distances, flips, np.int16(-2), counts[count_row - 1])
+    else:
+        best = _sweep_counts(distances, -flips, np.int16(2), counts[-count_row - 1])
+    return _nearest(distances, best, nearest)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -264,13 +327,15 @@ def _first_outside(actions, n_actions):
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def press(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks, offsets, words,
-          planes, distances, nearest, mins, argmins, obs, obs_positions, obs_values, last_actions, elapsed, limit):
+          planes, counts, distances, nearest, mins, argmins, obs, obs_positions, obs_values, last_actions, elapsed,
+          limit):
     """Each env ``envs[m]`` (distinct) presses ``actions[m]``, everything a press changes done in one call.
 
-    The row's mask or offset (:meth:`LaunchpadState.apply`), its word (``row_table``), the env's distances
-    and, with ``nearest``, its nearest bar (:func:`update_row`), the row's cells of the observation
-    (``obs.reshape(-1)[obs_positions[n]] = obs_values[mask, offset]``, :func:`observation_table`), the env's
-    last action and its elapsed steps. A no-op changes no row; its env keeps its ``mins`` and ``argmins``.
+    The row's mask or offset (:meth:`LaunchpadState.apply`), its word (``row_table``), the row's cells of
+    the observation (``obs.reshape(-1)[obs_positions[n]] = obs_values[mask, offset]``,
+    :func:`observation_table`), the env's last action and elapsed steps, then its distances and, with
+    ``nearest``, its nearest bar (:func:`update_row`; a dense toggle reads its row of ``counts``,
+    :func:`toggle_counts`). A no-op changes no row; its env keeps its ``mins`` and ``argmins``.
 
     Returns how many envs reached ``limit`` elapsed steps (0: no limit), or ``-1 - m`` if ``actions[m]`` is
     no button, having changed nothing.
@@ -278,28 +343,43 @@ def press(actions, envs, action_kind, action_note, action_arg, steps, row_table,
     bad = _first_outside(actions, action_kind.shape[0])
     if bad >= 0:
         return -1 - bad
-    at_limit = 0
-    for m in range(envs.shape[0]):
-        at_limit += _press_one(m, actions, envs, action_kind, action_note, action_arg, steps, row_table, masks,
-                               offsets, words, planes, distances, nearest, mins, argmins, obs, obs_positions,
-                               obs_values, last_actions, elapsed, limit)
+    size = envs.shape[0]
+    rows, count_rows = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    old, new = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
+    at_limit = _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks,
+                              offsets, words, obs, obs_positions, obs_values, last_actions, elapsed, limit, rows,
+                              old, new, count_rows)
+    for m in range(size):
+        n, e = rows[m], envs[m]
+        if n >= 0:
+            best, at = _update_env(planes[n], counts[n], distances[e], old[m], new[m], count_rows[m], nearest)
+            if nearest:
+                mins[e], argmins[e] = best, at
     return at_limit
 
 
 @njit(cache=True, nogil=True, boundscheck=False, parallel=True)
 def press_parallel(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks, offsets, words,
-                   planes, distances, nearest, mins, argmins, obs, obs_positions, obs_values, last_actions, elapsed,
-                   limit):
-    """:func:`press` with the envs shared among numba's threads: each env's press writes only that env's
-    rows of every array (envs are distinct), so no two threads touch the same element."""
+                   planes, counts, distances, nearest, mins, argmins, obs, obs_positions, obs_values, last_actions,
+                   elapsed, limit):
+    """:func:`press` with the envs' distances shared among numba's threads: each env's update writes only
+    that env's row of ``distances``, ``mins`` and ``argmins`` (envs are distinct), so no two threads touch
+    the same element."""
     bad = _first_outside(actions, action_kind.shape[0])
     if bad >= 0:
         return -1 - bad
-    at_limit = 0
-    for m in prange(envs.shape[0]):
-        at_limit += _press_one(m, actions, envs, action_kind, action_note, action_arg, steps, row_table, masks,
-                               offsets, words, planes, distances, nearest, mins, argmins, obs, obs_positions,
-                               obs_values, last_actions, elapsed, limit)
+    size = envs.shape[0]
+    rows, count_rows = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    old, new = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
+    at_limit = _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks,
+                              offsets, words, obs, obs_positions, obs_values, last_actions, elapsed, limit, rows,
+                              old, new, count_rows)
+    for m in prange(size):
+        n, e = rows[m], envs[m]
+        if n >= 0:
+            best, at = _update_env(planes[n], counts[n], distances[e], old[m], new[m], count_rows[m], nearest)
+            if nearest:
+                mins[e], argmins[e] = best, at
     return at_limit
 
 
@@ -376,5 +456,6 @@ def warm_up(batch: bool):
     kind, note, arg, row_table, positions, values = tables
     for compiled in (press, press_parallel):
         compiled(index, index, kind, note, arg, 1, row_table, state, state.copy(), np.zeros((1, 1), dtype=np.uint64),
-                 kernel_planes, distances, True, index.copy(), index.copy(), np.zeros((1, 1), dtype=np.int8),
+                 kernel_planes, np.zeros((1, 0, 1), dtype=np.uint8), distances, True, index.copy(), index.copy(),
+                 np.zeros((1, 1), dtype=np.int8),
                  positions, values, index.copy(), index.copy(), 0)
