@@ -399,21 +399,25 @@ class AdaptivePress:
     """The vector env's press: :func:`press` or :func:`press_parallel`, whichever has been faster lately.
 
     Both give the same result; which is faster depends on the machine's load as much as on the batch. On
-    an idle machine the threads share the press; where another process keeps a core busy, the thread numba
-    wakes shares that core and the parallel press is slower than the serial one (measured here with one of
-    two cores busy: 64 envs in 83 us against 70 us). So every :attr:`PROBE` -th press runs the other one;
-    each keeps a moving average of its time per press, and the faster one runs the rest.
+    an idle machine the threads share the press. Where another process keeps a core busy, the thread numba
+    wakes must wait for that core: measured here with one of two cores busy, a parallel press of 64 envs
+    took 12 us more than the serial one at best and 4 to 8 ms (a scheduler tick) at worst. So the press in
+    use is timed on every call (a moving average per env), the other one now and then: first after
+    :attr:`PROBE` calls, then, each time it loses, after twice as many, up to :attr:`MAX_PROBE` (a lost
+    probe every 4096 calls costs at worst ~2% of a 64-env step); when it wins it takes over.
     """
 
-    #: One press in PROBE tries the variant not in use.
+    #: Calls before the first try of the variant not in use (and again after a switch).
     PROBE = 32
+    #: The longest wait between two tries.
+    MAX_PROBE = 4096
     #: Weight of the newest time in each average.
     WEIGHT = 0.25
 
     def __init__(self):
         self._variants = (press, press_parallel)
         self._seconds = [0.0, 0.0]  # 0: not timed yet
-        self._current, self._calls = 0, 0
+        self._current, self._until_probe, self._interval = 0, self.PROBE, self.PROBE
 
     @property
     def parallel(self) -> bool:
@@ -421,16 +425,20 @@ class AdaptivePress:
         return self._current == 1
 
     def __call__(self, *arguments):
-        self._calls += 1
-        variant = 1 - self._current if self._calls % self.PROBE == 0 else self._current
+        self._until_probe -= 1
+        probing = self._until_probe == 0
+        variant = 1 - self._current if probing else self._current
         start = perf_counter()
         result = self._variants[variant](*arguments)
         seconds = (perf_counter() - start) / max(len(arguments[0]), 1)  # per env: batches vary with autoresets
         previous = self._seconds[variant]
         self._seconds[variant] = seconds if previous == 0.0 else previous + self.WEIGHT * (seconds - previous)
-        other = self._seconds[1 - self._current]
-        if other and other < self._seconds[self._current]:
-            self._current = 1 - self._current
+        if probing:
+            if self._seconds[variant] < self._seconds[self._current]:
+                self._current, self._interval = variant, self.PROBE
+            else:
+                self._interval = min(2 * self._interval, self.MAX_PROBE)
+            self._until_probe = self._interval
         return result
 
 
