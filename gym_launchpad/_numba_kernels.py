@@ -40,10 +40,19 @@ _BLOCK = np.int16(32767)
 #: Distance updates (envs x corpus bars) a press must do before numba's threads may pay for waking.
 PARALLEL_MIN_WORK = 65_536
 
-#: Rows of :func:`toggle_counts`: the rotations of patterns 1..4 (2 + 4 + 8 + 16).
-TOGGLE_COUNT_ROWS = 30
-#: The largest :func:`toggle_counts` made (64 MiB: a corpus of 93k bars at 24 rows; the shipped one takes 2.9 MB).
-MAX_TOGGLE_COUNT_BYTES = 64 << 20
+#: The dense patterns, 1..4 (32, 16, 8 and 4 steps of a 64-step bar): :func:`pattern_counts` holds how
+#: many of their steps each corpus row plays; the others (0, 5, 6: one or two steps) it holds step by step.
+N_DENSE = 4
+DENSE_PATTERNS = 0b11110
+#: Rows of :func:`pattern_counts`: the rotations of the dense patterns (2 + 4 + 8 + 16), then one a step,
+#: then a row of zeros (what pads a pass of four rows).
+_STEP_ROWS = 30
+_ZERO_ROW = _STEP_ROWS + 64
+PATTERN_COUNT_ROWS = _ZERO_ROW + 1
+#: The largest :func:`pattern_counts` made (64 MiB: 29k bars at 24 rows; the shipped corpus takes 9 MB).
+MAX_PATTERN_COUNT_BYTES = 64 << 20
+#: Terms a press can leave: each dense pattern out and in, and each step of the others out and in.
+_MAX_TERMS = 2 * N_DENSE + 8
 
 _I16 = ir.IntType(16)
 
@@ -119,24 +128,28 @@ def planes(columns: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray((columns[:, None, :] >> shifts) & _PLANE_MASK, dtype=np.uint16)
 
 
-def toggle_counts(columns: np.ndarray, row_table: np.ndarray) -> np.ndarray:
-    """``(N, 30, K)`` uint8: how many steps of each dense pattern, at each of its rotations, every corpus row
-    plays; or an empty ``(N, 0, K)`` array when that would take more than :data:`MAX_TOGGLE_COUNT_BYTES`.
+def pattern_counts(columns: np.ndarray, row_table: np.ndarray) -> np.ndarray:
+    """``(N, 95, K)`` uint8: how many steps of each dense pattern, at each of its rotations, every corpus row
+    plays (rows ``arg - 2 + r % arg`` for pattern ``p``, ``arg = 2**p``, at offset ``r``: its steps
+    ``row_table[arg, r]`` are the same for every ``r`` of one residue mod ``arg``), then whether it plays each
+    step (row ``30 + b``), then zeros; or an empty ``(N, 0, K)`` array when that would take more than
+    :data:`MAX_PATTERN_COUNT_BYTES`.
 
-    Toggling pattern ``p`` (``arg = 2**p``, ``p`` in 1..4: 32 to 4 steps) of a row at offset ``r`` flips the
-    steps ``f = row_table[arg, r]``, the same for every ``r`` of one residue mod ``arg``; the distance to a
-    corpus row ``c`` moves by ``±(popcount(f) - 2 * popcount(c & f))``. The second term is entry
-    ``arg - 2 + r % arg``, so the press reads one byte a bar instead of four 16-bit planes.
+    A step added to a row moves the distance to a corpus row by ``+1`` where that row is silent, ``-1`` where
+    it plays: ``1 - 2 * plays``; removed, the other way round. So a press reads one byte a bar for each
+    dense pattern it switches or moves and each other step it changes, rather than four 16-bit planes.
     """
     n, k = columns.shape
-    if n * TOGGLE_COUNT_ROWS * k > MAX_TOGGLE_COUNT_BYTES:
+    if n * PATTERN_COUNT_ROWS * k > MAX_PATTERN_COUNT_BYTES:
         return np.zeros((n, 0, k), dtype=np.uint8)
-    table = np.zeros((n, TOGGLE_COUNT_ROWS, k), dtype=np.uint8)
-    arg = 2
-    while arg <= 16 and arg < row_table.shape[0]:
-        for r in range(arg):
-            table[:, arg - 2 + r] = np.bitwise_count(columns & row_table[arg, r])
-        arg *= 2
+    table = np.zeros((n, PATTERN_COUNT_ROWS, k), dtype=np.uint8)
+    for pattern in range(1, N_DENSE + 1):
+        arg = 1 << pattern
+        if arg < row_table.shape[0]:  # the launchpad has this pattern
+            for r in range(arg):
+                table[:, arg - 2 + r] = np.bitwise_count(columns & row_table[arg, r])
+    for step in range(row_table.shape[1]):
+        table[:, _STEP_ROWS + step] = (columns >> np.uint64(step)) & np.uint64(1)
     return table
 
 
@@ -182,6 +195,18 @@ def _sweep_counts(distances, base, scale, counts):
     best = _NO_DISTANCE
     for i in range(distances.shape[0]):
         value = _scaled(distances[i], base, scale, counts[i])
+        distances[i] = value
+        best = min(best, value)
+    return best
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _sweep_counts4(distances, base, a, b, c, d):
+    """Four rows of counts in one pass: ``a``, ``b`` count steps removed (+2 each), ``c``, ``d`` added (-2)."""
+    best = _NO_DISTANCE
+    two = np.int16(2)
+    for i in range(distances.shape[0]):
+        value = _scaled(distances[i], base, two, _add16(a[i], b[i]) - _add16(c[i], d[i]))
         distances[i] = value
         best = min(best, value)
     return best
@@ -267,53 +292,93 @@ def first_mins(distances, envs, mins, argmins):
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks, offsets, words,
-                   obs, obs_positions, obs_values, last_actions, elapsed, limit, rows, old, new, count_rows):
+                   obs, obs_positions, obs_values, last_actions, elapsed, with_counts, rows, old, new, removed,
+                   n_removed, added, n_added):
     """The cheap part of :func:`press`, for every env: the button, row, word, observation, last action and
-    elapsed steps. Leaves what each env's distances need: its changed row ``rows[m]`` (-1: none), the words
-    ``old[m]``, ``new[m]``, and for a dense toggle which row of :func:`toggle_counts` to read: ``count_rows[m]``
-    is that row plus one, negated when the pattern was switched off; 0 for any other press (the planes)."""
-    at_limit = 0
+    elapsed steps. Leaves what each env's distances need (:func:`_update_env`): its changed row ``rows[m]``
+    (-1: none), its words ``old[m]`` -> ``new[m]``, and ``with_counts`` the rows of :func:`pattern_counts`
+    that the press removes, ``removed[m, :n_removed[m]]``, and adds, ``added[m, :n_added[m]]``: a dense
+    pattern switched off or on or moved to another rotation, and each other step it changes."""
+    dense = DENSE_PATTERNS if with_counts else 0
     for m in range(envs.shape[0]):
         action, e = actions[m], envs[m]
         last_actions[e] = action
         elapsed[e] += 1
-        if limit > 0 and elapsed[e] >= limit:
-            at_limit += 1
         kind, arg = action_kind[action], action_arg[action]
         rows[m] = -1
         if kind == NOOP:
             continue
         n = action_note[action]
-        mask, offset = masks[e, n], offsets[e, n]
+        was, before = masks[e, n], offsets[e, n]
+        mask, offset = was, before
         if kind == TOGGLE:
             mask ^= arg
         else:
-            offset = (offset + arg) % steps
+            offset = (offset + arg) & (steps - 1)
         masks[e, n], offsets[e, n] = mask, offset
         rows[m], old[m], new[m] = n, words[e, n], row_table[mask, offset]
         words[e, n] = new[m]
         for p in range(obs_positions.shape[1]):
             obs[e, obs_positions[n, p]] = obs_values[mask, offset, p]
-        count_rows[m] = 0
-        if kind == TOGGLE and arg >= 2 and 2 * arg - 3 < TOGGLE_COUNT_ROWS:
-            row = arg - 1 + (offset & (arg - 1))
-            count_rows[m] = row if mask & arg else -row
-    return at_limit
+        gone, come = 0, 0
+        if dense:
+            for pattern in range(1, N_DENSE + 1):
+                bit = 1 << pattern
+                out, into = bit - 2 + (before & (bit - 1)), bit - 2 + (offset & (bit - 1))
+                if was & bit and not (mask & bit and out == into):
+                    removed[m, gone], gone = out, gone + 1
+                if mask & bit and not (was & bit and out == into):
+                    added[m, come], come = into, come + 1
+            before_steps, after_steps = row_table[was & ~dense, before], row_table[mask & ~dense, offset]
+            changed = before_steps ^ after_steps
+            while changed:
+                lowest = changed & (~changed + np.uint64(1))
+                step = _STEP_ROWS + np.int64(_popcount(lowest - np.uint64(1)))
+                if after_steps & lowest:
+                    added[m, come], come = step, come + 1
+                else:
+                    removed[m, gone], gone = step, gone + 1
+                changed ^= lowest
+        n_removed[m], n_added[m] = gone, come
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _update_env(planes, counts, distances, old, new, count_row, nearest):
-    """One env's distances after its row went ``old`` -> ``new`` (:func:`_press_buttons` says how)."""
-    if count_row == 0 or counts.shape[0] == 0:  # not a dense toggle, or no counts for this corpus
+def _update_env(planes, counts, distances, old, new, removed, n_removed, added, n_added, nearest):
+    """One env's distances after a press, ``old`` -> ``new`` (:func:`_press_buttons` says how): passes over
+    the distances that add up to four rows of counts each (the last keeps the minimum), or, without counts,
+    the planes' popcount update."""
+    if counts.shape[0] == 0 or n_removed + n_added == 0:
         return update_row(planes, distances, old, new, nearest)
-    # A dense pattern switched on (count_row > 0) brings a bar closer by 2 for each of its steps the bar
-    # plays; switched off, the other way round.
-    flips = np.int16(_popcount(old ^ new))
-    if count_row > 0:
-        best = _sweep_counts(distances, flips, np.int16(-2), counts[count_row - 1])
-    else:
-        best = _sweep_counts(distances, -flips, np.int16(2), counts[-count_row - 1])
+    # Each step added moves a bar by 1 - 2 * plays, removed by 2 * plays - 1; the +-1s sum to the change in
+    # the row's popcount, added in the first pass.
+    base = np.int16(np.int64(_popcount(new)) - np.int64(_popcount(old)))
+    if n_removed + n_added == 1:
+        if n_added:
+            best = _sweep_counts(distances, base, np.int16(-2), counts[added[0]])
+        else:
+            best = _sweep_counts(distances, base, np.int16(2), counts[removed[0]])
+        return _nearest(distances, best, nearest)
+    i, j = 0, 0
+    best = _NO_DISTANCE
+    while i < n_removed or j < n_added:
+        a = counts[removed[i] if i < n_removed else _ZERO_ROW]
+        b = counts[removed[i + 1] if i + 1 < n_removed else _ZERO_ROW]
+        c = counts[added[j] if j < n_added else _ZERO_ROW]
+        d = counts[added[j + 1] if j + 1 < n_added else _ZERO_ROW]
+        best = _sweep_counts4(distances, base, a, b, c, d)
+        i, j, base = i + 2, j + 2, np.int16(0)
     return _nearest(distances, best, nearest)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _at_limit(envs, elapsed, limit):
+    """How many of ``envs`` have run ``limit`` steps (0: no limit)."""
+    count = 0
+    if limit > 0:
+        for m in range(envs.shape[0]):
+            if elapsed[envs[m]] >= limit:
+                count += 1
+    return count
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -335,7 +400,7 @@ def press(actions, envs, action_kind, action_note, action_arg, steps, row_table,
     the observation (``obs.reshape(-1)[obs_positions[n]] = obs_values[mask, offset]``,
     :func:`observation_table`), the env's last action and elapsed steps, then its distances and, with
     ``nearest``, its nearest bar (:func:`update_row`; a dense toggle reads its row of ``counts``,
-    :func:`toggle_counts`). A no-op changes no row; its env keeps its ``mins`` and ``argmins``.
+    :func:`pattern_counts`). A no-op changes no row; its env keeps its ``mins`` and ``argmins``.
 
     Returns how many envs reached ``limit`` elapsed steps (0: no limit), or ``-1 - m`` if ``actions[m]`` is
     no button, having changed nothing.
@@ -344,18 +409,20 @@ def press(actions, envs, action_kind, action_note, action_arg, steps, row_table,
     if bad >= 0:
         return -1 - bad
     size = envs.shape[0]
-    rows, count_rows = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
-    old, new = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
-    at_limit = _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks,
-                              offsets, words, obs, obs_positions, obs_values, last_actions, elapsed, limit, rows,
-                              old, new, count_rows)
+    rows, old, new = np.empty(size, np.int64), np.empty(size, np.uint64), np.empty(size, np.uint64)
+    removed, added = np.empty((size, _MAX_TERMS), np.int64), np.empty((size, _MAX_TERMS), np.int64)
+    n_removed, n_added = np.empty(size, np.int64), np.empty(size, np.int64)
+    _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks, offsets, words,
+                   obs, obs_positions, obs_values, last_actions, elapsed, counts.shape[1] > 0, rows, old, new,
+                   removed, n_removed, added, n_added)
     for m in range(size):
         n, e = rows[m], envs[m]
         if n >= 0:
-            best, at = _update_env(planes[n], counts[n], distances[e], old[m], new[m], count_rows[m], nearest)
+            best, at = _update_env(planes[n], counts[n], distances[e], old[m], new[m], removed[m], n_removed[m],
+                                   added[m], n_added[m], nearest)
             if nearest:
                 mins[e], argmins[e] = best, at
-    return at_limit
+    return _at_limit(envs, elapsed, limit)
 
 
 @njit(cache=True, nogil=True, boundscheck=False, parallel=True)
@@ -369,18 +436,20 @@ def press_parallel(actions, envs, action_kind, action_note, action_arg, steps, r
     if bad >= 0:
         return -1 - bad
     size = envs.shape[0]
-    rows, count_rows = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
-    old, new = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
-    at_limit = _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks,
-                              offsets, words, obs, obs_positions, obs_values, last_actions, elapsed, limit, rows,
-                              old, new, count_rows)
+    rows, old, new = np.empty(size, np.int64), np.empty(size, np.uint64), np.empty(size, np.uint64)
+    removed, added = np.empty((size, _MAX_TERMS), np.int64), np.empty((size, _MAX_TERMS), np.int64)
+    n_removed, n_added = np.empty(size, np.int64), np.empty(size, np.int64)
+    _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, row_table, masks, offsets, words,
+                   obs, obs_positions, obs_values, last_actions, elapsed, counts.shape[1] > 0, rows, old, new,
+                   removed, n_removed, added, n_added)
     for m in prange(size):
         n, e = rows[m], envs[m]
         if n >= 0:
-            best, at = _update_env(planes[n], counts[n], distances[e], old[m], new[m], count_rows[m], nearest)
+            best, at = _update_env(planes[n], counts[n], distances[e], old[m], new[m], removed[m], n_removed[m],
+                                   added[m], n_added[m], nearest)
             if nearest:
                 mins[e], argmins[e] = best, at
-    return at_limit
+    return _at_limit(envs, elapsed, limit)
 
 
 def parallel_possible(num_envs: int, k: int) -> bool:

@@ -158,7 +158,7 @@ class NumbaKernel:
         self.update_rows = _numba_kernels.update_rows
         self.first_mins = _numba_kernels.first_mins
         self.layout = _numba_kernels.planes
-        self.toggle_counts = _numba_kernels.toggle_counts
+        self.pattern_counts = _numba_kernels.pattern_counts
         parallel = batch and _numba_kernels.parallel_possible(num_envs, k)
         self.press = _numba_kernels.AdaptivePress() if parallel else _numba_kernels.press
         #: The threads a press may use (numba's, bounded by ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads``).

@@ -62,6 +62,25 @@ def test_the_first_bar_at_the_smallest_distance_is_nearest_across_chunks():
     assert tracker.nearest() == (2, 520)
 
 
+@pytest.mark.parametrize("with_counts", [True, False])
+def test_every_press_keeps_the_distances_exact(with_counts, monkeypatch):
+    """Toggles of dense patterns (counts), of sparse ones and shifts (counts and planes), from random states;
+    without counts (a corpus too big for them) every press reads the planes."""
+    if not with_counts:
+        monkeypatch.setattr(kernels, "MAX_PATTERN_COUNT_BYTES", 0)
+    envs = gym.make_vec("gym_launchpad/Launchpad-v0", num_envs=16, init="random", max_episode_steps=None)
+    assert (envs._press_arguments[9].shape[1] > 0) == with_counts
+    envs.reset(seed=3)
+    rng = np.random.default_rng(4)
+    corpus_bars = envs._tracker.corpus.bars
+    for _ in range(150):
+        envs.step(rng.integers(0, envs.single_action_space.n, 16))
+        expected = np.stack([bar_distances(corpus_bars, words) for words in envs.words])
+        assert np.array_equal(envs._tracker.distances, expected)
+        assert np.array_equal(envs._tracker.mins, expected.min(axis=1))
+        assert np.array_equal(envs._tracker.argmins, expected.argmin(axis=1))
+
+
 def step_all(envs, actions):
     return [envs.step(a) for a in actions]
 

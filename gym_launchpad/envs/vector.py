@@ -121,9 +121,9 @@ class LaunchpadVectorEnv(VectorEnv):
         # The compiled press's arguments after (actions, envs): all arrays it updates in place, or tables.
         self._compiled_press = tracker.kernel.press
         if self._compiled_press is not None:
-            toggle_counts = tracker.kernel.toggle_counts(tracker.columns, spec.row_table)
+            pattern_counts = tracker.kernel.pattern_counts(tracker.columns, spec.row_table)
             self._press_arguments = (spec.action_kind, spec.action_note, spec.action_arg, spec.steps, spec.row_table,
-                                     self.masks, self.offsets, tracker.words, tracker.kernel_columns, toggle_counts,
+                                     self.masks, self.offsets, tracker.words, tracker.kernel_columns, pattern_counts,
                                      tracker.distances, self._track_nearest, tracker.mins, tracker.argmins,
                                      self._obs, self._obs_positions, self._obs_values, self._last_action,
                                      self._elapsed, self._limit)
