@@ -36,7 +36,7 @@ _NO_DISTANCE = np.int16(32767)
 N_PLANES = 4
 _PLANE_MASK = np.uint64(0xFFFF)
 #: Distances per block of the search for the first bar at the minimum: its positions fit 16 bits.
-_BLOCK = np.int16(32767)
+_BLOCK = np.int16(1024)
 #: Distance updates (envs x corpus bars) a press must do before numba's threads may pay for waking.
 PARALLEL_MIN_WORK = 65_536
 
@@ -191,28 +191,6 @@ def _sweep4(distances, base, a, b, c, d, old, flipped):
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _sweep_counts(distances, base, scale, counts):
-    best = _NO_DISTANCE
-    for i in range(distances.shape[0]):
-        value = _scaled(distances[i], base, scale, counts[i])
-        distances[i] = value
-        best = min(best, value)
-    return best
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _sweep_counts4(distances, base, a, b, c, d):
-    """Four rows of counts in one pass: ``a``, ``b`` count steps removed (+2 each), ``c``, ``d`` added (-2)."""
-    best = _NO_DISTANCE
-    two = np.int16(2)
-    for i in range(distances.shape[0]):
-        value = _scaled(distances[i], base, two, _add16(a[i], b[i]) - _add16(c[i], d[i]))
-        distances[i] = value
-        best = min(best, value)
-    return best
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
 def _nearest(distances, best, nearest):
     """``(best, first bar at it)``, or ``(-1, -1)`` without ``nearest``.
 
@@ -342,32 +320,56 @@ def _press_buttons(actions, envs, action_kind, action_note, action_arg, steps, r
         n_removed[m], n_added[m] = gone, come
 
 
+# The press's passes index the whole arrays (env e, row n) rather than take views of them: a view costs a
+# reference count taken and dropped, which for 64 envs a press cost more than their passes on a small corpus.
 @njit(cache=True, nogil=True, boundscheck=False)
-def _update_env(planes, counts, distances, old, new, removed, n_removed, added, n_added, nearest):
-    """One env's distances after a press, ``old`` -> ``new`` (:func:`_press_buttons` says how): passes over
-    the distances that add up to four rows of counts each (the last keeps the minimum), or, without counts,
-    the planes' popcount update."""
-    if counts.shape[0] == 0 or n_removed + n_added == 0:
-        return update_row(planes, distances, old, new, nearest)
+def _pass1(distances, e, base, scale, counts, n, row):
+    best = _NO_DISTANCE
+    for i in range(distances.shape[1]):
+        value = _scaled(distances[e, i], base, scale, counts[n, row, i])
+        distances[e, i] = value
+        best = min(best, value)
+    return best
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _pass4(distances, e, base, counts, n, a, b, c, d):
+    """Four rows of counts in one pass: ``a``, ``b`` count steps removed (+2 each), ``c``, ``d`` added (-2)."""
+    best = _NO_DISTANCE
+    two = np.int16(2)
+    for i in range(distances.shape[1]):
+        count = _add16(counts[n, a, i], counts[n, b, i]) - _add16(counts[n, c, i], counts[n, d, i])
+        value = _scaled(distances[e, i], base, two, count)
+        distances[e, i] = value
+        best = min(best, value)
+    return best
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _update_env(planes, counts, distances, n, e, old, new, removed, n_removed, added, n_added, m, nearest):
+    """Env ``e``'s distances after a press on row ``n``, ``old`` -> ``new`` (:func:`_press_buttons` says how):
+    passes over them that add up to four rows of counts each (the last keeps the minimum), or, without
+    counts, the planes' popcount update."""
+    if counts.shape[1] == 0 or n_removed[m] + n_added[m] == 0:
+        return update_row(planes[n], distances[e], old, new, nearest)
     # Each step added moves a bar by 1 - 2 * plays, removed by 2 * plays - 1; the +-1s sum to the change in
     # the row's popcount, added in the first pass.
     base = np.int16(np.int64(_popcount(new)) - np.int64(_popcount(old)))
-    if n_removed + n_added == 1:
-        if n_added:
-            best = _sweep_counts(distances, base, np.int16(-2), counts[added[0]])
+    gone, come = n_removed[m], n_added[m]
+    if gone + come == 1:
+        if come:
+            best = _pass1(distances, e, base, np.int16(-2), counts, n, added[m, 0])
         else:
-            best = _sweep_counts(distances, base, np.int16(2), counts[removed[0]])
-        return _nearest(distances, best, nearest)
-    i, j = 0, 0
-    best = _NO_DISTANCE
-    while i < n_removed or j < n_added:
-        a = counts[removed[i] if i < n_removed else _ZERO_ROW]
-        b = counts[removed[i + 1] if i + 1 < n_removed else _ZERO_ROW]
-        c = counts[added[j] if j < n_added else _ZERO_ROW]
-        d = counts[added[j + 1] if j + 1 < n_added else _ZERO_ROW]
-        best = _sweep_counts4(distances, base, a, b, c, d)
-        i, j, base = i + 2, j + 2, np.int16(0)
-    return _nearest(distances, best, nearest)
+            best = _pass1(distances, e, base, np.int16(2), counts, n, removed[m, 0])
+    else:
+        i, j = 0, 0
+        best = _NO_DISTANCE
+        while i < gone or j < come:
+            best = _pass4(distances, e, base, counts, n, removed[m, i] if i < gone else _ZERO_ROW,
+                          removed[m, i + 1] if i + 1 < gone else _ZERO_ROW, added[m, j] if j < come else _ZERO_ROW,
+                          added[m, j + 1] if j + 1 < come else _ZERO_ROW)
+            i, j, base = i + 2, j + 2, np.int16(0)
+    return _nearest(distances[e], best, nearest)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -418,8 +420,8 @@ def press(actions, envs, action_kind, action_note, action_arg, steps, row_table,
     for m in range(size):
         n, e = rows[m], envs[m]
         if n >= 0:
-            best, at = _update_env(planes[n], counts[n], distances[e], old[m], new[m], removed[m], n_removed[m],
-                                   added[m], n_added[m], nearest)
+            best, at = _update_env(planes, counts, distances, n, e, old[m], new[m], removed, n_removed, added,
+                                   n_added, m, nearest)
             if nearest:
                 mins[e], argmins[e] = best, at
     return _at_limit(envs, elapsed, limit)
@@ -445,8 +447,8 @@ def press_parallel(actions, envs, action_kind, action_note, action_arg, steps, r
     for m in prange(size):
         n, e = rows[m], envs[m]
         if n >= 0:
-            best, at = _update_env(planes[n], counts[n], distances[e], old[m], new[m], removed[m], n_removed[m],
-                                   added[m], n_added[m], nearest)
+            best, at = _update_env(planes, counts, distances, n, e, old[m], new[m], removed, n_removed, added,
+                                   n_added, m, nearest)
             if nearest:
                 mins[e], argmins[e] = best, at
     return _at_limit(envs, elapsed, limit)
@@ -470,23 +472,26 @@ class AdaptivePress:
     Both give the same result; which is faster depends on the machine's load as much as on the batch. On
     an idle machine the threads share the press. Where another process keeps a core busy, the thread numba
     wakes must wait for that core: measured here with one of two cores busy, a parallel press of 64 envs
-    took 12 us more than the serial one at best and 4 to 8 ms (a scheduler tick) at worst. So the press in
-    use is timed on every call (a moving average per env), the other one now and then: first after
-    :attr:`PROBE` calls, then, each time it loses, after twice as many, up to :attr:`MAX_PROBE` (a lost
-    probe every 4096 calls costs at worst ~2% of a 64-env step); when it wins it takes over.
+    took 12 us more than the serial one at best and 4 to 8 ms (a scheduler tick) at worst. So one call in
+    :attr:`TIMED` of the press in use is timed (a moving average per env), and the other one is tried now
+    and then: first after :attr:`PROBE` calls, then, each time it loses, after twice as many, up to
+    :attr:`MAX_PROBE` (a lost try every 4096 calls costs at worst ~3% of a 64-env step); when it wins it
+    takes over.
     """
 
     #: Calls before the first try of the variant not in use (and again after a switch).
     PROBE = 32
     #: The longest wait between two tries.
     MAX_PROBE = 4096
+    #: One call in TIMED of the variant in use is timed (a power of 2).
+    TIMED = 8
     #: Weight of the newest time in each average.
     WEIGHT = 0.25
 
     def __init__(self):
         self._variants = (press, press_parallel)
         self._seconds = [0.0, 0.0]  # 0: not timed yet
-        self._current, self._until_probe, self._interval = 0, self.PROBE, self.PROBE
+        self._current, self._calls, self._next_probe, self._interval = 0, 0, self.PROBE, self.PROBE
 
     @property
     def parallel(self) -> bool:
@@ -494,8 +499,10 @@ class AdaptivePress:
         return self._current == 1
 
     def __call__(self, *arguments):
-        self._until_probe -= 1
-        probing = self._until_probe == 0
+        self._calls += 1
+        probing = self._calls == self._next_probe
+        if self._calls & (self.TIMED - 1) and not probing:
+            return self._variants[self._current](*arguments)
         variant = 1 - self._current if probing else self._current
         start = perf_counter()
         result = self._variants[variant](*arguments)
@@ -507,7 +514,7 @@ class AdaptivePress:
                 self._current, self._interval = variant, self.PROBE
             else:
                 self._interval = min(2 * self._interval, self.MAX_PROBE)
-            self._until_probe = self._interval
+            self._next_probe = self._calls + self._interval
         return result
 
 
