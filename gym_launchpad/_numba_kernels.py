@@ -463,6 +463,7 @@ def parallel_possible(num_envs: int, k: int) -> bool:
     or TBB; numba's fallback ``workqueue`` took about 60 us a call here, more than the press it would share."""
     if num_envs < 2 or num_envs * k < PARALLEL_MIN_WORK or numba.get_num_threads() < 2:
         return False
+    _press_nothing(press_parallel)  # loads it, and starts the threading layer numba then names
     return numba.threading_layer() in ("omp", "tbb")
 
 
@@ -521,8 +522,7 @@ class AdaptivePress:
 def warm_up(batch: bool):
     """Load (or compile) the kernels a tracker calls, for the argument types it passes, now rather than in the
     first step: :func:`update_row` for one env, else those of a batch and the vector env's :func:`press`
-    and :func:`press_parallel` (the launchpad's tables are read-only arrays, a type of their own). Each costs
-    a cache load; the parallel press also starts numba's threading layer."""
+    (:func:`parallel_possible` loads :func:`press_parallel` where it may run). Each costs a cache load."""
     kernel_planes = np.zeros((1, N_PLANES, 1), dtype=np.uint16)
     distances = np.zeros((1, 1), dtype=np.int16)
     if not batch:
@@ -532,14 +532,20 @@ def warm_up(batch: bool):
     index = np.zeros(1, dtype=np.int64)
     update_rows(kernel_planes, distances, index, index, words, words, True, index.copy(), index.copy())
     first_mins(distances, index, index.copy(), index.copy())
+    _press_nothing(press)
+
+
+def _press_nothing(compiled):
+    """A no-op press of one env, with the argument types the vector env passes (the launchpad's tables are
+    read-only arrays, a type of their own)."""
+    index = np.zeros(1, dtype=np.int64)
     state = np.zeros((1, 1), dtype=np.int64)
     tables = (np.full(1, NOOP, dtype=np.int8), index.copy(), index.copy(), np.zeros((1, 1), dtype=np.uint64),
               state.copy(), np.zeros((1, 1, 1), dtype=np.int8))
     for table in tables:
         table.setflags(write=False)
     kind, note, arg, row_table, positions, values = tables
-    for compiled in (press, press_parallel):
-        compiled(index, index, kind, note, arg, 1, row_table, state, state.copy(), np.zeros((1, 1), dtype=np.uint64),
-                 kernel_planes, np.zeros((1, 0, 1), dtype=np.uint8), distances, True, index.copy(), index.copy(),
-                 np.zeros((1, 1), dtype=np.int8),
-                 positions, values, index.copy(), index.copy(), 0)
+    compiled(index, index, kind, note, arg, 1, row_table, state, state.copy(), np.zeros((1, 1), dtype=np.uint64),
+             np.zeros((1, N_PLANES, 1), dtype=np.uint16), np.zeros((1, 0, 1), dtype=np.uint8),
+             np.zeros((1, 1), dtype=np.int16), True, index.copy(), index.copy(), np.zeros((1, 1), dtype=np.int8),
+             positions, values, index.copy(), index.copy(), 0)
