@@ -142,9 +142,10 @@ class NumpyKernel:
 
 
 class NumbaKernel:
-    """The same contract compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update,
-    the minimum taken in it, and the vector env's whole press in one call (``press``), which a batch big
-    enough may share among numba's threads (:class:`~gym_launchpad._numba_kernels.AdaptivePress`)."""
+    """The same contract compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update
+    over the row's corpus column as 16-bit planes (``layout``), the minimum taken in it, and the vector
+    env's whole press in one call (``press``, which reads rows of ``pattern_counts`` instead), which a batch
+    big enough may share among numba's threads (:class:`~gym_launchpad._numba_kernels.AdaptivePress`)."""
 
     name = "numba"
 

@@ -40,11 +40,15 @@ class LaunchpadVectorEnv(VectorEnv):
     Per env it keeps the toggles as pattern masks ``(E, N)``, the offsets ``(E, N)``, the bar words and
     the distance to every corpus bar ``(E, K)`` (:class:`~gym_launchpad.reward.BatchDistanceTracker`), and
     its observation. A step's press is one compiled call for all envs (``_numba_kernels.press``): each
-    env's button, its changed row, its distances and nearest bar in one pass over that row's corpus column,
-    and its changed row of the observation from a table (numpy does the same in a few array operations
-    where numba is missing). The info looks a bar's source up only when an env's nearest bar changes. Only
-    random draws loop over envs in Python: each env owns a generator, as a single env owns ``np_random``,
-    so it draws exactly what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
+    env's button, its changed row, its changed row of the observation from a table, its last action and
+    elapsed steps, then its distances from a pass or two over rows of ``pattern_counts`` (a byte a corpus
+    bar for each pattern the press moves; the 16-bit planes of the row's corpus column for a corpus too big
+    for them), and its nearest bar (numpy does the same in a few array operations where numba is missing).
+    A press of many envs may run on numba's threads when that has been faster
+    (``_numba_kernels.AdaptivePress``; ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` bound them). The
+    info takes each env's nearest bar's source and bar number from per-bar arrays. Only random draws loop
+    over envs in Python: each env owns a generator, as a single env owns ``np_random``, so it draws exactly
+    what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
 
     ``render()`` draws env 0. ``infos`` are dicts of arrays with ``_key`` masks, as ``SyncVectorEnv`` builds.
     """
