@@ -103,7 +103,8 @@ def breakdown(num_envs: int, steps: int, rounds: int) -> tuple[dict[str, float],
     twin = gym.make_vec(ENV_ID, num_envs=num_envs)
     # The twin's press skips the nearest bar: its press time is the kernel's, the difference the argmin's.
     twin._track_nearest = False
-    twin._press_arguments = twin._press_arguments[:11] + (False,) + twin._press_arguments[12:]
+    if twin._compiled_press is not None:  # the compiled press takes it as an argument
+        twin._press_arguments = twin._press_arguments[:11] + (False,) + twin._press_arguments[12:]
     clocks = {"envs": PartClock(envs), "twin": PartClock(twin)}
     best = dict.fromkeys(PARTS, float("inf"))
     for env in (envs, twin):
