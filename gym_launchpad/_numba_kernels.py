@@ -333,6 +333,16 @@ def _pass1(distances, e, base, scale, counts, n, row):
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
+def _pass2(distances, e, base, counts, n, a, scale_a, b, scale_b):
+    best = _NO_DISTANCE
+    for i in range(distances.shape[1]):
+        value = _scaled(_scaled(distances[e, i], base, scale_a, counts[n, a, i]), 0, scale_b, counts[n, b, i])
+        distances[e, i] = value
+        best = min(best, value)
+    return best
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
 def _pass4(distances, e, base, counts, n, a, b, c, d):
     """Four rows of counts in one pass: ``a``, ``b`` count steps removed (+2 each), ``c``, ``d`` added (-2)."""
     best = _NO_DISTANCE
@@ -361,6 +371,10 @@ def _update_env(planes, counts, distances, n, e, old, new, removed, n_removed, a
             best = _pass1(distances, e, base, np.int16(-2), counts, n, added[m, 0])
         else:
             best = _pass1(distances, e, base, np.int16(2), counts, n, removed[m, 0])
+    elif gone + come == 2:  # e.g. a dense pattern moved, or a two-step pattern toggled
+        first, first_scale = (removed[m, 0], np.int16(2)) if gone else (added[m, 0], np.int16(-2))
+        second, second_scale = (added[m, come - 1], np.int16(-2)) if come else (removed[m, 1], np.int16(2))
+        best = _pass2(distances, e, base, counts, n, first, first_scale, second, second_scale)
     else:
         i, j = 0, 0
         best = _NO_DISTANCE
