@@ -7,11 +7,15 @@ of ``numpy.sum`` over a 256 MB array. The kernel's time is ``DistanceTracker.upd
 ``nearest()``, at 100k bars (columns of 800 kB: one column fits in cache, the 24 of them only in L3), for the
 numba kernel and the numpy reference. Target: the kernel within 2x of the floor.
 
-The vector step's floor: a step of ``E`` envs reads ``E`` columns and reads and writes ``E`` rows of
-distances, ``12 K E`` bytes, out of a working set (all ``N`` columns and the ``(E, K)`` distances, 1.3 MB for
-the shipped corpus at 64 envs) that stays in the caches; so its floor is those bytes over the read bandwidth
-of ``numpy.sum`` over an array of the working set's size, in the same run. Against it: the vector env's
-press of 64 envs (the compiled kernel: rows, distances, nearest bars and observation rows of all envs).
+The vector step's floor: a step of ``E`` envs that read whole columns reads ``E`` columns and reads and
+writes ``E`` rows of distances, ``12 K E`` bytes, out of a working set (all ``N`` columns and the ``(E, K)``
+distances, 1.3 MB for the shipped corpus at 64 envs) that stays in the caches; so its floor is those bytes
+over the read bandwidth of ``numpy.sum`` (one core) over an array of the working set's size, in the same
+run. Against it: the vector env's press of 64 envs (the compiled kernel: rows, distances, nearest bars and
+observation rows of all envs, on one thread or on numba's, as ``AdaptivePress`` chose). The compiled press
+reads less than a whole column for most presses (a byte a bar for a toggle of a dense pattern, two bytes
+for each 16-bit plane a press flips), so it can run below this floor; with both cores reading, the floor
+of whole columns would be about half.
 
     python benchmarks/bandwidth.py [--quick]
 """
@@ -64,9 +68,11 @@ def vector_floor(quick: bool, num_envs: int = 64) -> Row:
     bandwidth = 1.0 / best["cache"]
     floor = 12 * k * num_envs / bandwidth
     ratio = best["press"] / floor
-    figures = (f"{num_envs} envs x {k} bars: {12 * k * num_envs / 1e6:.1f} MB a step from a {working_set / 1e6:.1f} MB "
-               f"working set; read bandwidth over {cache_megabytes} MB {bandwidth / 1e9:.1f} GB/s, floor "
-               f"{floor * 1e6:.1f} us a step ({num_envs / floor:,.0f} env-steps/s); press ({envs.kernel}) "
+    threads = envs._tracker.kernel.threads if getattr(envs._compiled_press, "parallel", False) else 1
+    figures = (f"{num_envs} envs x {k} bars: {12 * k * num_envs / 1e6:.1f} MB a step of whole columns from a "
+               f"{working_set / 1e6:.1f} MB working set; one core's read bandwidth over {cache_megabytes} MB "
+               f"{bandwidth / 1e9:.1f} GB/s, floor {floor * 1e6:.1f} us a step ({num_envs / floor:,.0f} env-steps/s); "
+               f"press ({envs.kernel}, {threads} thread{'s' if threads > 1 else ''} last) "
                f"{best['press'] * 1e6:.1f} us ({num_envs / best['press']:,.0f} env-steps/s)")
     return Row(f"vector step kernel / cache floor, {num_envs} envs, shipped corpus", figures, ratio, "")
 

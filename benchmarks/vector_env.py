@@ -9,9 +9,13 @@ Targets: >= 10x the SyncVectorEnv's env-steps/s and 1,000,000 env-steps/s at 64 
 
 The breakdown times each part of the native step as ``step`` runs it (the env's own methods, wrapped in a
 clock): the actions' check, the compiled press (the kernel: each env's row, bar, distances and
-observation row), the nearest bar found in the same pass (argmin: the press's time less that of a twin env
-whose press skips it), the observation and the info handed out, and the autoreset (the check every step,
-and the resets of ended envs); "rest" is what the step spends outside them (rewards, truncations).
+observation row, its last action and elapsed steps), the search for each env's nearest bar (argmin: a
+second vectorised pass over the distances just written; the press's time less that of a twin env whose
+press skips it), the observation and the info handed out, and the autoreset (the check every step, and the
+resets of ended envs); "rest" is what the step spends outside them (rewards, truncations).
+
+The native env's press runs on one thread, or on numba's threads when that has been faster lately
+(``_numba_kernels.AdaptivePress``); the 64-env row says which it settled on and how many threads it may use.
 
     python benchmarks/vector_env.py [--quick] [--num-envs 64]
 """
@@ -47,8 +51,18 @@ def random_actions(envs, steps: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, envs.single_action_space.n, (steps, envs.num_envs))
 
 
+def press_in_use(envs) -> str:
+    """Which press the native env ran last: serial, or shared among how many threads."""
+    chooser = envs._compiled_press
+    if not getattr(chooser, "parallel", False):
+        return "one thread" + (f" (of {envs._tracker.kernel.threads} it may use)" if chooser is not None and
+                               envs._tracker.kernel.threads > 1 else "")
+    return f"{envs._tracker.kernel.threads} threads"
+
+
 def native_and_sync(num_envs: int, vector_steps: int, sync_steps: int, rounds: int) -> tuple[float, float, str]:
-    """Best seconds per env-step of the native vector env and of a SyncVectorEnv, and the native's kernel."""
+    """Best seconds per env-step of the native vector env and of a SyncVectorEnv, and the native's kernel
+    and press."""
     native = gym.make_vec(ENV_ID, num_envs=num_envs)
     sync = gym.make_vec(ENV_ID, num_envs=num_envs, vectorization_mode="sync")
     native.reset(seed=0)
@@ -58,7 +72,7 @@ def native_and_sync(num_envs: int, vector_steps: int, sync_steps: int, rounds: i
         "native": lambda: seconds_per_env_step(native, random_actions(native, vector_steps, 0)),
         "sync": lambda: seconds_per_env_step(sync, random_actions(sync, sync_steps, 0)),
     }, rounds)
-    return best["native"], best["sync"], native.kernel
+    return best["native"], best["sync"], f"{native.kernel} kernel, press on {press_in_use(native)}"
 
 
 class PartClock:
@@ -89,7 +103,8 @@ def breakdown(num_envs: int, steps: int, rounds: int) -> tuple[dict[str, float],
     twin = gym.make_vec(ENV_ID, num_envs=num_envs)
     # The twin's press skips the nearest bar: its press time is the kernel's, the difference the argmin's.
     twin._track_nearest = False
-    twin._press_arguments = twin._press_arguments[:10] + (False,) + twin._press_arguments[11:]
+    if twin._compiled_press is not None:  # the compiled press takes it as an argument
+        twin._press_arguments = twin._press_arguments[:11] + (False,) + twin._press_arguments[12:]
     clocks = {"envs": PartClock(envs), "twin": PartClock(twin)}
     best = dict.fromkeys(PARTS, float("inf"))
     for env in (envs, twin):
@@ -123,7 +138,7 @@ def run(quick: bool = False, num_envs: int = 64) -> list[Row]:
     native, sync, kernel = native_and_sync(num_envs, vector_steps, sync_steps, rounds)
     rows = []
     ratio = sync / native
-    figures = (f"{num_envs} envs, {kernel} kernel: LaunchpadVectorEnv {1 / native:,.0f} env-steps/s, "
+    figures = (f"{num_envs} envs, {kernel}: LaunchpadVectorEnv {1 / native:,.0f} env-steps/s, "
                f"SyncVectorEnv {1 / sync:,.0f} env-steps/s")
     rows.append(Row(f"vector env, {num_envs} envs, native / sync", figures, ratio, TARGET, check(ratio, TARGET)))
     rate = 1 / native / MILLION

@@ -97,12 +97,18 @@ class NumpyKernel:
     press = None
 
     def __init__(self, k: int):
+        self.threads = 1
         self._xor = np.empty(k, dtype=np.uint64)
         self._new = np.empty(k, dtype=np.uint8)
         self._old = np.empty(k, dtype=np.uint8)
         self._delta = np.empty(k, dtype=np.int8)
         # Bound the (rows, K) temporaries of a batched update to about 32 MB of words.
         self._chunk = max(1, (1 << 22) // k)
+
+    @staticmethod
+    def layout(columns: np.ndarray) -> np.ndarray:
+        """The corpus columns as this kernel reads them: ``(N, K)`` uint64, as they are."""
+        return columns
 
     def update_row(self, column, distances, old, new, nearest: bool) -> tuple[int, int]:
         np.bitwise_xor(column, new, out=self._xor)
@@ -136,12 +142,14 @@ class NumpyKernel:
 
 
 class NumbaKernel:
-    """The same contract compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update,
-    the minimum taken in it, and the vector env's whole press in one call."""
+    """The same contract compiled by numba (``gym_launchpad._numba_kernels``): one fused pass per update
+    over the row's corpus column as 16-bit planes (``layout``), the minimum taken in it, and the vector
+    env's whole press in one call (``press``, which reads rows of ``pattern_counts`` instead), which a batch
+    big enough may share among numba's threads (:class:`~gym_launchpad._numba_kernels.AdaptivePress`)."""
 
     name = "numba"
 
-    def __init__(self, k: int, batch: bool = False):
+    def __init__(self, k: int, batch: bool = False, num_envs: int = 1):
         from gym_launchpad import _numba_kernels  # numba is a dependency, but an install may lack it
 
         # Load the compiled code (from numba's cache, else compiling it) now, not in the env's first step;
@@ -150,20 +158,26 @@ class NumbaKernel:
         self.update_row = _numba_kernels.update_row
         self.update_rows = _numba_kernels.update_rows
         self.first_mins = _numba_kernels.first_mins
-        self.press = _numba_kernels.press
+        self.layout = _numba_kernels.planes
+        self.pattern_counts = _numba_kernels.pattern_counts
+        parallel = batch and _numba_kernels.parallel_possible(num_envs, k)
+        self.press = _numba_kernels.AdaptivePress() if parallel else _numba_kernels.press
+        #: The threads a press may use (numba's, bounded by ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads``).
+        self.threads = _numba_kernels.numba.get_num_threads() if parallel else 1
 
 
-def make_kernel(k: int, backend: str | None = None, batch: bool = False):
+def make_kernel(k: int, backend: str | None = None, batch: bool = False, num_envs: int = 1):
     """The kernel for a corpus of ``k`` bars: ``backend``, else ``$GYM_LAUNCHPAD_KERNEL``, else numba if installed.
 
-    ``batch``: for a :class:`BatchDistanceTracker` (the compiled kernel loads what a batch calls)."""
+    ``batch``: for a :class:`BatchDistanceTracker` of ``num_envs`` envs (the compiled kernel loads what a
+    batch calls, and decides whether its press is worth sharing among threads)."""
     backend = backend or os.environ.get("GYM_LAUNCHPAD_KERNEL") or None
     if backend not in (None, *KERNELS):
         raise ValueError(f"unknown distance kernel {backend!r}; choose one of {', '.join(map(repr, KERNELS))} "
                          "(or unset GYM_LAUNCHPAD_KERNEL)")
     if backend in (None, "numba"):
         try:
-            return NumbaKernel(k, batch)
+            return NumbaKernel(k, batch, num_envs)
         except ImportError:
             if backend == "numba":
                 raise DependencyNotInstalled(
@@ -194,10 +208,11 @@ class DistanceTracker:
         # Row-major by pitch so an update reads one contiguous (K,) slice.
         self.columns = _columns(corpus)
         n, k = self.columns.shape
-        self._column_rows = list(self.columns)  # one view per row, made once rather than on every step
         self.words = np.zeros(n, dtype=np.uint64)
         self.distances = np.zeros(k, dtype=DISTANCE_DTYPE)
         self.kernel = make_kernel(k, backend)
+        # One view per row of the columns as the kernel reads them, made once rather than on every step.
+        self._column_rows = list(self.kernel.layout(self.columns))
         self.cumulative_counts = np.cumsum(corpus.counts)
         self._nearest = (0, 0)
 
@@ -250,7 +265,9 @@ class BatchDistanceTracker:
         n, k = self.columns.shape
         self.words = np.zeros((num_envs, n), dtype=np.uint64)
         self.distances = np.zeros((num_envs, k), dtype=DISTANCE_DTYPE)
-        self.kernel = make_kernel(k, backend, batch=True)
+        self.kernel = make_kernel(k, backend, batch=True, num_envs=num_envs)
+        #: The columns as the kernel reads them (:meth:`NumbaKernel.layout`); ``columns`` stay ``(N, K)`` words.
+        self.kernel_columns = self.kernel.layout(self.columns)
         self.cumulative_counts = np.cumsum(corpus.counts)
         self.mins = np.zeros(num_envs, dtype=np.int64)
         self.argmins = np.zeros(num_envs, dtype=np.int64)
@@ -270,7 +287,8 @@ class BatchDistanceTracker:
         With ``nearest`` their ``mins`` and ``argmins`` are updated in the same pass."""
         old = self.words[envs, rows]
         new = np.asarray(words, dtype=np.uint64)
-        self.kernel.update_rows(self.columns, self.distances, envs, rows, old, new, nearest, self.mins, self.argmins)
+        self.kernel.update_rows(self.kernel_columns, self.distances, envs, rows, old, new, nearest, self.mins,
+                                self.argmins)
         self.words[envs, rows] = new
 
     def nearest(self) -> tuple[np.ndarray, np.ndarray]:

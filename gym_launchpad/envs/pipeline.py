@@ -153,25 +153,29 @@ def info(distance: int, nearest: int, source: tuple[str, int], best_distance: in
 
 
 def infos(distance: np.ndarray, nearest: np.ndarray, sources: np.ndarray, bar_numbers: np.ndarray,
-          best_distance: int, state_index: np.ndarray | None, present: np.ndarray) -> dict:
+          best_distance: np.ndarray, state_index: np.ndarray | None, present: np.ndarray | None) -> dict:
     """:func:`info` of every env as arrays with ``_key`` masks (as ``SyncVectorEnv`` builds): each value
-    set where ``present``, zero (or None for sources) elsewhere.
+    set where ``present`` (None: every env), zero (or None for sources) elsewhere.
 
-    ``sources`` and ``bar_numbers`` are the provenance of each env's ``nearest`` bar, which the vector env
-    looks up only when it changes. The arrays handed out are copies.
+    ``sources`` and ``bar_numbers`` are the provenance of each env's ``nearest`` bar, ``best_distance`` the
+    ceiling's distance for each env. The arrays handed out are copies (``sources`` and ``bar_numbers``
+    are taken as given: the vector env makes them new each step).
     """
-    columns = (distance, nearest, sources, bar_numbers, np.full(len(present), best_distance, dtype=np.int64))
+    if present is None:  # every step: a literal, each array copied once
+        everyone = np.ones(len(distance), dtype=bool)
+        result = {"distance": distance.copy(), "_distance": everyone, "nearest_bar": nearest.copy(),
+                  "_nearest_bar": everyone.copy(), "nearest_source": sources, "_nearest_source": everyone.copy(),
+                  "nearest_bar_number": bar_numbers, "_nearest_bar_number": everyone.copy(),
+                  "best_distance": best_distance.copy(), "_best_distance": everyone.copy()}
+        if state_index is not None:
+            result["state_index"], result["_state_index"] = state_index, everyone.copy()
+        return result
+    columns = (distance, nearest, sources, bar_numbers, best_distance)
     values = dict(zip(INFO_KEYS, columns, strict=True))
     if state_index is not None:
         values["state_index"] = state_index
     result = {}
-    everyone = present.all()
     for key, value in values.items():
-        if everyone:
-            value = value.copy()
-        elif value.dtype == object:
-            value = np.where(present, value, None)
-        else:
-            value = np.where(present, value, 0)
+        value = np.where(present, value, None if value.dtype == object else 0)
         result[key], result[f"_{key}"] = value, present.copy()
     return result

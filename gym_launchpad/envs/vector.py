@@ -40,11 +40,15 @@ class LaunchpadVectorEnv(VectorEnv):
     Per env it keeps the toggles as pattern masks ``(E, N)``, the offsets ``(E, N)``, the bar words and
     the distance to every corpus bar ``(E, K)`` (:class:`~gym_launchpad.reward.BatchDistanceTracker`), and
     its observation. A step's press is one compiled call for all envs (``_numba_kernels.press``): each
-    env's button, its changed row, its distances and nearest bar in one pass over that row's corpus column,
-    and its changed row of the observation from a table (numpy does the same in a few array operations
-    where numba is missing). The info looks a bar's source up only when an env's nearest bar changes. Only
-    random draws loop over envs in Python: each env owns a generator, as a single env owns ``np_random``,
-    so it draws exactly what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
+    env's button, its changed row, its changed row of the observation from a table, its last action and
+    elapsed steps, then its distances from a pass or two over rows of ``pattern_counts`` (a byte a corpus
+    bar for each pattern the press moves; the 16-bit planes of the row's corpus column for a corpus too big
+    for them), and its nearest bar (numpy does the same in a few array operations where numba is missing).
+    A press of many envs may run on numba's threads when that has been faster
+    (``_numba_kernels.AdaptivePress``; ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` bound them). The
+    info takes each env's nearest bar's source and bar number from per-bar arrays. Only random draws loop
+    over envs in Python: each env owns a generator, as a single env owns ``np_random``, so it draws exactly
+    what that env would (at a reset, and on each step in ``reward_mode="sampled"``).
 
     ``render()`` draws env 0. ``infos`` are dicts of arrays with ``_key`` masks, as ``SyncVectorEnv`` builds.
     """
@@ -100,29 +104,33 @@ class LaunchpadVectorEnv(VectorEnv):
         else:  # the kernel keeps each env's nearest bar up to date in place: nothing to copy per step
             self._distance, self._nearest = tracker.mins, tracker.argmins
         self._elapsed = np.zeros(e, dtype=np.int64)
+        self._limit = max_episode_steps or 0  # as the compiled press takes it: 0 is no limit
         self._last_action = np.full(e, -1, dtype=np.int64)
         self._autoreset = np.zeros(e, dtype=bool)
+        self._any_autoreset = False  # self._autoreset.any(), kept so that a step need not ask
         self._rngs: list[np.random.Generator | None] = [None] * e
         self._rng_seeds: list[int | None] = [None] * e
         self._ready = False
         self._all = np.arange(e)
-        self._everyone = np.ones(e, dtype=bool)
         self._indexed = args.indexed
-        # The info's provenance of each env's nearest bar, looked up again only when that bar changes.
-        self._source_bar = np.full(e, -1, dtype=np.int64)
-        self._sources = np.full(e, None, dtype=object)
-        self._source_names = self.corpus.sources.astype(object)  # one str per file, shared by its bars
-        self._bar_numbers = np.zeros(e, dtype=np.int64)
+        # The info's provenance of every corpus bar: its file (one str object per file, shared by its bars)
+        # and its bar number, so that a step's info takes each env's in one array operation.
+        self._bar_sources = self.corpus.sources.astype(object)[self.corpus.source_index]
+        self._bar_numbers = self.corpus.bar_number.astype(np.int64)
+        self._best_distances = np.full(e, self.ceiling.distance, dtype=np.int64)
         self._n_actions = spec.n_actions
-        self._batch_obs_shape = self.observation_space.shape
+        self._batch_obs = self._obs.reshape(self.observation_space.shape)  # a view: the observation handed out
         # Whether a press finds each env's nearest bar (in the same pass): "sampled" mode draws its own.
         self._track_nearest = not self._sampling
         # The compiled press's arguments after (actions, envs): all arrays it updates in place, or tables.
         self._compiled_press = tracker.kernel.press
-        self._press_arguments = (spec.action_kind, spec.action_note, spec.action_arg, spec.steps, spec.row_table,
-                                 self.masks, self.offsets, tracker.words, tracker.columns, tracker.distances,
-                                 self._track_nearest, tracker.mins, tracker.argmins, self._obs, self._obs_positions,
-                                 self._obs_values)
+        if self._compiled_press is not None:
+            pattern_counts = tracker.kernel.pattern_counts(tracker.columns, spec.row_table)
+            self._press_arguments = (spec.action_kind, spec.action_note, spec.action_arg, spec.steps, spec.row_table,
+                                     self.masks, self.offsets, tracker.words, tracker.kernel_columns, pattern_counts,
+                                     tracker.distances, self._track_nearest, tracker.mins, tracker.argmins,
+                                     self._obs, self._obs_positions, self._obs_values, self._last_action,
+                                     self._elapsed, self._limit)
 
     # --- the Gymnasium API -------------------------------------------------------------------
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
@@ -154,32 +162,30 @@ class LaunchpadVectorEnv(VectorEnv):
                 self._rngs[e], self._rng_seeds[e] = seeding.np_random(seeds[e])
         self._reset_envs(envs, options)
         self._autoreset[envs] = False
+        self._any_autoreset = bool(self._autoreset.any())
         self._ready = True
-        return self._observation(), self._infos(_mask(envs, self.num_envs))
+        return self._observation(), self._infos(None if envs is self._all else _mask(envs, self.num_envs))
 
     def step(self, actions):
         if not self._ready:
             raise RuntimeError("LaunchpadVectorEnv.step() before reset(): call reset() first")
-        actions = self._checked_actions(actions)
+        # With an autoreset due, the actions are checked before it; else the compiled press checks them.
+        actions = self._checked_actions(actions, in_range=self._any_autoreset or self._compiled_press is None)
         stepping = self._reset_ended()
         if stepping is not self._all:
             actions = actions[stepping]
-        self._press(stepping, actions)
-        self._elapsed[stepping] += 1
+        at_limit = self._press(stepping, actions)
         if self._sampling:
             self._score(stepping)
-        rewards = self._distance.astype(np.float64)
-        np.negative(rewards, out=rewards)
-        terminations = np.zeros(self.num_envs, dtype=bool)  # the task has no terminal state
-        if self.max_episode_steps is None:
-            truncations = np.zeros(self.num_envs, dtype=bool)
-        else:  # an env reset at the start of this step has elapsed 0, never past a positive limit
-            truncations = self._elapsed >= self.max_episode_steps
+        rewards = np.negative(self._distance, dtype=np.float64)
+        terminations = np.zeros(self.num_envs, dtype=bool)  # the task has no terminal state: only truncations end
+        # An env reset at the start of this step has elapsed 0, never at a positive limit.
+        truncations = self._elapsed >= self._limit if at_limit else np.zeros(self.num_envs, dtype=bool)
         if stepping is not self._all:
             rewards[self._autoreset] = 0.0
-        ended = terminations | truncations
         infos = {}
-        if self.autoreset_mode == AutoresetMode.SAME_STEP and ended.any():
+        if at_limit and self.autoreset_mode == AutoresetMode.SAME_STEP:
+            ended = truncations
             infos["final_obs"] = np.full(self.num_envs, None, dtype=object)
             final_obs = self._observation()
             for e in np.flatnonzero(ended):
@@ -188,8 +194,12 @@ class LaunchpadVectorEnv(VectorEnv):
             infos["final_info"] = self._infos(ended)
             infos["_final_info"] = ended.copy()
             self._reset_envs(np.flatnonzero(ended), {})
-        infos.update(self._infos(self._everyone))
-        self._autoreset = ended
+        infos.update(self._infos())
+        if at_limit:
+            self._autoreset = truncations.copy()
+        elif self._any_autoreset:
+            self._autoreset[:] = False
+        self._any_autoreset = bool(at_limit)
         return self._observation(), rewards, terminations, truncations, infos
 
     def render(self):
@@ -235,24 +245,31 @@ class LaunchpadVectorEnv(VectorEnv):
         return lookahead_distances(self.launchpad, tracker.columns, tracker.distances, self.masks, self.offsets)
 
     # --- the step, as named parts ------------------------------------------------------------
-    def _checked_actions(self, actions) -> np.ndarray:
+    def _checked_actions(self, actions, in_range: bool = True) -> np.ndarray:
+        """``actions`` as a contiguous int64 array, each a button (checked here with ``in_range``; without,
+        the compiled press checks the range before it changes anything)."""
         actions = np.asarray(actions)
         if actions.shape != (self.num_envs,):
             raise ValueError(f"step() needs one action per env, shape ({self.num_envs},); got shape {actions.shape}")
-        # One comparison for the common case: viewed unsigned, a negative int64 is past every action.
-        if actions.dtype == np.int64 and actions.view(np.uint64).max() < self._n_actions:
-            return actions
+        if actions.dtype == np.int64 and actions.flags.c_contiguous:
+            # One comparison: viewed unsigned, a negative int64 is past every action.
+            if not in_range or actions.view(np.uint64).max() < self._n_actions:
+                return actions
         if not np.issubdtype(actions.dtype, np.integer):  # bools included: True is no button
             raise ValueError(f"step() needs integer actions in 0..{self._n_actions - 1}, got {actions!r}")
         if actions.min() < 0 or actions.max() >= self._n_actions:
-            bad = actions[(actions < 0) | (actions >= self._n_actions)][0]
-            self.launchpad.check_action(bad)  # the single env's error for the first bad action
-        return actions.astype(np.int64)
+            self._refuse(actions)
+        return np.ascontiguousarray(actions, dtype=np.int64)
+
+    def _refuse(self, actions: np.ndarray):
+        """The single env's error for the first action that is no button."""
+        bad = actions[(actions < 0) | (actions >= self._n_actions)][0]
+        self.launchpad.check_action(bad)
 
     def _reset_ended(self) -> np.ndarray:
         """The envs this step moves: all, but with ``NEXT_STEP`` an env that ended last step is reset now
         and its action ignored (as ``SyncVectorEnv``)."""
-        if not self._autoreset.any():
+        if not self._any_autoreset:
             return self._all
         ended = np.flatnonzero(self._autoreset)
         if self.autoreset_mode == AutoresetMode.DISABLED:
@@ -263,12 +280,16 @@ class LaunchpadVectorEnv(VectorEnv):
         self._reset_envs(ended, {})
         return np.flatnonzero(~self._autoreset)
 
-    def _press(self, envs: np.ndarray, actions: np.ndarray):
-        """Every env in ``envs`` presses its button: its row, bar, distances, nearest bar and observation."""
-        self._last_action[envs] = actions
+    def _press(self, envs: np.ndarray, actions: np.ndarray) -> int:
+        """Every env in ``envs`` presses its button: its row, bar, distances, nearest bar, observation, last
+        action and elapsed steps. Returns how many envs reached the step limit."""
         if self._compiled_press is not None:
-            self._compiled_press(actions, envs, *self._press_arguments)
-            return
+            at_limit = self._compiled_press(actions, envs, *self._press_arguments)
+            if at_limit < 0:  # actions[-1 - at_limit] is no button; nothing was changed
+                self._refuse(actions)
+            return at_limit
+        self._last_action[envs] = actions
+        self._elapsed[envs] += 1
         spec = self.launchpad
         changed = spec.action_kind[actions] != NOOP
         e, actions = envs[changed], actions[changed]
@@ -277,6 +298,7 @@ class LaunchpadVectorEnv(VectorEnv):
         self.masks[e, n], self.offsets[e, n] = mask, offset
         self._tracker.update(e, n, spec.row_table[mask, offset], nearest=self._track_nearest)
         self._obs[e[:, None], self._obs_positions[n]] = self._obs_values[mask, offset]
+        return int(np.count_nonzero(self._elapsed[envs] >= self._limit)) if self._limit else 0
 
     def _reset_envs(self, envs: np.ndarray, options: dict):
         """Start a new episode in each env of ``envs``, drawing its start state from its own generator."""
@@ -299,19 +321,16 @@ class LaunchpadVectorEnv(VectorEnv):
         self._distance[envs], self._nearest[envs] = distance, nearest
 
     def _observation(self) -> np.ndarray:
-        return self._obs.reshape(self._batch_obs_shape).copy()
+        return self._batch_obs.copy()
 
-    def _infos(self, present: np.ndarray) -> dict:
-        """The single env's info keys as arrays over envs, set where ``present`` (zero or None elsewhere)."""
-        stale = self._nearest != self._source_bar
-        if stale.any():
-            bars = self._nearest[stale]
-            self._sources[stale] = self._source_names[self.corpus.source_index[bars]]
-            self._bar_numbers[stale] = self.corpus.bar_number[bars]
-            self._source_bar[stale] = bars
+    def _infos(self, present: np.ndarray | None = None) -> dict:
+        """The single env's info keys as arrays over envs, set where ``present`` (None: every env; zero or
+        None elsewhere)."""
+        nearest = self._nearest
         state_index = state_indices(self.launchpad, self.masks, self.offsets) if self._indexed else None
-        return infos(self._distance, self._nearest, self._sources, self._bar_numbers, self.ceiling.distance,
-                     state_index, present)
+        # take() makes new arrays: the provenance of each env's nearest bar, as handed out.
+        return infos(self._distance, nearest, self._bar_sources.take(nearest), self._bar_numbers.take(nearest),
+                     self._best_distances, state_index, present)
 
 
 def _mask(envs: np.ndarray, num_envs: int) -> np.ndarray:
