@@ -11,7 +11,8 @@ buckets of ``distance_bucket``). Keying cells by loudness keeps the louder, wors
 barrier in the archive; keying them by distance keeps the better bars apart from the worse ones.
 
 It uses nothing but the env's public API: ``reset(options={"state": ...})`` to return, ``step`` to explore,
-``info["distance"]`` as the score. It never reads the ceiling.
+``info["distance"]`` as the score (or the distance to a bar it found before, ``aim``). It never reads the
+ceiling.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class GoExplore:
     temperature: float = 16.0
     #: whether to return to archived cells; False explores only from the start state (the ablation).
     return_to_cells: bool = True
+    #: a bar found before (one word per row) to look for instead of the nearest corpus bar: the robustifying
+    #: phase's goal, the best cell of an earlier run (Go-Explore's "return to a cell", from a new start).
+    aim: np.ndarray | None = None
     seed: int = 0
     cells: dict = field(default_factory=dict)
 
@@ -67,15 +71,34 @@ class GoExplore:
 
     def cell_key(self, info) -> tuple[int, int]:
         loudness = int(np.bitwise_count(self.env.unwrapped.words).sum())
-        return loudness // self.loudness_bucket, int(info["distance"]) // self.distance_bucket
+        return loudness // self.loudness_bucket, self.score(info) // self.distance_bucket
 
-    def run(self, start, max_steps: int, stop_distance: int = 0) -> Trajectory:
+    def score(self, info) -> int:
+        """How far the bar is from what this run looks for: the env's distance, or with ``aim`` the cells that
+        differ from the aim bar."""
+        if self.aim is None:
+            return int(info["distance"])
+        return int(np.bitwise_count(self.env.unwrapped.words ^ self.aim).sum())
+
+    def run(self, start, max_steps: int, stop_distance: int = 0, options=()) -> Trajectory:
         """Explore from ``start`` (a LaunchpadState) for at most ``max_steps`` presses, or until a bar at
-        ``stop_distance`` or nearer is found; the shortest trajectory to the nearest bar found."""
+        ``stop_distance`` or nearer is found; the shortest trajectory to the nearest bar found.
+
+        ``options`` are press sequences that worked from other starts (their trajectories' actions): each is
+        played from ``start`` first and every bar on the way archived, so exploration from a new start
+        begins where the old ways lead (they count against ``max_steps``)."""
         _, info = self.env.reset(options={"state": start})
-        self.cells = {self.cell_key(info): Cell(start.copy(), [], int(info["distance"]))}
+        self.cells = {self.cell_key(info): Cell(start.copy(), [], self.score(info))}
         best_key = next(iter(self.cells))
         steps = 0
+        for option in options:
+            self.env.reset(options={"state": start})
+            for i, action in enumerate(option):
+                _, _, _, _, info = self.env.step(int(action))
+                steps += 1
+                key = self._archive(info, list(option[:i + 1]))
+                if self.cells[key].distance < self.cells[best_key].distance:
+                    best_key = key
         while steps < max_steps and self.cells[best_key].distance > stop_distance:
             cell = self._select() if self.return_to_cells else self.cells[next(iter(self.cells))]
             cell.chosen += 1
@@ -106,7 +129,7 @@ class GoExplore:
 
     def _archive(self, info, actions) -> tuple[int, int]:
         key = self.cell_key(info)
-        distance = int(info["distance"])
+        distance = self.score(info)
         cell = self.cells.get(key)
         if cell is None or (distance, len(actions)) < (cell.distance, len(cell.actions)):
             counts = (cell.chosen, cell.seen) if cell is not None else (0, 0)

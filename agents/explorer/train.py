@@ -1,15 +1,21 @@
 """``python -m agents.explorer``: Go-Explore, then a DQN robustified on its own best trajectories.
 
-    python -m agents.explorer --minutes 50 --seed 0 --out agents/pretrained/explorer.safetensors
-    python -m agents.explorer --timesteps 2000 --demo-starts 1 --explore-steps 20000 --out /tmp/x.safetensors
+    python -m agents.explorer --seed 0 --out agents/pretrained/explorer.safetensors     # the shipped weights
+    python -m agents.explorer --discover-starts 2 --demo-starts 4 --rounds 1 --out /tmp/x.safetensors
 
-1. Explore (:mod:`.go_explore`): from ``--demo-starts`` triad starts (seeds that no evaluation uses), archive
-   the bars found, return to them by reset, explore from there; each start's best trajectory is shortened by
-   replay. No planner, no ceiling: only the env's resets, steps and ``info["distance"]``.
-2. Robustify: SB3's DQN (:class:`.self_imitation.SelfImitationDQN`, the paper's MLP) with the trajectories in
-   its replay as DQfD's demonstrations, pre-trained on them, then trained on episodes that start along them
-   and move back (:mod:`.backward_curriculum`) or from fresh triads. The learner's reward is the distance a
-   press took off (potential-based, so the best policy is the env's), with double-DQN n-step targets.
+1. Explore (:mod:`.go_explore`, :func:`explore`): from ``--discover-starts`` triad starts (seeds that no
+   evaluation uses), archive the bars found, return to them by reset, explore from there. The bar most of
+   the nearest trajectories end on becomes the aim; from ``--demo-starts`` more triad starts Go-Explore finds
+   the way to that same bar (the old ways played first, as options), and from the aim knocked off by every
+   single press and by random runs of presses, the way back. Each trajectory is shortened by replay. No
+   planner, no ceiling: only the env's resets, steps and ``info["distance"]``, and the bar it found itself.
+2. Robustify: SB3's DQN (:class:`.self_imitation.SelfImitationDQN`, the paper's linear Q-network) with the
+   trajectories as DQfD's demonstrations (n-step TD and the large-margin loss), pre-trained on them; then
+   ``--rounds`` of self-correction (:func:`correct`): the network plays fresh triads with the evaluation's
+   epsilon, Go-Explore finds the way back from where it went astray, and it trains on those too.
+   ``--timesteps`` adds online DQN on episodes that start along the trajectories and move back
+   (:mod:`.backward_curriculum`) or from fresh triads (off by default: it made the held-out score worse).
+   The learner's reward is the distance a press took off (potential-based, so the best policy is the env's).
 3. Keep the weights that did best on held-out triad starts and export them (:func:`agents.pretrained.export`).
 
 At evaluation the network acts from the observation alone.
@@ -43,34 +49,53 @@ from gym_launchpad.reward import silence_distance
 
 #: Seeds of the triad starts the explorer explores from and selects its weights on, far from the
 #: evaluation's 0..19.
-EXPLORE_SEED_BASE, SELECTION_SEED_BASE = 100_000, 200_000
+EXPLORE_SEED_BASE, SELECTION_SEED_BASE, CORRECTION_SEED_BASE = 100_000, 200_000, 300_000
+
+#: Held-out triad starts the weights are selected on.
+SELECTION_STARTS = 20
+
+#: A self-correction episode: its presses and the share of them that are random (the evaluation's epsilon).
+CORRECTION_PRESSES, CORRECTION_EPSILON = 120, 0.05
 
 #: The DQN settings. The paper's linear Q-network on the toggles: one press's worth to a fixed good bar is
 #: linear in the toggles (switch on what the bar lacks, off what it has too much), and on this shared CPU a
 #: gradient step of it costs a tenth of the MLP's. The rest is this agent's (module docstring).
-EXPLORER_PRESET = get_preset(
-    "linear", learning_rate_start=1e-3, learning_rate_end=2e-4, exploration_initial_eps=0.2,
-    exploration_final_eps=0.02, exploration_fraction=0.3, buffer_size=300_000, batch_size=32, train_freq=2,
-    target_update_interval=2000, learning_starts=1000, reward_shaping="improvement", reward_scale=0.1,
-    double_q=True, n_steps=10,
+EXPLORER_SETTINGS = dict(
+    exploration_initial_eps=0.2, exploration_final_eps=0.02, exploration_fraction=0.3, buffer_size=300_000,
+    batch_size=32, train_freq=2, target_update_interval=2000, learning_starts=1000, reward_shaping="improvement",
+    reward_scale=0.1, double_q=True, n_steps=10,
 )
+EXPLORER_PRESET = get_preset("linear", learning_rate_start=1e-3, learning_rate_end=2e-4, **EXPLORER_SETTINGS)
+#: With ``--network mlp``: the paper's 1024-512 MLP, at its own preset's learning rates.
+EXPLORER_MLP_PRESET = get_preset("mlp", **EXPLORER_SETTINGS)
 
 
 @dataclass
 class ExplorerArgs:
     """The arguments of ``python -m agents.explorer``."""
 
-    timesteps: int = field(default=2_000_000, metadata={"help": "DQN env steps at most (--minutes may stop it first)"})
-    minutes: float = field(default=50.0, metadata={"help": "wall-clock budget of the whole run, exploration included"})
+    timesteps: int = field(default=0, metadata={
+        "help": "env steps of online DQN after the rounds, at most (--minutes may stop it first)"})
+    minutes: float = field(default=60.0, metadata={"help": "wall-clock budget of the whole run, exploration included"})
     seed: int = field(default=0, metadata={"help": "seeds exploration, torch, numpy and the env resets"})
     out: str = field(default="runs/explorer/explorer.safetensors", metadata={
         "help": "where the weights go (.safetensors, and the .json beside it)"})
     corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
-    demo_starts: int = field(default=12, metadata={"help": "triad starts to explore from"})
-    explore_steps: int = field(default=200_000, metadata={"help": "presses of exploration per start at most"})
+    discover_starts: int = field(default=8, metadata={"help": "triad starts to explore from with the full budget"})
+    explore_steps: int = field(default=200_000, metadata={"help": "presses of exploration per discovering start"})
+    demo_starts: int = field(default=200, metadata={
+        "help": "more triad starts, explored from with the trajectories found as options"})
+    spread_steps: int = field(default=20_000, metadata={"help": "presses of exploration per further start at most"})
+    options: int = field(default=8, metadata={"help": "latest trajectories to the aim played first from a new start"})
+    knocked_starts: int = field(default=100, metadata={
+        "help": "starts from the aim knocked off by random presses (besides one start per single press)"})
+    knocks: int = field(default=6, metadata={"help": "random presses that knock the aim off, at most"})
+    rounds: int = field(default=6, metadata={"help": "rounds of self-correction after pre-training"})
+    round_starts: int = field(default=60, metadata={"help": "fresh triad starts the network plays each round"})
+    round_steps: int = field(default=5000, metadata={"help": "gradient steps on the demonstrations after a round"})
     self_imitation: int = field(default=200, metadata={
         "help": "fresh episodes that end as near as the trajectories join the demonstrations, up to this many"})
-    pretrain_steps: int = field(default=3000, metadata={"help": "gradient steps on the trajectories alone first"})
+    pretrain_steps: int = field(default=20_000, metadata={"help": "gradient steps on the trajectories alone first"})
     hold_steps: int = field(default=10, metadata={"help": "no-op presses appended to each trajectory"})
     margin: float = field(default=0.8, metadata={"help": "DQfD's margin of the trajectory's action (learner reward)"})
     eval_freq: int = field(default=10_000, metadata={"help": "env steps between checks on held-out starts"})
@@ -80,6 +105,8 @@ class ExplorerArgs:
         "help": "backward curriculum (--no-curriculum: every episode from a fresh triad)"})
     demonstrations: bool = field(default=True, metadata={
         "help": "the trajectories in the replay (--no-demonstrations: no margin loss, no pre-training)"})
+    network: str = field(default="linear", metadata={
+        "help": "the Q-network: linear (the paper's, the default) or mlp (1024-512, ten times the CPU a step)"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
 
 
@@ -100,27 +127,83 @@ def log(text: str):
 
 
 def explore(env, args: ExplorerArgs, deadline: float) -> list:
-    """Phase 1 from ``args.demo_starts`` triad starts; the shortened trajectories that end on one bar (one bar
-    to aim for: a linear Q-network cannot aim for whichever of several is nearer)."""
+    """Phase 1: trajectories that all end on one bar, from many triad starts and from that bar knocked off.
 
-    trajectories = []
-    for i in range(args.demo_starts):
-        if time.time() > deadline and trajectories:
+    1. *Discover*: Go-Explore from ``args.discover_starts`` triad starts with the full budget each.
+    2. *Aim*: the bar most of the nearest trajectories end on (one bar to aim for, so that every trajectory
+       teaches the same walk: the network maps each row to "make it like the aim's row").
+    3. *Spread*: from ``args.demo_starts`` more triad starts, Go-Explore again with the trajectories to the
+       aim as options (played first from the new start, then explored from), ``args.spread_steps`` presses
+       each; those that end on the aim join.
+    4. *Recover*: from the aim bar knocked off by each single press, then ``args.knocked_starts`` times by 2 to
+       ``args.knocks`` random presses, Go-Explore back: the way home from the states a slip leads to.
+    Every trajectory is shortened by replay. No planner, no ceiling: the env's resets, steps and distances.
+    """
+
+    rng = np.random.default_rng(args.seed)
+    found = []
+    for i in range(args.discover_starts):
+        if time.time() > deadline and found:
             break
-        env.reset(seed=EXPLORE_SEED_BASE + 100 * args.seed + i)
-        start = env.unwrapped.state.copy()
-        go_explore = GoExplore(env, return_to_cells=args.return_to_cells, seed=args.seed * 1000 + i)
-        found = go_explore.run(start, args.explore_steps)
-        trajectory = shorten(env, found)
-        trajectories.append(trajectory)
-        log(f"start {i}: distance {trajectory.distances[0]} -> {trajectory.final_distance} in "
-            f"{len(trajectory.actions)} presses (found in {len(found.actions)}; {len(go_explore.cells)} cells)")
-    # The bar most of the near-best trajectories end on, then the nearest, then the shortest way.
-    best = min(t.final_distance for t in trajectories)
-    near = [t for t in trajectories if t.final_distance <= best + 2]
+        found.append(_go_explore(env, args, _triad(env, args, i), args.explore_steps, seed=i))
+        log(f"discover {i}: {_describe(found[-1])}")
+    best = min(t.final_distance for t in found)
+    near = [t for t in found if t.final_distance <= best + 2]
     bars = [final_bar(env, t).tobytes() for t in near]
-    aim = min(range(len(near)), key=lambda i: (-bars.count(bars[i]), near[i].final_distance, len(near[i].actions)))
-    return [t for t, bar in zip(near, bars, strict=True) if bar == bars[aim]]
+    aim = bars[min(range(len(near)), key=lambda i: (-bars.count(bars[i]), near[i].final_distance,
+                                                       len(near[i].actions)))]
+    aimed = [t for t, bar in zip(near, bars, strict=True) if bar == aim]
+    aim_words = final_bar(env, aimed[0])
+    log(f"aim: a bar at distance {aimed[0].final_distance}, reached from {len(aimed)} of {len(found)} starts")
+    missed = 0
+    for i in range(args.demo_starts):
+        if time.time() > deadline:
+            break
+        options = [t.actions for t in aimed[-args.options:]]
+        trajectory = _go_explore(env, args, _triad(env, args, args.discover_starts + i), args.spread_steps,
+                                 seed=args.discover_starts + i, options=options, aim=aim_words)
+        if final_bar(env, trajectory).tobytes() == aim:
+            aimed.append(trajectory)
+        else:
+            missed += 1
+    log(f"spread: {len(aimed)} trajectories to the aim ({missed} starts ended elsewhere)")
+    spread = len(aimed)
+    home = aimed[0]
+    # Every single press first (each slip an epsilon-greedy step can make at the aim), then random runs of them.
+    knocks = [[a] for a in range(env.action_space.n - 1)]
+    knocks += [list(rng.integers(env.action_space.n - 1, size=int(rng.integers(2, args.knocks + 1))))
+               for _ in range(args.knocked_starts)]
+    for i, presses in enumerate(knocks):
+        if time.time() > deadline:
+            break
+        env.reset(options={"state": home.start})
+        for action in [*home.actions, *presses]:
+            env.step(int(action))
+        knocked = env.unwrapped.state.copy()
+        trajectory = _go_explore(env, args, knocked, args.spread_steps, seed=10_000 + i, aim=aim_words)
+        if final_bar(env, trajectory).tobytes() == aim:
+            aimed.append(trajectory)
+    log(f"recover: {len(aimed) - spread} of {len(knocks)} knocked bars brought back")
+    return aimed
+
+
+def _triad(env, args: ExplorerArgs, i: int):
+    env.reset(seed=EXPLORE_SEED_BASE + 1000 * args.seed + i)
+    return env.unwrapped.state.copy()
+
+
+def _go_explore(env, args: ExplorerArgs, start, steps: int, seed: int, options=(), aim=None):
+    # Toward a bar already found, the distance to it falls press by press with no barrier in between: the
+    # archive can keep every distance apart and return to the nearest cells almost always.
+    sharp = {} if aim is None else {"distance_bucket": 1, "temperature": 2.0}
+    go_explore = GoExplore(env, return_to_cells=args.return_to_cells, aim=aim, seed=args.seed * 100_000 + seed,
+                           **sharp)
+    return shorten(env, go_explore.run(start, steps, options=options))
+
+
+def _describe(trajectory) -> str:
+    return (f"distance {trajectory.distances[0]} -> {trajectory.final_distance} in "
+            f"{len(trajectory.actions)} presses")
 
 
 def final_bar(env, trajectory):
@@ -130,7 +213,38 @@ def final_bar(env, trajectory):
     return env.unwrapped.words.copy()
 
 
-def selection_score(model, env, episodes: int = 10, presses: int = 60) -> tuple[int, float]:
+def correct(model, env, args: ExplorerArgs, aim, round_index: int) -> list:
+    """One round of self-correction: the network plays ``args.round_starts`` fresh triad starts for
+    ``CORRECTION_PRESSES`` presses with epsilon ``CORRECTION_EPSILON`` (the evaluation's slips); from every 15th
+    state that it did not turn into the aim within the next 15 presses, Go-Explore back to the aim.
+
+    Go-Explore's robustification learns from its own trajectories, and the network's own mistakes lead to
+    states no trajectory passes: the ways back from them are what it lacks (DAgger's idea, with the explorer
+    as its own teacher: no planner, only the env's resets and the bar it found)."""
+
+    corrections = []
+    rng = np.random.default_rng(CORRECTION_SEED_BASE + 1000 * args.seed + round_index)
+    for i in range(args.round_starts):
+        obs, _ = env.reset(seed=CORRECTION_SEED_BASE + 1000 * args.seed + round_index * args.round_starts + i)
+        states, home = [env.unwrapped.state.copy()], [False]
+        for _ in range(CORRECTION_PRESSES):
+            if rng.random() < CORRECTION_EPSILON:
+                action = int(rng.integers(env.action_space.n))
+            else:
+                action = int(model.predict(obs, deterministic=True)[0])
+            obs, _, _, _, _ = env.step(action)
+            states.append(env.unwrapped.state.copy())
+            home.append(np.array_equal(env.unwrapped.words, aim))
+        for k in range(15, len(states), 15):
+            if any(home[k:k + 16]):
+                continue
+            trajectory = _go_explore(env, args, states[k], args.spread_steps, seed=20_000 + 1000 * i + k, aim=aim)
+            if np.array_equal(final_bar(env, trajectory), aim):
+                corrections.append(trajectory)
+    return corrections
+
+
+def selection_score(model, env, episodes: int = SELECTION_STARTS, presses: int = 60) -> tuple[int, float]:
     """(starts within distance 10 after ``presses`` greedy presses, minus their mean final distance)."""
 
     finals = []
@@ -152,14 +266,17 @@ def train(args: ExplorerArgs):
     deadline = began + 60 * args.minutes
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    preset = EXPLORER_PRESET
+    if args.network not in ("linear", "mlp"):
+        raise SystemExit(f"--network {args.network!r}: choose linear or mlp")
+    preset = EXPLORER_PRESET if args.network == "linear" else EXPLORER_MLP_PRESET
     corpus = preset.load_corpus(args.corpus)
     env = preset.make_env(corpus)
 
     trajectories = explore(env, args, began + 60 * args.minutes / 4)
     explored = time.time() - began
-    log(f"explored in {explored:.0f}s: {len(trajectories)} trajectories, final distances "
-        f"{[t.final_distance for t in trajectories]}, presses {[len(t.actions) for t in trajectories]}")
+    presses = [len(t.actions) for t in trajectories]
+    log(f"explored in {explored:.0f}s: {len(trajectories)} trajectories to distance "
+        f"{trajectories[0].final_distance}, {sum(presses)} presses (longest {max(presses)})")
 
     reward = LearnerReward.of_preset(preset, silence_distance(corpus))
     demonstrations = Demonstrations.from_trajectories(env, trajectories, reward, preset.gamma, preset.n_steps,
@@ -197,7 +314,23 @@ def train(args: ExplorerArgs):
 
     selection_env = preset.make_env(corpus)
     best = {"score": selection_score(model, selection_env), "weights": _weights(model), "step": 0}
-    log(f"after pre-training: {best['score'][0]}/10 held-out starts within 10, mean final {-best['score'][1]:.1f}")
+    log(f"after pre-training: {best['score'][0]}/{SELECTION_STARTS} held-out starts within 10, "
+        f"mean final {-best['score'][1]:.1f}")
+    aim, corrected = final_bar(env, trajectories[0]), []
+    for round_index in range(args.rounds if demonstrations is not None else 0):
+        if time.time() > deadline:
+            break
+        corrections = correct(model, env, args, aim, round_index)
+        corrected.append(len(corrections))
+        if corrections:
+            demonstrations.extend(Demonstrations.from_trajectories(env, corrections, reward, preset.gamma,
+                                                                   preset.n_steps, args.hold_steps))
+            model.pretrain(args.round_steps)
+        score = selection_score(model, selection_env)
+        if score >= best["score"]:
+            best.update(score=score, weights=_weights(model))
+        log(f"round {round_index}: {len(corrections)} ways back from where it went astray, "
+            f"{len(demonstrations)} transitions; {score[0]}/{SELECTION_STARTS} within 10, mean final {-score[1]:.1f}")
 
     class Robustify(BaseCallback):
         """Stops at the deadline; every ``eval_freq`` steps keeps the weights best on held-out starts."""
@@ -207,20 +340,22 @@ def train(args: ExplorerArgs):
                 score = selection_score(self.model, selection_env)
                 if score > best["score"]:
                     best.update(score=score, weights=_weights(self.model), step=self.num_timesteps)
-                log(f"step {self.num_timesteps}: {score[0]}/10 within 10, mean final {-score[1]:.1f}; "
+                log(f"step {self.num_timesteps}: {score[0]}/{SELECTION_STARTS} within 10, mean final {-score[1]:.1f}; "
                     f"curriculum {curriculum.progress:.2f}, eps {self.model.exploration_rate:.3f}, "
                     f"self-imitated {len(imitated)}; "
-                    f"best {best['score'][0]}/10 at {best['step']}")
+                    f"best {best['score'][0]}/{SELECTION_STARTS} at {best['step']}")
             return time.time() < deadline
 
     model.learn(args.timesteps, callback=Robustify())
     model.q_net.load_state_dict(best["weights"])
     wall = time.time() - began
-    path = export(model, "linear", preset, corpus, args.out, extra={
+    path = export(model, args.network, preset, corpus, args.out, extra={
         "agent": "explorer", "timesteps": int(model.num_timesteps), "seed": args.seed,
         "selected_at_step": best["step"], "selection_within_10": best["score"][0],
         "explore_seconds": round(explored), "wall_clock_seconds": round(wall),
-        "trajectories": [{"presses": len(t.actions), "final_distance": t.final_distance} for t in trajectories],
+        "trajectories": {"count": len(trajectories), "presses": int(sum(len(t.actions) for t in trajectories)),
+                         "final_distance": trajectories[0].final_distance},
+        "corrections": corrected, "demonstration_transitions": len(demonstrations) if demonstrations else 0,
         "self_imitated": len(imitated),
         "args": dataclasses.asdict(args),
         "command": "python -m agents.explorer " + " ".join(_argv(args)),

@@ -52,3 +52,28 @@ def test_crosses_the_barrier_on_the_shipped_corpus_only_by_returning():
     assert found.final_distance <= 10
     without_return = GoExplore(env, return_to_cells=False, seed=0).run(start, max_steps=30_000, stop_distance=10)
     assert without_return.final_distance > 50
+
+
+def test_a_found_bar_is_found_again_from_another_start_with_the_old_way_as_an_option(small_env):
+    small_env.reset(seed=0)
+    first = explore(small_env, small_env.unwrapped.state.copy(), small_env.unwrapped.ceiling.distance)
+    replay(small_env, first.start, first.actions)
+    aim = small_env.unwrapped.words.copy()
+    small_env.reset(seed=1)
+    other = small_env.unwrapped.state.copy()
+    go_explore = GoExplore(small_env, loudness_bucket=2, distance_bucket=1, temperature=1, explore_steps=5,
+                           aim=aim, seed=0)
+    found = go_explore.run(other, max_steps=50_000, options=[first.actions])
+    # It ends on the aim itself (not merely on some bar as near the corpus), from the other start.
+    replay(small_env, other, found.actions)
+    assert (small_env.unwrapped.words == aim).all()
+    assert found.final_distance == first.final_distance
+
+
+def test_options_are_archived_as_they_are_played(small_env):
+    small_env.reset(seed=0)
+    start = small_env.unwrapped.state.copy()
+    first = explore(small_env, start, small_env.unwrapped.ceiling.distance)
+    # With no presses to explore with, the option alone is the way: its end is the best cell.
+    found = GoExplore(small_env, seed=0).run(start, max_steps=len(first.actions), options=[first.actions])
+    assert found.final_distance == first.final_distance
