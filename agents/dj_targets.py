@@ -55,13 +55,12 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     corpus = Corpus.onsets()
     fronts = []
-    for seed in range(args.seeds):
-        song = args.out / f"seed_{seed}.mid"
-        code = play_cli.main(["--headless", "--agent", args.agent, "--seed", str(seed), "--bars", str(args.bars),
-                              "--out", str(song)])
-        if code != 0:
-            print(f"targets: play failed for seed {seed} (exit {code})", file=sys.stderr)
-            return code
+    try:
+        songs = list(play_cli.headless_songs(args.agent, args.seeds, args.bars, args.out))
+    except RuntimeError as error:
+        print(f"targets: {error}", file=sys.stderr)
+        return 1
+    for seed, song in songs:
         fronts.append(song_front(song, corpus))
         print(f"seed {seed}: " + ", ".join(f"{k} {v:.2f}" for k, v in fronts[-1].items()), flush=True)
     mean = {key: float(np.mean([f[key] for f in fronts])) for key in TARGETS}

@@ -47,21 +47,25 @@ def main(argv=None) -> int:
     corpus = load_policy(parse_policy(args.agent)).env.unwrapped.corpus
     means = []
     print("| seed | mean distance after bar " f"{args.skip} | max |\n|---|---|---|")
-    for seed in range(args.seeds):
-        song = args.out / f"seed_{seed}.mid"
-        code = play_cli.main(["--headless", "--agent", args.agent, "--seed", str(seed), "--bars", str(args.bars),
-                              "--out", str(song)])
-        if code != 0:
-            print(f"error: python -m agents play exited {code} for seed {seed}", file=sys.stderr)
-            return code
+    songs = play_cli.headless_songs(args.agent, args.seeds, args.bars, args.out)
+    for seed, song in _until_failure(songs):
         distances = song_distances(song, corpus, args.bars)[args.skip:]
         means.append(float(distances.mean()))
         print(f"| {seed} | {means[-1]:.2f} | {int(distances.max())} |", flush=True)
     print(f"| all | {np.mean(means):.2f} | {sum(m <= 15 for m in means)}/{len(means)} songs within 15, "
           f"{sum(m <= 3 for m in means)}/{len(means)} within 3 |")
+    if len(means) < args.seeds:
+        return 1
     (args.out / "song_distance.json").write_text(json.dumps(
         {"agent": args.agent, "bars": args.bars, "skip": args.skip, "means": means}, indent=1) + "\n")
     return 0
+
+
+def _until_failure(songs):
+    try:
+        yield from songs
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":
