@@ -9,7 +9,7 @@
    the way to that same bar (the old ways played first, as options), and from the aim knocked off by every
    single press and by random runs of presses, the way back. Each trajectory is shortened by replay. No
    planner, no ceiling: only the env's resets, steps and ``info["distance"]``, and the bar it found itself.
-2. Robustify: SB3's DQN (:class:`.self_imitation.SelfImitationDQN`, the paper's linear Q-network) with the
+2. Robustify: SB3's DQN (:class:`.self_imitation.SelfImitationDQN`, the paper's MLP Q-network) with the
    trajectories as DQfD's demonstrations (n-step TD and the large-margin loss), pre-trained on them; then
    ``--rounds`` of self-correction (:func:`correct`): the network plays fresh triads with the evaluation's
    epsilon, Go-Explore finds the way back from where it went astray, and it trains on those too.
@@ -57,9 +57,9 @@ SELECTION_STARTS = 20
 #: A self-correction episode: its presses and the share of them that are random (the evaluation's epsilon).
 CORRECTION_PRESSES, CORRECTION_EPSILON = 120, 0.05
 
-#: The DQN settings. The paper's linear Q-network on the toggles: one press's worth to a fixed good bar is
-#: linear in the toggles (switch on what the bar lacks, off what it has too much), and on this shared CPU a
-#: gradient step of it costs a tenth of the MLP's. The rest is this agent's (module docstring).
+#: The DQN settings, for the paper's two Q-networks on the toggles. With ``--network linear``: one press's worth
+#: to a fixed good bar is linear in the toggles (switch on what the bar lacks, off what it has too much), and a
+#: gradient step of it costs a tenth of the MLP's, but it undoes fewer slips. The rest is this agent's.
 EXPLORER_SETTINGS = dict(
     exploration_initial_eps=0.2, exploration_final_eps=0.02, exploration_fraction=0.3, buffer_size=300_000,
     batch_size=32, train_freq=2, target_update_interval=2000, learning_starts=1000, reward_shaping="improvement",
@@ -105,8 +105,9 @@ class ExplorerArgs:
         "help": "backward curriculum (--no-curriculum: every episode from a fresh triad)"})
     demonstrations: bool = field(default=True, metadata={
         "help": "the trajectories in the replay (--no-demonstrations: no margin loss, no pre-training)"})
-    network: str = field(default="linear", metadata={
-        "help": "the Q-network: linear (the paper's, the default) or mlp (1024-512, ten times the CPU a step)"})
+    network: str = field(default="mlp", metadata={
+        "help": "the Q-network: mlp (the paper's 1024-512, the default) or linear (the paper's, a tenth of the CPU a "
+                "step, less robust to random presses)"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
 
 
