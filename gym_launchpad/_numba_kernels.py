@@ -447,7 +447,11 @@ def press_parallel(actions, envs, action_kind, action_note, action_arg, steps, r
                    elapsed, limit):
     """:func:`press` with the envs' distances shared among numba's threads: each env's update writes only
     that env's row of ``distances``, ``mins`` and ``argmins`` (envs are distinct), so no two threads touch
-    the same element."""
+    the same element.
+
+    Its body is :func:`press`'s with ``prange``, written out twice on purpose: one Python function compiled
+    both with and without ``parallel=True`` would share one on-disk cache entry (numba keys ``cache=True``
+    by the function and its signature, not by the flags), and the second would load the first's code."""
     bad = _first_outside(actions, action_kind.shape[0])
     if bad >= 0:
         return -1 - bad

@@ -177,9 +177,7 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
     for i, presses in enumerate(knocks):
         if time.time() > deadline:
             break
-        env.reset(options={"state": home.start})
-        for action in [*home.actions, *presses]:
-            env.step(int(action))
+        replay(env, home.start, [*home.actions, *(int(a) for a in presses)])
         knocked = env.unwrapped.state.copy()
         trajectory = _go_explore(env, args, knocked, args.spread_steps, seed=10_000 + i, aim=aim_words)
         if final_bar(env, trajectory).tobytes() == aim:
