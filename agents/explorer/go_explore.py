@@ -70,8 +70,11 @@ class GoExplore:
         self.n_actions = self.env.action_space.n
 
     def cell_key(self, info) -> tuple[int, int]:
+        return self._key(self.score(info))
+
+    def _key(self, score: int) -> tuple[int, int]:
         loudness = int(np.bitwise_count(self.env.unwrapped.words).sum())
-        return loudness // self.loudness_bucket, self.score(info) // self.distance_bucket
+        return loudness // self.loudness_bucket, score // self.distance_bucket
 
     def score(self, info) -> int:
         """How far the bar is from what this run looks for: the env's distance, or with ``aim`` the cells that
@@ -94,24 +97,17 @@ class GoExplore:
         for option in options:
             self.env.reset(options={"state": start})
             for i, action in enumerate(option):
-                _, _, _, _, info = self.env.step(int(action))
+                best_key = self._press(int(action), list(option[:i + 1]), best_key)
                 steps += 1
-                key = self._archive(info, list(option[:i + 1]))
-                if self.cells[key].distance < self.cells[best_key].distance:
-                    best_key = key
         while steps < max_steps and self.cells[best_key].distance > stop_distance:
             cell = self._select() if self.return_to_cells else self.cells[next(iter(self.cells))]
             cell.chosen += 1
             self.env.reset(options={"state": cell.state})
             actions = list(cell.actions)
             for _ in range(self.explore_steps):
-                action = int(self.rng.integers(self.n_actions))
-                actions.append(action)
-                _, _, _, _, info = self.env.step(action)
+                actions.append(int(self.rng.integers(self.n_actions)))
+                best_key = self._press(actions[-1], actions, best_key)
                 steps += 1
-                key = self._archive(info, actions)
-                if self.cells[key].distance < self.cells[best_key].distance:
-                    best_key = key
         best = self.cells[best_key]
         return replay(self.env, start, best.actions)
 
@@ -127,9 +123,16 @@ class GoExplore:
             weight *= np.exp(-(distance - distance.min()) / self.temperature)
         return cells[self.rng.choice(len(cells), p=weight / weight.sum())]
 
+    def _press(self, action: int, actions: list[int], best_key):
+        """Press ``action`` (the last of ``actions``, the way from the start), archive the bar it leads to;
+        the key of the best cell now."""
+        _, _, _, _, info = self.env.step(action)
+        key = self._archive(info, actions)
+        return key if self.cells[key].distance < self.cells[best_key].distance else best_key
+
     def _archive(self, info, actions) -> tuple[int, int]:
-        key = self.cell_key(info)
         distance = self.score(info)
+        key = self._key(distance)
         cell = self.cells.get(key)
         if cell is None or (distance, len(actions)) < (cell.distance, len(cell.actions)):
             counts = (cell.chosen, cell.seen) if cell is not None else (0, 0)

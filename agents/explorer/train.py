@@ -163,7 +163,7 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
         options = [t.actions for t in aimed[-args.options:]]
         trajectory = _go_explore(env, args, _triad(env, args, args.discover_starts + i), args.spread_steps,
                                  seed=args.discover_starts + i, options=options, aim=aim_words)
-        if final_bar(env, trajectory).tobytes() == aim:
+        if ends_on(env, trajectory, aim_words):
             aimed.append(trajectory)
         else:
             missed += 1
@@ -180,7 +180,7 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
         replay(env, home.start, [*home.actions, *(int(a) for a in presses)])
         knocked = env.unwrapped.state.copy()
         trajectory = _go_explore(env, args, knocked, args.spread_steps, seed=10_000 + i, aim=aim_words)
-        if final_bar(env, trajectory).tobytes() == aim:
+        if ends_on(env, trajectory, aim_words):
             aimed.append(trajectory)
     log(f"recover: {len(aimed) - spread} of {len(knocks)} knocked bars brought back")
     return aimed
@@ -212,6 +212,11 @@ def final_bar(env, trajectory):
     return env.unwrapped.words.copy()
 
 
+def ends_on(env, trajectory, bar) -> bool:
+    """Whether ``trajectory`` ends on ``bar`` (one word per row)."""
+    return np.array_equal(final_bar(env, trajectory), bar)
+
+
 def correct(model, env, args: ExplorerArgs, aim, round_index: int) -> list:
     """One round of self-correction: the network plays ``args.round_starts`` fresh triad starts for
     ``CORRECTION_PRESSES`` presses with epsilon ``CORRECTION_EPSILON`` (the evaluation's slips); from every 15th
@@ -238,7 +243,7 @@ def correct(model, env, args: ExplorerArgs, aim, round_index: int) -> list:
             if any(home[k:k + 16]):
                 continue
             trajectory = _go_explore(env, args, states[k], args.spread_steps, seed=20_000 + 1000 * i + k, aim=aim)
-            if np.array_equal(final_bar(env, trajectory), aim):
+            if ends_on(env, trajectory, aim):
                 corrections.append(trajectory)
     return corrections
 
