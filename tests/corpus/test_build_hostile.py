@@ -5,7 +5,6 @@ cannot be written, and the build killed (its workers must die with it)."""
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import mido
 import pytest
 from midi_song import SONG_BARS
-from test_corpus_cli import run_cli
+from test_corpus_cli import run_cli, start_long_build
 
 from gym_launchpad.corpus.build import FileLimits, build_from_midi
 
@@ -111,17 +110,8 @@ def _alive(pid):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree from /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_workers_die_with_the_build(tmp_path, fixtures, sig):
-    folder = tmp_path / "many"
-    folder.mkdir()
-    data = fixtures["song"].read_bytes()
-    for i in range(2000):
-        (folder / f"{i:05d}.mid").write_bytes(data)
     output = tmp_path / "out.npz"
-    code = ("import sys; from gym_launchpad.cli import main; "
-            "sys.exit(main(['corpus', 'build', sys.argv[1], '-o', sys.argv[2], '--workers', '2', "
-            "'--parser', 'pretty_midi', '-q']))")
-    process = subprocess.Popen([sys.executable, "-c", code, str(folder), str(output)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = start_long_build(tmp_path / "many", fixtures["song"], 2000, output, "-q")
     deadline = time.monotonic() + 60
     workers = []
     while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:

@@ -71,19 +71,24 @@ def test_cli_merge_refuses_other_specs(tmp_path, capsys):
     assert not (tmp_path / "c.npz").exists()
 
 
-@pytest.mark.slow
-def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
-    data = fixtures["song"].read_bytes()
-    folder = tmp_path / "many"
+def start_long_build(folder, song, copies: int, output, *flags: str) -> subprocess.Popen:
+    """``launchpad corpus build`` of ``copies`` copies of ``song`` in ``folder`` into ``output`` (2 workers,
+    pretty_midi, ``flags`` added), started in a child process with its output piped: long enough to signal."""
     folder.mkdir()
-    for i in range(3000):
+    data = song.read_bytes()
+    for i in range(copies):
         (folder / f"{i:05d}.mid").write_bytes(data)
-    output = tmp_path / "partial.npz"
     code = ("import sys; from gym_launchpad.cli import main; "
             "sys.exit(main(['corpus', 'build', sys.argv[1], '-o', sys.argv[2], '--workers', '2', "
-            "'--parser', 'pretty_midi']))")
-    process = subprocess.Popen([sys.executable, "-c", code, str(folder), str(output)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+            "'--parser', 'pretty_midi', *sys.argv[3:]]))")
+    return subprocess.Popen([sys.executable, "-c", code, str(folder), str(output), *flags], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
+    output = tmp_path / "partial.npz"
+    process = start_long_build(tmp_path / "many", fixtures["song"], 3000, output)
     # Interrupt once the progress bar shows the build under way: a fixed sleep raced the build on a fast
     # machine and sometimes arrived after the last file.
     err_parts = []
