@@ -53,17 +53,23 @@ def test_importing_gym_launchpad_does_not_import_music21():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.slow
-def test_the_script_rebuilds_a_subset_of_the_shipped_corpus_byte_for_byte(tmp_path):
+def built_twice_alike(tmp_path, *flags: str) -> Path:
+    """``scripts/build_default_corpus.py --limit 10`` (``flags`` added) run twice; asserts both files are the
+    same bytes and returns the first. Skips without music21."""
     pytest.importorskip("music21")
     script = ROOT / "scripts" / "build_default_corpus.py"
     outputs = [tmp_path / "first.npz", tmp_path / "second.npz"]
     for output in outputs:
         # PYTHONPATH: the script imports this checkout's gym_launchpad, whichever one is installed.
-        subprocess.run([sys.executable, str(script), "--limit", "10", "-o", str(output)], check=True,
+        subprocess.run([sys.executable, str(script), *flags, "--limit", "10", "-o", str(output)], check=True,
                        capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert outputs[0].read_bytes() == outputs[1].read_bytes()
-    subset, shipped = Corpus.load(outputs[0]), Corpus.default()
+    return outputs[0]
+
+
+@pytest.mark.slow
+def test_the_script_rebuilds_a_subset_of_the_shipped_corpus_byte_for_byte(tmp_path):
+    subset, shipped = Corpus.load(built_twice_alike(tmp_path)), Corpus.default()
     assert len(subset.sources) == 10
     assert set(subset.sources) <= set(shipped.sources)
     index = {bar.tobytes(): i for i, bar in enumerate(shipped.bars)}

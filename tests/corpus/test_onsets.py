@@ -2,20 +2,15 @@
 refuses to mix them with sounding cells; the shipped onset corpus is the Bach chorales' busy bars."""
 
 import argparse
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from midi_song import SPEC, bar_words
+from test_chorales import built_twice_alike
 
 from gym_launchpad.corpus import Corpus, CorpusError, cli
 from gym_launchpad.corpus.build import from_midi, read_midi_bars
 from gym_launchpad.corpus.quantize import BarOptions
-
-ROOT = Path(__file__).resolve().parents[2]
 
 #: The onsets of song.mid's bars (see midi_song.SONG_BARS for the sounding cells).
 SONG_ONSETS = {
@@ -100,14 +95,7 @@ def test_the_shipped_onset_corpus_is_the_busy_bars_of_the_chorales_as_onsets():
 
 @pytest.mark.slow
 def test_the_script_rebuilds_a_subset_of_the_onset_corpus_byte_for_byte(tmp_path):
-    pytest.importorskip("music21")
-    script = ROOT / "scripts" / "build_default_corpus.py"
-    outputs = [tmp_path / "first.npz", tmp_path / "second.npz"]
-    for output in outputs:
-        subprocess.run([sys.executable, str(script), "--cells", "onsets", "--limit", "10", "-o", str(output)],
-                       check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert outputs[0].read_bytes() == outputs[1].read_bytes()
-    subset, shipped = Corpus.load(outputs[0]), Corpus.onsets()
+    subset, shipped = Corpus.load(built_twice_alike(tmp_path, "--cells", "onsets")), Corpus.onsets()
     assert subset.cells == "onsets" and subset.metadata == {**shipped.metadata, **{
         key: subset.metadata[key] for key in ("files", "bars", "bars_4_4", "bars_other_meter", "bars_kept")}}
     shipped_bars = {bar.tobytes() for bar in shipped.bars}
