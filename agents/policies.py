@@ -1,174 +1,245 @@
-"""Any policy by name or path, and the env it plays.
+"""The one registry of policies: a name gives its kind, the tasks it plays and how it is loaded.
 
 A policy is named by one text (``python -m agents evaluate POLICY``, ``python -m agents play --agent``):
 
-- a baseline, one of :data:`agents.baselines.BASELINES`;
-- a planner, one of :data:`agents.planners.PLANNERS`, with options after a colon
-  (``anneal:sweeps=50,beta_end=3``, ``beam:width=64``);
-- a shipped learned agent, one of :data:`agents.pretrained.SHIPPED` (``pretrained``: the composer;
-  ``explorer``: the RL agent);
-- ``hopper`` or ``dj``: the DJ task's planner and learned agent (:mod:`agents.dj`), which play
-  ``LaunchpadDJ-v0``;
-- a ``.safetensors`` weights file (:mod:`agents.pretrained`), or a run folder of ``python -m agents train``
+- a registered name (:data:`REGISTRY`): the baselines ``random``, ``noop``, ``greedy``; the planners ``beam``,
+  ``anneal``, ``navigator`` (Launchpad-v0) and ``hopper`` (LaunchpadDJ-v0), with options after a colon
+  (``anneal:sweeps=50,beta_end=3``, ``beam:width=64``), each typed and range-checked; the shipped learned
+  agents ``composer`` (also called ``pretrained``), ``explorer`` and ``dj`` (LaunchpadDJ-v0), whose weights are
+  in ``agents/shipped/``;
+- a ``.safetensors`` weights file (:mod:`agents.dqn.export`), or a run folder of ``python -m agents train``
   (its ``q_net.safetensors``);
 - an SB3 ``.zip`` model: a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint (loaded without
-  unpickling, :mod:`agents.model_files`), or any other SB3 model only with ``trust_pickle``;
+  unpickling, :mod:`agents.dqn.model_files`), or any other SB3 model only with ``trust_pickle``;
 - ``LABEL=`` before any of them names the row it gets in a table.
 
-Every table says which of three kinds a policy is (:attr:`PolicySource.category`): ``baseline``,
-``planner`` (it acts by searching in the env as a simulator) or ``learned`` (it reads only the observation).
-
-:func:`load_policy` returns the policy, with SB3's ``predict``, and an env it plays: the default
-launchpad, with the observation the policy was trained on.
+Every table says which of three kinds a policy is (:attr:`PolicySource.kind`, decided here and nowhere else):
+``baseline``, ``planner`` (it acts by searching in the env as a simulator) or ``learned`` (it reads only the
+observation). :func:`load_policy` returns the policy, with SB3's ``predict``, and an env of its task that it
+plays: the launchpad with the observation the policy was trained on.
 """
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gymnasium as gym
 import stable_baselines3
 
-from agents import pretrained
-from agents.baselines import BASELINES, make_baseline
-from agents.dj.registry import DJ_POLICIES, make_dj_env, make_dj_policy
-from agents.model_files import UntrustedModelError, load_model, untrusted_message
-from agents.planners import PLANNERS
-from agents.presets import Preset, get_preset
-from agents.runs import run_of_model
+from agents import weights
+from agents.baselines import make_baseline
+from agents.dqn import export
+from agents.dqn.model_files import UntrustedModelError, load_model, untrusted_message
+from agents.dqn.presets import Preset, get_preset
+from agents.dqn.runs import run_of_model
+from agents.imitation import dj_policy
+from agents.planners import anneal, beam, hopper, navigator
+from agents.planners.planner import Option, parse_options
 from gym_launchpad.corpus import Corpus
 from gym_launchpad.observation import OBS_MODES, observation_space
 
-#: The name of the shipped agent.
+#: The tasks, by env id.
+LAUNCHPAD, DJ = "gym_launchpad/Launchpad-v0", "gym_launchpad/LaunchpadDJ-v0"
+#: What a table calls a policy: how it decides.
+KINDS = ("baseline", "planner", "learned")
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A named policy: its kind (one of :data:`KINDS`), the tasks it plays (env ids, the first its default), a
+    line on what it is, and how it is made: ``make(env, seed, **options)`` for baselines and planners (with the
+    :class:`~agents.planners.planner.Option` s it takes), or shipped ``weights`` and the ``command`` that
+    trains them for a learned agent."""
+
+    kind: str
+    tasks: tuple[str, ...]
+    about: str
+    make: Callable | None = None
+    options: dict[str, Option] = field(default_factory=dict)
+    weights: Path | None = None
+    command: str = ""
+
+
+#: Every named policy. ``pretrained`` is the composer's first name, kept for the commands that use it.
+REGISTRY: dict[str, Registered] = {
+    "random": Registered("baseline", (LAUNCHPAD, DJ), "a uniformly random press every bar",
+                         lambda env, seed: make_baseline("random", env, seed=seed)),
+    "noop": Registered("baseline", (LAUNCHPAD, DJ), "the do-nothing press: the start bar, held",
+                       lambda env, seed: make_baseline("noop", env, seed=seed)),
+    "greedy": Registered("baseline", (LAUNCHPAD, DJ), "one-step lookahead: the press whose bar is nearest",
+                         lambda env, seed: make_baseline("greedy", env, seed=seed)),
+    "beam": Registered("planner", (LAUNCHPAD,), "beam search over presses", beam.make, beam.OPTIONS),
+    "anneal": Registered("planner", (LAUNCHPAD,), "the paper's MCMC annealing, then a walk to its best bar",
+                         anneal.make, anneal.OPTIONS),
+    "navigator": Registered("planner", (LAUNCHPAD,), "a walk to the nearest corpus bar at the ceiling",
+                            navigator.make, navigator.OPTIONS),
+    "hopper": Registered("planner", (DJ,), "hops from corpus bar to corpus bar, near and new",
+                         hopper.make, hopper.OPTIONS),
+    "composer": Registered("learned", (LAUNCHPAD,), "a Q-network imitating the navigator (behaviour cloning, DAgger)",
+                           weights=weights.SHIPPED_DIR / "composer.safetensors",
+                           command="python -m agents imitate --out agents/shipped/composer.safetensors"),
+    "explorer": Registered("learned", (LAUNCHPAD,), "Go-Explore, then a DQN trained on its own trajectories",
+                           weights=weights.SHIPPED_DIR / "explorer.safetensors",
+                           command="python -m agents explore --out agents/shipped/explorer.safetensors"),
+    "dj": Registered("learned", (DJ,), "an MLP imitating the hopper from the DJ observation",
+                     weights=weights.SHIPPED_DIR / "dj.safetensors",
+                     command="python -m agents dj-train --out agents/shipped/dj.safetensors"),
+}
+#: Other names of registered policies.
+ALIASES = {"pretrained": "composer"}
+#: The composer's name in the commands of earlier releases.
 PRETRAINED = "pretrained"
-#: What a policy is loaded from: a baseline, a planner, exported weights, or an SB3 model.
-KINDS = ("baseline", "planner", "pretrained", "sb3", "dj")
-#: The kind each table shows: how the policy decides.
-CATEGORIES = {"baseline": "baseline", "planner": "planner", "pretrained": "learned", "sb3": "learned"}
-#: The DJ task's agents, by what they are: the hopper searches, dj reads the observation.
-DJ_CATEGORIES = {"hopper": "planner", "dj": "learned"}
-#: The algorithms an SB3 ``.zip`` may come from (``algo``); "dqn" loads :class:`agents.dqn.LaunchpadDQN`.
+#: Who ``python -m agents play`` (and the demo's DJ song) plays when no agent is named: the first of these that
+#: plays the corpus. The best mover (on a corpus of onsets) is the hopper planner: the learned dj agent does not
+#: yet meet the DJ targets (docs/dj.md); put "dj" first once one does. Then the composer (on a corpus of
+#: sounding cells), then the greedy baseline.
+PLAY_DEFAULTS = ("hopper", "composer", "greedy")
+#: The algorithms an SB3 ``.zip`` may come from (``algo``); "dqn" loads :class:`agents.dqn.launchpad_dqn.LaunchpadDQN`.
 SB3_ALGOS = ("dqn", "ppo", "a2c")
-#: The preset whose env the baselines play, and an SB3 model outside a run folder.
+#: The preset whose env the baselines and planners play, and an SB3 model outside a run folder.
 DEFAULT_PRESET = "mlp"
+
+
+def names(kind: str | None = None, task: str | None = None) -> list[str]:
+    """The registered names of ``kind`` that play ``task`` (None: any)."""
+    return [name for name, entry in REGISTRY.items()
+            if kind in (None, entry.kind) and (task is None or task in entry.tasks)]
+
+
+def shipped_weights(name: str) -> Path:
+    """The weights of the shipped learned agent ``name``; FileNotFoundError, naming the command that trains
+    them, when they are not there."""
+    entry = REGISTRY[ALIASES.get(name, name)]
+    path = entry.weights
+    if path is None:
+        raise ValueError(f"{name} is a {entry.kind}, not a learned agent with weights")
+    if not path.is_file() or not path.with_suffix(".json").is_file():
+        raise FileNotFoundError(f"the {name} agent needs {path} and {path.with_suffix('.json')}, which are not "
+                                f"there; train them with `{entry.command}`")
+    return path
+
+
+def shipped_names(task: str = LAUNCHPAD) -> list[str]:
+    """The shipped learned agents of ``task`` whose weights are there."""
+    present = []
+    for name in names("learned", task):
+        try:
+            shipped_weights(name)
+        except FileNotFoundError:
+            continue
+        present.append(name)
+    return present
 
 
 @dataclass(frozen=True)
 class PolicySource:
-    """Where a policy comes from: its label, its kind (one of :data:`KINDS`), its baseline or planner name or
-    file, and a planner's options."""
+    """Where a policy comes from: its label, its kind (one of :data:`KINDS`), the task it plays, the registered
+    name or the file it is loaded from, and a planner's options."""
 
     label: str
     kind: str
+    task: str
     source: str
     options: tuple[tuple[str, float], ...] = ()
 
     @property
-    def category(self) -> str:
-        """``baseline``, ``planner`` or ``learned``: what a table calls it."""
-        return DJ_CATEGORIES[self.source] if self.kind == "dj" else CATEGORIES[self.kind]
+    def registered(self) -> Registered | None:
+        return REGISTRY.get(self.source)
 
 
 @dataclass
 class LoadedPolicy:
-    """A policy with SB3's ``predict`` and the env it plays (its preset's observation, a time limit)."""
+    """A policy with SB3's ``predict`` and the env it plays (its task, its preset's observation, a time limit)."""
 
     source: PolicySource
     policy: object
     env: gym.Env
-    preset: Preset
+    preset: Preset | None
 
     @property
     def label(self) -> str:
         return self.source.label
 
 
-def parse_policy(text: str) -> PolicySource:
-    """``random`` | ``noop`` | ``greedy`` | ``PLANNER[:OPTION=VALUE,...]`` | ``pretrained`` | ``explorer`` |
-    ``PATH``, each optionally ``LABEL=`` first, where PATH is a ``.safetensors`` weights file, an SB3 ``.zip``
-    model, or a run folder of ``python -m agents train`` (its ``q_net.safetensors``). Raises ValueError for
-    anything else, and FileNotFoundError for a shipped agent whose weights are not there."""
+def parse_policy(text: str, task: str | None = None) -> PolicySource:
+    """A registered name (options after a colon), a ``.safetensors`` file, an SB3 ``.zip`` or a run folder, each
+    optionally ``LABEL=`` first, to play ``task`` (None: its first). Raises ValueError (one line) for anything
+    else or a policy that does not play ``task``, and FileNotFoundError for a shipped agent whose weights are not
+    there."""
     label, sep, source = text.partition("=")
     if not sep or ":" in label:  # the "=" of a planner's option is no label
         label, source = "", text
-    name, colon, options = source.partition(":")
-    if name in PLANNERS:
-        return PolicySource(label or source, "planner", name, _planner_options(name, options))
-    if colon and name in (*BASELINES, *pretrained.SHIPPED):
-        raise ValueError(f"{name} takes no options; only the planners do ({', '.join(PLANNERS)})")
-    if source in BASELINES:
-        return PolicySource(label or source, "baseline", source)
-    if source in DJ_POLICIES:
-        return PolicySource(label or source, "dj", source)
-    if source in pretrained.SHIPPED:
-        return PolicySource(label or source, "pretrained", str(pretrained.shipped_weights(source)))
+    typed, colon, options = source.partition(":")
+    name = ALIASES.get(typed, typed)
+    if name in REGISTRY:
+        entry = REGISTRY[name]
+        if colon and not entry.options:
+            raise ValueError(f"{name} takes no options; only the planners do ({', '.join(names('planner'))})")
+        parsed = parse_options(name, options, entry.options)
+        if entry.kind == "learned":
+            shipped_weights(typed)
+        if task is not None and task not in entry.tasks:
+            raise ValueError(f"{name} plays {', '.join(entry.tasks)}, not {task}")
+        return PolicySource(label or source, entry.kind, task or entry.tasks[0], name, parsed)
     path = Path(source)
     default_label = path.name if path.is_dir() else path.stem
     if path.is_dir():
         path = path / "q_net.safetensors"
-    kinds = {".safetensors": "pretrained", ".zip": "sb3"}
-    if path.suffix in kinds and not path.exists():
+    if path.suffix in (".safetensors", ".zip") and not path.exists():
         raise ValueError(f"model file {path} does not exist")
-    if path.suffix not in kinds or not path.is_file():
-        raise ValueError(f"{text!r} is neither a baseline ({', '.join(BASELINES)}), a planner "
-                         f"({', '.join(PLANNERS)}), a shipped agent ({', '.join(pretrained.SHIPPED)}), a DJ agent "
-                         f"({', '.join(DJ_POLICIES)}), an existing "
-                         ".safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
-    return PolicySource(label or default_label, kinds[path.suffix], str(path))
-
-
-def _planner_options(name: str, text: str) -> tuple[tuple[str, float], ...]:
-    """``width=64,depth=4`` as ``(("width", 64), ("depth", 4))``, checked against the planner's options."""
-    allowed = [p for p in inspect.signature(PLANNERS[name]).parameters if p not in ("env", "seed")]
-    options = []
-    for item in filter(None, text.split(",")):
-        key, sep, value = item.partition("=")
-        if not sep or key not in allowed:
-            raise ValueError(f"{name} option {item!r} is not OPTION=VALUE with OPTION one of {', '.join(allowed)}")
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"{name} option {key} must be a number, got {value!r}") from None
-        options.append((key, int(number) if number.is_integer() and "." not in value else number))
-    return tuple(options)
+    if path.suffix not in (".safetensors", ".zip") or not path.is_file():
+        raise ValueError(f"{text!r} is neither a registered policy ({', '.join([*REGISTRY, *ALIASES])}), an "
+                         "existing .safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
+    if task not in (None, LAUNCHPAD):
+        raise ValueError(f"{text} is a Q-network of {LAUNCHPAD}; it does not play {task}")
+    return PolicySource(label or default_label, "learned", LAUNCHPAD, str(path))
 
 
 def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0, episode_steps: int | None = None,
                 algo: str = "dqn", trust_pickle: bool = False, **env_kwargs) -> LoadedPolicy:
-    """The policy ``name_or_path`` names (:func:`parse_policy`) and an env it plays.
+    """The policy ``name_or_path`` names (:func:`parse_policy`) and an env of its task that it plays.
 
-    ``corpus``: None (the shipped one), a path or a Corpus; weights trained on another corpus are refused
-    (:class:`agents.pretrained.PretrainedMismatchError`). Every env is the default launchpad with the same
-    start distribution, ``episode_steps`` bars per episode (default: the paper's 1000, whatever episodes a
-    policy trained on) and ``env_kwargs`` (e.g. ``init``, ``render_mode``); a learned policy's env shows it the
-    observation it was trained on. ``seed`` seeds the random baseline; ``algo`` is the SB3 algorithm of a
-    ``.zip`` (:data:`SB3_ALGOS`); ``trust_pickle`` lets a ``.zip`` from outside a run folder be unpickled
-    (else :class:`agents.model_files.UntrustedModelError`).
+    ``corpus``: None (the task's shipped one), a path or a Corpus; weights trained on another corpus are refused
+    (:class:`agents.weights.WeightsMismatchError`). Every env of a task has the same start distribution,
+    ``episode_steps`` bars per episode (default: the task's) and ``env_kwargs`` (e.g. ``init``,
+    ``render_mode``); a learned policy's env shows it the observation it was trained on. ``seed`` seeds the
+    random baseline and the annealer; ``algo`` is the SB3 algorithm of a ``.zip`` (:data:`SB3_ALGOS`);
+    ``trust_pickle`` lets a ``.zip`` from outside a run folder be unpickled (else
+    :class:`agents.dqn.model_files.UntrustedModelError`).
     """
     source = name_or_path if isinstance(name_or_path, PolicySource) else parse_policy(name_or_path)
     if corpus is not None and not isinstance(corpus, Corpus):
         corpus = Corpus.load(corpus)
-    if source.kind == "dj":
-        if corpus is not None and corpus.cells != "onsets":
-            raise ValueError(f"the DJ agents play a corpus of onsets, and {corpus!r} holds {corpus.cells} cells: "
-                             "leave --corpus out (the shipped onsets) or build one with --cells onsets")
+    entry = source.registered
+    if source.task == DJ:
         env = make_dj_env(corpus, episode_steps, **env_kwargs)
-        return LoadedPolicy(source, make_dj_policy(source.source, env), env, None)
-    if source.kind in ("baseline", "planner"):
+        policy = (dj_policy.load(shipped_weights(source.source), env) if entry.kind == "learned"
+                  else entry.make(env, seed, **dict(source.options)))
+        return LoadedPolicy(source, policy, env, None)
+    if entry is not None and entry.kind != "learned":
         preset = get_preset(DEFAULT_PRESET)
         env = _env(preset, corpus, episode_steps, env_kwargs)
-        policy = (make_baseline(source.source, env, seed=seed) if source.kind == "baseline" else
-                  PLANNERS[source.source](env, seed=seed, **dict(source.options)))
-        return LoadedPolicy(source, policy, env, preset)
-    if source.kind == "pretrained":
-        agent = pretrained.load(source.source, corpus=corpus)
+        return LoadedPolicy(source, entry.make(env, seed, **dict(source.options)), env, preset)
+    path = str(shipped_weights(source.source)) if entry is not None else source.source
+    if path.endswith(".safetensors"):
+        agent = export.load(path, corpus=corpus)
         return LoadedPolicy(source, agent, _env(agent.preset, corpus, episode_steps, env_kwargs), agent.preset)
-    model = _load_sb3(source.source, algo, trust_pickle)
-    run = run_of_model(source.source)
+    model = _load_sb3(path, algo, trust_pickle)
+    run = run_of_model(path)
     preset = run.preset() if run else _preset_for(model, corpus)
     return LoadedPolicy(source, model, _env(preset, corpus, episode_steps, env_kwargs), preset)
+
+
+def make_dj_env(corpus=None, episode_steps: int | None = None, **env_kwargs):
+    """``gym.make`` of the DJ task: ``corpus`` None (the shipped onsets), a path or a Corpus of onsets;
+    ``episode_steps`` bars a song (default: the task's 300)."""
+    if isinstance(corpus, Corpus) and corpus.cells != "onsets":
+        raise ValueError(f"the DJ task plays a corpus of onsets, and {corpus!r} holds {corpus.cells} cells: "
+                         "leave --corpus out (the shipped onsets) or build one with --cells onsets")
+    limit = {} if episode_steps is None else {"max_episode_steps": episode_steps}
+    return gym.make(DJ, corpus=corpus, **limit, **env_kwargs)
 
 
 def _env(preset: Preset, corpus, episode_steps: int | None, env_kwargs: dict):

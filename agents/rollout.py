@@ -1,8 +1,10 @@
-"""Episodes and their metrics: play a policy on seeded episodes, and say what its music is like.
+"""Episodes, songs and their metrics: play a policy on seeded episodes, and say what its music is like.
 
-Every policy (an SB3 model, a pretrained agent, or a baseline) plays through :func:`rollout`; an episode's
-metrics are :func:`episode_metrics`, their means over seeded episodes :func:`evaluate_policy`, and the
-corpus itself is described by the same music statistics (:func:`corpus_metrics`).
+Every policy (an SB3 model, a pretrained agent, a planner or a baseline) plays through :func:`rollout`; an
+episode's metrics are :func:`episode_metrics`, their means over seeded episodes :func:`evaluate_policy`, and
+the corpus itself is described by the same music statistics (:func:`corpus_metrics`). A song is a rollout as a
+listener hears it (:func:`song`), written as MIDI by :func:`write_song`: the same file ``python -m agents play
+--headless`` writes, so evaluation reads what the product writes without going through the player.
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents import music_metrics
+from gym_launchpad.midi import write_midi
 from gym_launchpad.reward import silence_distance
+
+#: The tempo of every song written here and played by ``python -m agents play``: the authors' demo played
+#: 0.04 s a step, 64 steps of a 4/4 bar in 2.56 s, 93.75 quarter notes a minute.
+SONG_TEMPO = 93.75
 
 #: The numeric metrics of an episode (:func:`episode_metrics`), the ones averaged over episodes.
 METRICS = ("mean_reward_per_step", "final_distance", "ceiling_fraction", "notes_per_bar", "pitch_class_entropy",
@@ -58,6 +65,27 @@ def rollout(env, policy, seed: int, n_steps: int | None = None, epsilon: float =
             break
     return Episode(np.asarray(rewards, dtype=np.float64), np.asarray(distances), np.asarray(nearest),
                    np.asarray(bars, dtype=np.uint64).reshape(len(bars), -1), int(info["best_distance"]), start_bar)
+
+
+def song(env, policy, seed: int, bars: int) -> np.ndarray:
+    """The ``(bars, N)`` bars a listener hears: the bar after ``reset(seed=seed)``, then the bar after each of
+    ``bars - 1`` presses of ``policy`` (deterministic). A song is not an episode: the time limit does not end it."""
+    obs, _ = env.reset(seed=seed)
+    heard = [env.unwrapped.words.copy()]
+    while len(heard) < bars:
+        action, _ = policy.predict(obs, deterministic=True)
+        obs, *_ = env.step(int(np.asarray(action).reshape(-1)[0]))
+        heard.append(env.unwrapped.words.copy())
+    return np.asarray(heard, dtype=np.uint64)
+
+
+def write_song(env, policy, seed: int, bars: int, path, **midi_options):
+    """:func:`song` written to ``path`` as ``python -m agents play --headless`` writes it (tempo
+    :data:`SONG_TEMPO`, the corpus's kind of cells); ``midi_options`` go to
+    :func:`gym_launchpad.midi.write_midi`."""
+    unwrapped = env.unwrapped
+    return write_midi(song(env, policy, seed, bars), path, unwrapped.launchpad, tempo_bpm=SONG_TEMPO,
+                      cells=unwrapped.corpus.cells, **midi_options)
 
 
 def ceiling_fraction(distance, best_distance: int, silent_distance: int):

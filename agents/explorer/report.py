@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 
-from agents.pretrained import load
+from agents.dqn.export import load
 from agents.rollout import rollout
 
 #: The issue's target: within this distance of the ceiling, within this many presses.
@@ -65,7 +65,7 @@ def markdown(result: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agents.explorer.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("weights", nargs="?", default="agents/pretrained/explorer.safetensors")
+    parser.add_argument("weights", nargs="?", default="agents/shipped/explorer.safetensors")
     parser.add_argument("--steps", type=int, default=1000, help="presses per episode")
     parser.add_argument("--json", help="also write the result here")
     args = parser.parse_args(argv)

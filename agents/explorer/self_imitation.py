@@ -16,8 +16,8 @@ import numpy as np
 import torch as th
 from torch.nn import functional as F
 
-from agents.dqn import LaunchpadDQN
-from agents.learner_reward import LearnerReward
+from agents.dqn.launchpad_dqn import LaunchpadDQN
+from agents.dqn.learner_reward import LearnerReward
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Demonstrations:
 
 
 class SelfImitationDQN(LaunchpadDQN):
-    """:class:`agents.networks.LaunchpadDQN` whose every gradient step adds a batch of its own demonstrations:
+    """:class:`agents.dqn.networks.LaunchpadDQN` whose every gradient step adds a batch of its own demonstrations:
     their n-step TD error and DQfD's large-margin loss, weighted by ``margin_weight``."""
 
     def __init__(self, *args, demonstrations: Demonstrations | None = None, demo_batch_size: int = 32,

@@ -1,6 +1,6 @@
 """``python -m agents.explorer``: Go-Explore, then a DQN robustified on its own best trajectories.
 
-    python -m agents.explorer --seed 0 --out agents/pretrained/explorer.safetensors     # the shipped weights
+    python -m agents.explorer --seed 0 --out agents/shipped/explorer.safetensors     # the shipped weights
     python -m agents.explorer --discover-starts 2 --demo-starts 4 --rounds 1 --out /tmp/x.safetensors
 
 1. Explore (:mod:`.go_explore`, :func:`explore`): from ``--discover-starts`` triad starts (seeds that no
@@ -16,7 +16,7 @@
    ``--timesteps`` adds online DQN on episodes that start along the trajectories and move back
    (:mod:`.backward_curriculum`) or from fresh triads (off by default: it made the held-out score worse).
    The learner's reward is the distance a press took off (potential-based, so the best policy is the env's).
-3. Keep the weights that did best on held-out triad starts and export them (:func:`agents.pretrained.export`).
+3. Keep the weights that did best on held-out triad starts and export them (:func:`agents.dqn.export.export`).
 
 At evaluation the network acts from the observation alone.
 """
@@ -36,15 +36,15 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.dqn.policies import DQNPolicy
 
-from agents.dqn import linear_schedule
+from agents.arguments import dataclass_parser
+from agents.dqn.export import export
+from agents.dqn.launchpad_dqn import linear_schedule
+from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
+from agents.dqn.networks import policy_kwargs
+from agents.dqn.presets import get_preset
 from agents.explorer.backward_curriculum import BackwardCurriculum
 from agents.explorer.go_explore import GoExplore, replay, shorten
 from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
-from agents.learner_reward import LearnerReward, LearnerRewardVecEnv
-from agents.networks import policy_kwargs
-from agents.presets import get_preset
-from agents.pretrained import export
-from agents.train import dataclass_parser
 from gym_launchpad.reward import silence_distance
 
 #: Seeds of the triad starts the explorer explores from and selects its weights on, far from the

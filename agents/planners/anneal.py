@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.planners.planner import Planner, state_key
+from agents.planners.planner import Option, Planner, state_key
 from agents.planners.walk import PressLookahead, Walk, next_press, undo_table
+
+#: The options of ``anneal:...``; the bounds keep one search within a few seconds and its memory small here.
+OPTIONS = {"sweeps": Option(int, 1, 2000, "more sweeps take more than a few seconds and their record grows"),
+           "beta_start": Option(float, 0.0, 1000.0), "beta_end": Option(float, 0.0, 1000.0)}
 
 
 class Annealer(Planner):

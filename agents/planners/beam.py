@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.planners.planner import Planner, state_key
+from agents.planners.planner import Option, Planner, state_key
+
+#: The options of ``beam:...``; the bounds keep one press within a few seconds here (the search is width x depth
+#: lookaheads of every press).
+OPTIONS = {"width": Option(int, 1, 1024, "a wider beam costs more than a few seconds a press"),
+           "depth": Option(int, 1, 16, "a deeper search costs more than a few seconds a press")}
 
 
 class BeamSearch(Planner):

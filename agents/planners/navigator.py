@@ -10,16 +10,19 @@ presses the no-op.
 The choice is a function of the state alone, and it holds along the walk: a press of the chosen walk
 takes its target one press nearer and any other target at most one, so the chosen one stays cheapest
 and wins its ties the same way. A policy that imitates the navigator therefore never sees it change its
-mind, which is what makes it a good teacher (:mod:`agents.composer`).
+mind, which is what makes it a good teacher (:mod:`agents.imitation.composer`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from agents.planners.planner import Planner
+from agents.planners.planner import Option, Planner
 from agents.planners.walk import PressLookahead, Walk, next_press, row_press_costs
 from gym_launchpad.reward import best_row_fits
+
+#: The options of ``navigator:...``: at least one target to walk to; more than the bound cost seconds a press.
+OPTIONS = {"max_targets": Option(int, 1, 4096, "more targets cost more than a few seconds a press")}
 
 
 def ceiling_bars(corpus) -> np.ndarray:

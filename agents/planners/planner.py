@@ -1,14 +1,57 @@
 """What every planner shares: it plays one env, reads that env's state, and answers SB3's ``predict``.
 
 A planner decides from the launchpad's state, not from ``obs``: it uses the env as a simulator (its
-one-step lookahead, or a second env reset to a state), so every table labels it ``planner = True``.
+one-step lookahead, or a second env reset to a state), so the registry (:mod:`agents.policies`) calls it a
+planner in every table. Its options (``beam:width=64``) are declared as :class:`Option` s, typed and bounded so
+that one press stays within a few seconds on a small machine.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 from gym_launchpad.launchpad import LaunchpadState
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a planner: its type (``int`` or ``float``), its bounds, and why the upper one is there."""
+
+    type: type
+    low: float
+    high: float
+    why: str = ""
+
+    def parse(self, planner: str, key: str, text: str) -> int | float:
+        """``text`` as this option's value, or one ValueError naming the option and what it allows."""
+        allowed = f"{self.type.__name__} from {self.low:g} to {self.high:g}" + (f" ({self.why})" if self.why else "")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{planner} option {key}={text!r} is not a number; {key} is a {allowed}") from None
+        if not math.isfinite(value) or (self.type is int and not value.is_integer()):
+            raise ValueError(f"{planner} option {key}={text} is not a {allowed}")
+        if not self.low <= value <= self.high:
+            raise ValueError(f"{planner} option {key}={text} is out of range: {key} is a {allowed}")
+        return int(value) if self.type is int else value
+
+
+def parse_options(planner: str, text: str, options: dict[str, Option]) -> tuple[tuple[str, int | float], ...]:
+    """``width=64,depth=4`` as ``(("width", 64), ("depth", 4))``, each checked by its :class:`Option`; one
+    ValueError for an unknown, repeated or malformed option."""
+    parsed: dict[str, int | float] = {}
+    for item in filter(None, text.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or key not in options:
+            raise ValueError(f"{planner} option {item!r} is not OPTION=VALUE with OPTION one of "
+                             f"{', '.join(options) or '(none: it takes no options)'}")
+        if key in parsed:
+            raise ValueError(f"{planner} option {key} is given twice; give it once")
+        parsed[key] = options[key].parse(planner, key, value)
+    return tuple(parsed.items())
 
 
 def state_key(state: LaunchpadState) -> bytes:
@@ -23,8 +66,6 @@ class Planner:
     """
 
     name = "planner"
-    #: Planners use the simulator to act; tables label them apart from policies that read only ``obs``.
-    planner = True
 
     def __init__(self, env):
         self.env = env.unwrapped

@@ -89,17 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-def headless_songs(agent: str, seeds: int, bars: int, out: Path):
-    """Yield ``(seed, OUT/seed_S.mid)`` for seeds 0..``seeds``-1, each song written by this command itself
-    (``--headless --agent AGENT --seed S --bars BARS --out ...``); a failed play raises ``RuntimeError``."""
-    for seed in range(seeds):
-        song = Path(out) / f"seed_{seed}.mid"
-        code = main(["--headless", "--agent", agent, "--seed", str(seed), "--bars", str(bars), "--out", str(song)])
-        if code != 0:
-            raise RuntimeError(f"python -m agents play exited {code} for seed {seed}")
-        yield seed, song
-
-
 def _stop_like_ctrl_c(signum, frame):
     # Once: a second signal during the cleanup (notes off, --out written) must not cut it short.
     for sig in STOP_SIGNALS:

@@ -19,23 +19,20 @@ from pathlib import Path
 
 import numpy as np
 
-from agents import policies, pretrained
+from agents import policies
+from agents.rollout import SONG_TEMPO
 from gym_launchpad.corpus import Corpus, CorpusSpecError
 from gym_launchpad.grid import button_action, lit_buttons
 from gym_launchpad.midi import check_midi_settings, render_audio, write_midi
 from gym_launchpad.midi.live import PlaybackError
 
-#: The authors' demo played 0.04 s per step: 64 steps of a 4/4 bar in 2.56 s, 93.75 quarter notes a minute.
-DEFAULT_TEMPO = 93.75
+DEFAULT_TEMPO = SONG_TEMPO
 TEMPO_STEP = 5.0
 #: The tempo controls stay within these (quarter notes a minute).
 TEMPO_RANGE = (20.0, 400.0)
 SB3_ALGOS = policies.SB3_ALGOS
-#: Who plays when no agent is named, the first that can: the best mover (on a corpus of onsets), then the
-#: pretrained agent of Launchpad-v0 (on a corpus of sounding cells), then the greedy baseline. The best mover
-#: is the hopper planner: the learned dj agent does not yet meet the DJ targets (docs/dj.md); put "dj" first
-#: once one does.
-DEFAULT_AGENTS = ("hopper", policies.PRETRAINED, "greedy")
+#: Who plays when no agent is named: the first of these that plays the corpus (:mod:`agents.policies`).
+DEFAULT_AGENTS = policies.PLAY_DEFAULTS
 
 
 class PlayError(Exception):
@@ -77,20 +74,20 @@ def make_agent(choice: str | None, corpus=None, algo: str = "dqn", init: str = "
 def _load_agent(choice: str, corpus, algo: str, init: str, trust_pickle: bool) -> Agent:
     try:
         loaded = policies.load_policy(choice, corpus, algo=algo, init=init, trust_pickle=trust_pickle)
-    except (ValueError, FileNotFoundError, pretrained.PretrainedMismatchError, CorpusSpecError) as error:
+    except (ValueError, FileNotFoundError, CorpusSpecError) as error:
         raise PlayError(str(error)) from error
     return Agent(loaded.policy, loaded.env.unwrapped, _label(loaded))
 
 
 def _label(loaded: policies.LoadedPolicy) -> str:
-    kind, source = loaded.source.kind, Path(loaded.source.source)
-    if kind in ("baseline", "planner"):
-        return f"{loaded.source.label} {kind}"
-    if kind == "dj":
-        return "hopper planner (DJ task)" if loaded.source.source == "hopper" else "learned dj agent (DJ task)"
-    if kind == "pretrained":
-        return f"pretrained {loaded.policy.description.get('preset_name', '')} ({source.name})"
-    return f"{type(loaded.policy).__name__} {source.name}"
+    source = loaded.source
+    task = "" if source.task == policies.LAUNCHPAD else " (DJ task)"
+    if source.registered is not None:
+        return f"{source.label} {source.kind}{task}"
+    name = Path(source.source).name
+    if hasattr(loaded.policy, "description"):
+        return f"learned {loaded.policy.description.get('preset_name', '')} ({name})"
+    return f"{type(loaded.policy).__name__} {name}"
 
 
 # --- the session ------------------------------------------------------------------------------------

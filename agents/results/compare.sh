@@ -11,7 +11,7 @@ PY=${PY:-.venv/bin/python}
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 out=agents/results/compare
 learned=(pretrained)
-[ -f agents/pretrained/explorer.safetensors ] && learned+=(explorer)
+[ -f agents/shipped/explorer.safetensors ] && learned+=(explorer)
 case "${1:?planners or learned}" in
   planners) $PY -m agents compare greedy beam anneal navigator noop random --epsilon-zero-only beam anneal --out $out ;;
   learned)

@@ -20,3 +20,16 @@ def small_corpus_path(tmp_path_factory):
     rng = np.random.default_rng(1)
     corpus = Corpus.from_bars(LaunchpadSpec(8, 3, 60), rng.random((50, 8, 8)) < 0.3)
     return str(corpus.save(tmp_path_factory.mktemp("corpus") / "small.npz"))
+
+
+@pytest.fixture
+def unship(monkeypatch, tmp_path):
+    """``unship(name)``: the registry's shipped agent ``name`` points at weights that are not there."""
+    from agents import policies
+
+    def unship(name: str, command: str = "python -m x --out y"):
+        entry = policies.REGISTRY[name]
+        monkeypatch.setitem(policies.REGISTRY, name, policies.Registered(
+            entry.kind, entry.tasks, entry.about, weights=tmp_path / f"{name}.safetensors", command=command))
+
+    return unship

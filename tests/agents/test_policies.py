@@ -2,11 +2,13 @@
 
 import pytest
 
-from agents import pretrained, train
-from agents.model_files import UntrustedModelError
+from agents import policies
+from agents.dqn import train
+from agents.dqn.model_files import UntrustedModelError
+from agents.dqn.presets import get_preset
 from agents.policies import load_policy, parse_policy
-from agents.presets import get_preset
 from agents.rollout import rollout
+from gym_launchpad.corpus import Corpus
 
 
 def test_parse_policy(tmp_path):
@@ -15,9 +17,10 @@ def test_parse_policy(tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "q_net.safetensors").write_bytes(b"")
     contender = parse_policy(str(tmp_path / "run"))
-    assert (contender.label, contender.kind) == ("run", "pretrained")
-    assert parse_policy("pretrained").source == str(pretrained.DEFAULT_PRETRAINED)
-    with pytest.raises(ValueError, match="is neither a baseline"):
+    assert (contender.label, contender.kind, contender.source) == ("run", "learned", str(tmp_path / "run" /
+                                                                                       "q_net.safetensors"))
+    assert parse_policy("pretrained").source == parse_policy("composer").source == "composer"
+    with pytest.raises(ValueError, match="is neither a registered policy"):
         parse_policy("smart")
 
 
@@ -26,11 +29,11 @@ def test_planners_parse_with_their_options_and_the_kind_every_table_shows():
     assert (beam.label, beam.kind, beam.source, beam.options) == ("wide", "planner", "beam", (("width", 64),
                                                                                               ("depth", 3)))
     assert parse_policy("anneal:beta_end=3.5").options == (("beta_end", 3.5),)
-    assert [parse_policy(name).category for name in ("greedy", "navigator", "pretrained")] == [
-        "baseline", "planner", "learned"]
+    assert [parse_policy(name).kind for name in ("greedy", "navigator", "pretrained", "hopper", "dj")] == [
+        "baseline", "planner", "learned", "planner", "learned"]
     with pytest.raises(ValueError, match="not OPTION=VALUE with OPTION one of width, depth"):
         parse_policy("beam:height=3")
-    with pytest.raises(ValueError, match="sweeps must be a number"):
+    with pytest.raises(ValueError, match="sweeps='many' is not a number"):
         parse_policy("anneal:sweeps=many")
     with pytest.raises(ValueError, match="greedy takes no options"):
         parse_policy("greedy:depth=2")
@@ -43,8 +46,8 @@ def test_a_planner_with_options_plays_the_env_it_is_loaded_with(synthetic_corpus
     assert len(rollout(loaded.env, loaded.policy, seed=0).rewards) == 5
 
 
-def test_a_shipped_agent_without_weights_names_its_training_command(tmp_path, monkeypatch):
-    monkeypatch.setitem(pretrained.SHIPPED, "explorer", (tmp_path / "explorer.safetensors", "python -m x --out y"))
+def test_a_shipped_agent_without_weights_names_its_training_command(unship):
+    unship("explorer")
     with pytest.raises(FileNotFoundError, match="explorer agent needs .* train them with `python -m x --out y`"):
         parse_policy("explorer")
 
@@ -74,3 +77,12 @@ def test_a_model_outside_a_run_plays_the_observation_it_reads(tmp_path, syntheti
     loaded = load_policy(str(alone), synthetic_corpus_path, trust_pickle=True)
     assert loaded.preset.obs_mode == "onehot" and loaded.env.observation_space.shape == (24, 71)
     assert len(rollout(loaded.env, loaded.policy, seed=0, n_steps=3).rewards) == 3
+
+
+def test_the_policy_registry_names_the_dj_agents_and_refuses_sounding_corpora():
+    source = policies.parse_policy("hopper")
+    assert (source.kind, source.task, source.label) == ("planner", policies.DJ, "hopper")
+    loaded = policies.load_policy(source, episode_steps=20)
+    assert loaded.env.spec.id == policies.DJ and loaded.env.spec.max_episode_steps == 20
+    with pytest.raises(ValueError, match="plays a corpus of onsets"):
+        policies.load_policy("hopper", Corpus.default())

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from agents import pretrained
+from agents.dqn import export as pretrained
 from agents.explorer.train import main
 
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import gym_launchpad  # noqa: F401  (registers the env ids)
+from agents.dqn.learner_reward import LearnerReward
 from agents.explorer.go_explore import replay
 from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
-from agents.learner_reward import LearnerReward
 
 
 @pytest.fixture

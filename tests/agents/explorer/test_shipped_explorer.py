@@ -1,4 +1,4 @@
-"""The shipped explorer: plain tensors under 10 MB that load with agents.pretrained.load() and, acting from the
+"""The shipped explorer: plain tensors under 10 MB that load with agents.dqn.export.load() and, acting from the
 observation alone, cross the barrier from the evaluation's seeded triad starts, and a song it plays stays near
 the corpus when read back from the MIDI file alone."""
 
@@ -7,13 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from agents import pretrained
+from agents import policies
+from agents.dqn import export as pretrained
 from agents.explorer.report import TARGET_DISTANCE, TARGET_PRESSES, start_row
 from agents.play import cli
 from gym_launchpad.corpus.build import read_midi_bars
 from gym_launchpad.reward import bar_distances
 
-SHIPPED = pretrained.PRETRAINED_DIR / "explorer.safetensors"
+SHIPPED = policies.shipped_weights("explorer")
 
 
 def test_shipped_weights_are_small_and_described():

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import gym_launchpad  # noqa: F401  (registers the env ids)
-from agents.planners import PLANNERS
 from agents.planners.navigator import Navigator
 from agents.planners.walk import PressLookahead
+from agents.policies import LAUNCHPAD, REGISTRY, names
 from gym_launchpad import Corpus, LaunchpadSpec
 from gym_launchpad.reward import brute_force_best_distance
 
@@ -34,15 +34,14 @@ def play(env, policy, seed: int, presses: int) -> list[int]:
     return distances
 
 
-@pytest.mark.parametrize("name", sorted(PLANNERS))
+@pytest.mark.parametrize("name", names("planner", LAUNCHPAD))
 @pytest.mark.parametrize("spec, corpus_seed", [(LaunchpadSpec(2, 2, 60), 0), (LaunchpadSpec(3, 2, 60), 1),
                                                (LaunchpadSpec(2, 3, 60), 2)])
 def test_each_planner_reaches_the_brute_force_ceiling(name, spec, corpus_seed):
     env = tiny_env(spec, corpus_seed)
     truth = brute_force_best_distance(env.unwrapped.corpus)
     assert env.unwrapped.ceiling.distance == truth
-    policy = PLANNERS[name](env, seed=0, **TINY_OPTIONS[name])
-    assert policy.planner is True
+    policy = REGISTRY[name].make(env, seed=0, **TINY_OPTIONS[name])
     for seed in range(3):
         distances = play(env, policy, seed, presses=40)
         assert distances[-1] == truth, (name, seed, distances)
@@ -50,7 +49,7 @@ def test_each_planner_reaches_the_brute_force_ceiling(name, spec, corpus_seed):
 
 def test_navigator_reaches_distance_zero_from_seeded_triads_on_the_shipped_corpus():
     env = gym.make("gym_launchpad/Launchpad-v0")
-    navigator = PLANNERS["navigator"](env)
+    navigator = REGISTRY["navigator"].make(env, None)
     assert env.unwrapped.ceiling.distance == 0
     for seed in range(5):
         distances = play(env, navigator, seed, presses=40)
@@ -82,11 +81,11 @@ def test_press_lookahead_agrees_with_the_envs_full_lookahead():
     assert np.array_equal(PressLookahead(navigator.simulator()).distances(env.state, presses), full[:-1])
 
 
-@pytest.mark.parametrize("name", sorted(PLANNERS))
+@pytest.mark.parametrize("name", names("planner", LAUNCHPAD))
 def test_predict_answers_like_sb3_and_refuses_a_batch(name):
     env = tiny_env(LaunchpadSpec(2, 2, 60), 0)
     obs, _ = env.reset(seed=0)
-    policy = PLANNERS[name](env, seed=0)
+    policy = REGISTRY[name].make(env, seed=0)
     action, state = policy.predict(obs)
     assert np.ndim(action) == 0 and env.action_space.contains(int(action)) and state is None
     assert policy.predict(obs[None])[0].shape == (1,)

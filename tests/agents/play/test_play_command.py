@@ -46,7 +46,7 @@ def test_a_missing_soundfont_still_saves_the_midi(tmp_path, synthetic_corpus_pat
 @pytest.mark.parametrize("argv, message", [
     (["--headless", "--agent", "greedy"], "--headless needs somewhere"),
     (["--headless", "--out", "x.mid", "--agent", "nosuch.zip"], "model file nosuch.zip does not exist"),
-    (["--headless", "--out", "x.mid", "--agent", "nonsense"], "is neither a baseline"),
+    (["--headless", "--out", "x.mid", "--agent", "nonsense"], "is neither a registered policy"),
     (["--headless", "--out", "x.mid", "--agent", "pretrained", "--corpus", "CORPUS"], "the pretrained agent needs"),
     (["--headless", "--out", "song.wav"], "must be a .mid file"),
     (["--headless", "--out", "no/such/folder/x.mid"], "does not exist"),
@@ -54,10 +54,8 @@ def test_a_missing_soundfont_still_saves_the_midi(tmp_path, synthetic_corpus_pat
     (["--synth", "--port", "p"], "leave --port out, or --synth"),
     (["--headless", "--out", "x.mid", "--corpus", "missing.npz"], "no corpus file at missing.npz"),
 ])
-def test_bad_input_is_one_clear_message(argv, message, synthetic_corpus_path, capsys, monkeypatch, tmp_path):
-    from agents import pretrained
-
-    monkeypatch.setattr(pretrained, "DEFAULT_PRETRAINED", tmp_path / "none.safetensors")
+def test_bad_input_is_one_clear_message(argv, message, synthetic_corpus_path, capsys, monkeypatch, tmp_path, unship):
+    unship("composer")
     monkeypatch.chdir(tmp_path)
     argv = [synthetic_corpus_path if a == "CORPUS" else a for a in argv]
     assert cli.main(argv) == 2

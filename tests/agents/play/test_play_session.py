@@ -111,21 +111,19 @@ def test_an_sb3_model_for_another_spec_is_refused(tmp_path, synthetic_corpus_pat
     assert session.agent_actions == 2
 
 
-def test_without_pretrained_weights_greedy_plays_and_says_so(monkeypatch, tmp_path, synthetic_corpus_path, capsys):
-    from agents import pretrained
-
-    monkeypatch.setattr(pretrained, "DEFAULT_PRETRAINED", tmp_path / "none.safetensors")
+def test_without_pretrained_weights_greedy_plays_and_says_so(unship, synthetic_corpus_path, capsys):
+    unship("composer")
     agent = make_agent(None, synthetic_corpus_path)  # sounding cells: no DJ agent plays them
     assert agent.label == "greedy baseline"
     err = capsys.readouterr().err
-    assert "the greedy baseline plays instead of hopper: the DJ agents play a corpus of onsets" in err
+    assert "the greedy baseline plays instead of hopper: the DJ task plays a corpus of onsets" in err
 
 
 def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refused(tmp_path, synthetic_corpus_path):
     pytest.importorskip("torch")
-    from agents import pretrained
-    from agents.networks import build_policy
-    from agents.presets import get_preset
+    from agents.dqn import export as pretrained
+    from agents.dqn.networks import build_policy
+    from agents.dqn.presets import get_preset
     from gym_launchpad import Corpus
 
     preset = get_preset("mlp")
@@ -134,7 +132,7 @@ def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refu
     path = pretrained.export(build_policy(preset, env.observation_space, env.action_space), "mlp", preset, corpus,
                              tmp_path / "mlp.safetensors")
     agent = make_agent(str(path), synthetic_corpus_path)
-    assert agent.label == "pretrained mlp (mlp.safetensors)"
+    assert agent.label == "learned mlp (mlp.safetensors)"
     session = Session(agent, seed=0)
     session.play_offline(3)
     assert session.agent_actions == 3 and session.last_agent_action is not None
@@ -143,14 +141,13 @@ def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refu
 
 
 def test_the_hopper_plays_by_default_the_dj_agent_by_name_and_songs_are_written_as_onsets(tmp_path):
-    from agents.dj import learned
+    from agents.policies import shipped_names
     from gym_launchpad.corpus.build import read_midi_bars
 
     assert make_agent(None).label == "hopper planner (DJ task)"
-    if not learned.DJ_WEIGHTS.is_file():
-        pytest.fail(f"the repo ships {learned.DJ_WEIGHTS}")
+    assert "dj" in shipped_names("gym_launchpad/LaunchpadDJ-v0"), "the repo ships the dj agent's weights"
     agent = make_agent("dj")
-    assert agent.label == "learned dj agent (DJ task)" and agent.env.corpus.cells == "onsets"
+    assert agent.label == "dj learned (DJ task)" and agent.env.corpus.cells == "onsets"
     session = Session(agent, seed=0, out=tmp_path / "dj.mid")
     session.play_offline(4)
     assert session.agent_actions == 4 and len(session.recorded) == 4

@@ -1,0 +1,173 @@
+"""SB3 model files and replay buffers, read and written without unpickling anything a user hands over.
+
+An SB3 ``.zip`` stores some of its entries (the spaces, the policy class, the schedules) as cloudpickle
+bytes, and ``DQN.load`` unpickles them: a crafted ``.zip`` runs any code it likes. So:
+
+- a model of a run folder of ``python -m agents train`` (beside its ``config.json`` or in its
+  ``checkpoints/``) is loaded with every pickled entry replaced (SB3's ``custom_objects``) by the value its
+  preset gives, so nothing in the file is unpickled; an entry the preset cannot give is refused;
+- any other ``.zip`` is refused unless the caller trusts it (``--trust-pickle`` on the command line);
+- replay buffers are ``.npz`` files of the buffer's arrays, read with ``allow_pickle=False``;
+- every file is written under a temporary name and renamed, so a kill mid-write leaves the previous
+  checkpoint whole.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from gymnasium import spaces
+
+from agents.dqn.launchpad_dqn import LaunchpadDQN, linear_schedule
+from agents.dqn.networks import policy_class, policy_kwargs
+from agents.dqn.presets import Preset
+from agents.dqn.reward_head import ActionRewardReplayBuffer
+from agents.dqn.runs import Run, prune_replay_buffers, run_of_model
+from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.observation import observation_space
+
+#: The command-line flag that lets a foreign ``.zip`` be unpickled.
+TRUST_PICKLE_FLAG = "--trust-pickle"
+
+#: Run-time state SB3 pickles into a model during training; a loaded model starts without it (as SB3
+#: does when it is given an env), so it is never read from the file.
+_RUNTIME_STATE = ("_last_obs", "_last_episode_starts", "_last_original_obs", "ep_info_buffer",
+                  "ep_success_buffer", "action_noise")
+
+
+#: An SB3 model's JSON is a few kB; one declaring more than this is not read.
+_MAX_DATA_BYTES = 1 << 24
+
+
+class UntrustedModelError(ValueError):
+    """A model file that would have to be unpickled, and the caller did not say it trusts it."""
+
+
+def untrusted_message(path) -> str:
+    return (f"{path} is not a model of a `python -m agents train` run folder: loading it would unpickle code "
+            f"stored in it, which can do anything; pass {TRUST_PICKLE_FLAG} only if you trust whoever made it")
+
+
+def pickled_entries(path) -> list[str]:
+    """The entries of an SB3 ``.zip`` that SB3 would unpickle (read from its JSON, nothing unpickled)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if archive.getinfo("data").file_size > _MAX_DATA_BYTES:
+                raise ValueError(f"its data entry declares {archive.getinfo('data').file_size} bytes")
+            data = json.loads(archive.read("data"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not an SB3 model file ({type(error).__name__}: {error})") from error
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} is not an SB3 model file (its data entry is not a JSON object)")
+    return sorted(key for key, value in data.items() if isinstance(value, dict) and ":serialized:" in value)
+
+
+def preset_objects(preset: Preset) -> dict:
+    """What each pickled entry of a model trained with ``preset`` is, rebuilt from the preset alone."""
+    spec = LaunchpadSpec(**{k: preset.env_kwargs[k] for k in ("n_notes", "bar_bits", "low_note")
+                            if k in preset.env_kwargs})
+    learning_rate = linear_schedule(preset.learning_rate_start, preset.learning_rate_end)
+    return {
+        "policy_class": policy_class(preset), "policy_kwargs": policy_kwargs(preset),
+        "observation_space": observation_space(spec, preset.obs_mode),
+        "action_space": spaces.Discrete(spec.n_actions),
+        # SB3's _setup_model rebuilds these three from the plain fields it reads from the file.
+        "learning_rate": learning_rate, "lr_schedule": learning_rate, "exploration_schedule": None,
+        "train_freq": preset.train_freq,
+        "replay_buffer_class": ActionRewardReplayBuffer if preset.reward_head else None,
+        **dict.fromkeys(_RUNTIME_STATE),
+    }
+
+
+def load_model(path, env=None, *, trust_pickle: bool = False) -> LaunchpadDQN:
+    """A DQN model file, on the CPU: a run folder's without unpickling, any other only with ``trust_pickle``.
+
+    Raises :class:`UntrustedModelError` for a foreign file without ``trust_pickle``, and for a run's file
+    holding a pickled entry its preset does not give (someone put it there).
+    """
+    run = run_of_model(path)
+    if run is None:
+        if not trust_pickle:
+            raise UntrustedModelError(untrusted_message(path))
+        return LaunchpadDQN.load(path, env=env, device="cpu")
+    known, pickled = preset_objects(run.preset()), pickled_entries(path)
+    unknown = [key for key in pickled if key not in known]
+    if unknown and not trust_pickle:
+        raise UntrustedModelError(
+            f"{path} holds pickled entries ({', '.join(unknown)}) that no model of {run.path} has: loading them "
+            f"would run code stored in the file; pass {TRUST_PICKLE_FLAG} only if you trust whoever made it")
+    # Only the pickled entries: a plain JSON entry (buffer_size, gamma, ...) is read from the file as SB3 does.
+    custom = {key: value for key, value in known.items() if key in pickled}
+    return LaunchpadDQN.load(path, env=env, device="cpu", custom_objects=custom)
+
+
+# --- writing ------------------------------------------------------------------------------------------
+def write_atomically(path, write) -> Path:
+    """Call ``write(file)`` on ``path``'s temporary name, flush it to disk, then rename it to ``path``:
+    a reader (or ``--resume``) sees the old file or the whole new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        with open(tmp, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def save_model(model, path) -> Path:
+    """``model.save`` to ``path`` (``.zip``), atomically."""
+    buffer = io.BytesIO()
+    model.save(buffer)
+    return write_atomically(path, lambda file: file.write(buffer.getvalue()))
+
+
+def _buffer_arrays(buffer) -> dict[str, np.ndarray]:
+    return {name: value for name, value in vars(buffer).items() if isinstance(value, np.ndarray)}
+
+
+def save_replay_buffer(model, path) -> Path:
+    """The model's replay buffer as an ``.npz`` of its arrays and its position, atomically."""
+    buffer = model.replay_buffer
+    arrays = {**_buffer_arrays(buffer), "pos": np.array(buffer.pos), "full": np.array(buffer.full)}
+    return write_atomically(path, lambda file: np.savez(file, **arrays))
+
+
+def load_replay_buffer(model, path) -> None:
+    """Fill ``model``'s replay buffer from :func:`save_replay_buffer`'s file; refuse one of another shape."""
+    buffer = model.replay_buffer
+    expected = _buffer_arrays(buffer)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            for name, array in expected.items():
+                if name not in data.files:
+                    raise ValueError(f"it has no {name!r} array")
+                stored = data[name]
+                if stored.shape != array.shape or stored.dtype != array.dtype:
+                    raise ValueError(f"its {name!r} is {stored.dtype}{list(stored.shape)}, this run's buffer "
+                                     f"holds {array.dtype}{list(array.shape)}")
+                array[...] = stored
+            pos, full = int(data["pos"]), bool(data["full"])
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"replay buffer {path} cannot be used: {error}") from error
+    if not 0 <= pos < buffer.buffer_size:
+        raise ValueError(f"replay buffer {path} cannot be used: position {pos} outside 0..{buffer.buffer_size - 1}")
+    buffer.pos, buffer.full = pos, full
+
+
+def save_checkpoint(run: Run, model) -> Path:
+    """The model, then its replay buffer, as a checkpoint of ``run`` that ``--resume`` picks up; the previous
+    replay buffer is deleted only once the new one is whole."""
+    path = save_model(model, run.checkpoint_model(model.num_timesteps))
+    save_replay_buffer(model, run.replay_buffer(model.num_timesteps))
+    prune_replay_buffers(run.checkpoints)
+    return path

@@ -1,0 +1,71 @@
+"""The paper's Q-networks as SB3 DQN policies, one per ``Preset.network``.
+
+- ``linear``: one fully connected layer from the observation to the 313 Q-values (``net_arch=[]``).
+- ``mlp``: fc 1024 -> relu -> fc 512 -> relu -> fc 313 (paper section 2.3.1).
+- ``rowwise``: the authors' actual network: one 1024-unit layer applied to every pitch row with shared
+  weights (:class:`RowwiseExtractor`), flattened, then fc 512 -> relu -> fc 313. It reads the
+  ``onehot`` observation, ``(N, B + 1 + 2**B)``: one row of features per pitch.
+
+With ``Preset.reward_head`` the network's last layer is doubled (:mod:`agents.dqn.reward_head`).
+"""
+
+from __future__ import annotations
+
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, FlattenExtractor
+from stable_baselines3.dqn.policies import DQNPolicy
+from torch import nn
+from torch.nn import functional as F
+
+from agents.dqn.presets import Preset
+from agents.dqn.reward_head import RewardHeadDQNPolicy
+
+#: Hidden layers of the paper's multilayer Q-network, and of the head on top of the rowwise layer.
+MLP_ARCH = [1024, 512]
+ROWWISE_UNITS = 1024
+ROWWISE_HEAD = [512]
+
+
+class RowwiseExtractor(BaseFeaturesExtractor):
+    """One linear layer + ReLU applied to each pitch row with shared weights, then flattened.
+
+    ``observation_space`` is ``MultiBinary((N, F))``; the features are ``N * units``.
+    """
+
+    def __init__(self, observation_space: spaces.Space, units: int = ROWWISE_UNITS):
+        shape = observation_space.shape
+        if len(shape) != 2:
+            raise ValueError(
+                f"the rowwise network needs one feature row per pitch, an observation of shape (N, F); got {shape}. "
+                "Use obs_mode='onehot' (or 'roll')."
+            )
+        super().__init__(observation_space, features_dim=shape[0] * units)
+        self.row = nn.Linear(shape[1], units)
+
+    def forward(self, observations: th.Tensor) -> th.Tensor:
+        return F.relu(self.row(observations)).flatten(start_dim=1)
+
+
+def policy_kwargs(preset: Preset) -> dict:
+    """SB3 ``policy_kwargs`` for the preset's network."""
+    if preset.network == "linear":
+        kwargs = {"net_arch": [], "features_extractor_class": FlattenExtractor}
+    elif preset.network == "mlp":
+        kwargs = {"net_arch": list(MLP_ARCH), "features_extractor_class": FlattenExtractor}
+    else:
+        kwargs = {"net_arch": list(ROWWISE_HEAD), "features_extractor_class": RowwiseExtractor}
+    return {**kwargs, "gamma": preset.gamma} if preset.reward_head else kwargs
+
+
+def policy_class(preset: Preset) -> type[DQNPolicy]:
+    """SB3's ``DQNPolicy``, or with ``reward_head`` :class:`agents.dqn.reward_head.RewardHeadDQNPolicy`."""
+    return RewardHeadDQNPolicy if preset.reward_head else DQNPolicy
+
+
+def build_policy(preset: Preset, observation_space: spaces.Space, action_space: spaces.Discrete) -> DQNPolicy:
+    """A fresh DQN policy for ``preset`` (weights to be loaded), on the CPU, in evaluation mode."""
+    policy = policy_class(preset)(observation_space, action_space, lr_schedule=lambda _: 0.0,
+                                  **policy_kwargs(preset))
+    policy.set_training_mode(False)
+    return policy

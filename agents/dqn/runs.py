@@ -1,0 +1,112 @@
+"""The run folder of ``python -m agents train``: what it holds, what its files are called, and where a run resumes.
+
+A run folder holds ``config.json`` (the arguments and the preset), ``tb/`` (TensorBoard and SB3's
+``progress.csv``), ``checkpoints/`` (``dqn_<steps>_steps.zip`` every ``--checkpoint-freq`` steps and the
+latest ``dqn_replay_buffer_<steps>_steps.npz``, names :func:`checkpoint_steps` reads), ``best_model.zip``
+(best evaluation), ``final_model.zip``, and ``q_net.safetensors`` + ``q_net.json`` (the weights alone,
+:mod:`agents.dqn.export`). :mod:`agents.dqn.model_files` writes and reads them, every file under a temporary
+name renamed when whole, so a file with its final name is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from agents.dqn.presets import Preset
+
+#: SB3's checkpoint name prefix for every model and replay buffer in ``checkpoints/``.
+CHECKPOINT_PREFIX = "dqn"
+_STEPS = re.compile(r"_(\d+)_steps\.\w+$")
+
+
+def checkpoint_steps(path) -> int:
+    """The step count in a checkpoint's file name (``dqn_300_steps.zip`` -> 300); -1 for any other name."""
+    match = _STEPS.search(Path(path).name)
+    return int(match.group(1)) if match else -1
+
+
+class Run:
+    """One run folder, by its path; nothing is read or written until asked."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.config_path = self.path / "config.json"
+        self.tb = self.path / "tb"
+        self.progress_csv = self.tb / "progress.csv"
+        self.checkpoints = self.path / "checkpoints"
+        self.best_model = self.path / "best_model.zip"
+        self.final_model = self.path / "final_model.zip"
+        self.exported_weights = self.path / "q_net.safetensors"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def write_config(self, config: dict) -> None:
+        """Create the folder and write ``config`` (:func:`run_config`)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+    def config(self) -> dict:
+        return json.loads(self.config_path.read_text())
+
+    def preset(self) -> Preset:
+        """The preset the run trained with."""
+        return Preset(**self.config()["preset"])
+
+    def checkpoint_models(self) -> list[Path]:
+        """The checkpoint models, oldest first."""
+        return sorted(self.checkpoints.glob(f"{CHECKPOINT_PREFIX}_*_steps.zip"), key=checkpoint_steps)
+
+    def checkpoint_model(self, steps: int) -> Path:
+        return self.checkpoints / f"{CHECKPOINT_PREFIX}_{steps}_steps.zip"
+
+    def replay_buffer(self, steps: int) -> Path:
+        return self.checkpoints / f"{CHECKPOINT_PREFIX}_replay_buffer_{steps}_steps.npz"
+
+    def resume_point(self, config: dict) -> tuple[Path, Path | None]:
+        """(checkpoint, its replay buffer or None): the newest checkpoint that has its replay buffer, else the
+        newest checkpoint; checking the run was made with the settings of ``config``, refusals exit with a
+        message saying what differs."""
+        if not self.config_path.is_file():
+            raise SystemExit(f"--resume: {self.path} has no config.json; start the run without --resume")
+        saved = self.config()
+        # Through Preset, so fields added since the run started compare at their defaults.
+        if (Preset(**saved["preset"]) != Preset(**config["preset"])
+                or saved["args"]["corpus"] != config["args"]["corpus"]):
+            raise SystemExit(f"--resume: {self.path} was trained with preset {saved['preset_name']} {saved['preset']} "
+                             f"on corpus {saved['args']['corpus']}; pass the same --preset, --set and --corpus")
+        models = self.checkpoint_models()
+        if not models:
+            raise SystemExit(f"--resume: no checkpoint in {self.checkpoints}")
+        # A kill between a model and its buffer leaves the newest model without one; the previous buffer is
+        # kept until the next one is whole, so the checkpoint before it resumes with its buffer.
+        for model in reversed(models):
+            buffer = self.replay_buffer(checkpoint_steps(model))
+            if buffer.is_file():
+                return model, buffer
+        return models[-1], None
+
+
+def run_config(args: dict, preset_name: str, preset: Preset) -> dict:
+    """What ``config.json`` holds: the command's arguments, the preset's name and every preset field."""
+    return {"args": args, "preset_name": preset_name, "preset": preset.as_dict()}
+
+
+def run_of_model(model_path) -> Run | None:
+    """The run a model file belongs to, if any (models sit in the run folder or in its ``checkpoints/``)."""
+    model_path = Path(model_path)
+    for folder in (model_path.parent, model_path.parent.parent):
+        if Run(folder).config_path.is_file():
+            return Run(folder)
+    return None
+
+
+def prune_replay_buffers(folder) -> None:
+    """Delete all but the newest replay buffer checkpoint in ``folder`` (each is up to ~600 MB), and the
+    temporary files of writes a kill cut short (``.NAME.partial``)."""
+    buffers = sorted(Path(folder).glob(f"{CHECKPOINT_PREFIX}_replay_buffer_*_steps.npz"), key=checkpoint_steps)
+    for path in [*buffers[:-1], *Path(folder).glob(".*.partial")]:
+        path.unlink()

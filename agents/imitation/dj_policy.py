@@ -1,0 +1,92 @@
+"""The learned dj agent: an MLP that picks a press from the DJ env's observation alone.
+
+The weights are plain tensors (``dj.safetensors``) beside a JSON that names the layers, the env's arguments
+and the hash of the corpus they were trained on; loading reads both without unpickling and refuses weights
+made for another corpus or observation. The forward pass is numpy, so playing needs no torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from agents import weights
+
+#: The command that trains the dj agent, named when its weights are refused.
+RETRAIN = "retrain with `python -m agents dj-train`"
+#: More layers than any dj agent trained here has: a JSON asking for more is not one of ours.
+MAX_LAYERS = 16
+
+
+class DJPolicy:
+    """An MLP (ReLU between layers) over the observation; the action is the largest output.
+
+    ``layers`` are ``(weight (out, in), bias (out,))`` pairs, as ``torch.nn.Linear`` stores them.
+    """
+
+    def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]], description: dict):
+        self.layers = [(np.asarray(w, dtype=np.float32), np.asarray(b, dtype=np.float32)) for w, b in layers]
+        self.description = description
+
+    def logits(self, obs: np.ndarray) -> np.ndarray:
+        x = np.asarray(obs, dtype=np.float32)
+        for i, (weight, bias) in enumerate(self.layers):
+            x = x @ weight.T + bias
+            if i < len(self.layers) - 1:
+                np.maximum(x, 0.0, out=x)
+        return x
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        obs = np.asarray(obs)
+        actions = self.logits(obs.reshape(-1, obs.shape[-1])).argmax(axis=-1)
+        return (actions[0] if obs.ndim == 1 else actions), state
+
+
+def save(policy_layers, path, description: dict) -> Path:
+    """Write layers (numpy ``(weight, bias)`` pairs) to ``path`` (.safetensors) and ``description`` beside it."""
+    tensors = {}
+    for i, (weight, bias) in enumerate(policy_layers):
+        tensors[f"layer{i}.weight"], tensors[f"layer{i}.bias"] = weight, bias
+    return weights.write(path, tensors, {**description, "network": "mlp", "layers": len(policy_layers)})
+
+
+def load(path, env) -> DJPolicy:
+    """The policy saved at ``path`` for ``env`` (a DJ env, possibly wrapped); refused with one
+    :class:`agents.weights.WeightsError` if the file is damaged or it was trained on another corpus or for
+    another observation."""
+    path = Path(path)
+    meta = path.with_suffix(".json")
+    description = weights.read_description(meta, f": {RETRAIN}") if meta.is_file() else {}
+    n_layers = description.get("layers")
+    if path.is_file() and meta.is_file() and (isinstance(n_layers, bool) or not isinstance(n_layers, int)
+                                              or not 1 <= n_layers <= MAX_LAYERS):
+        raise weights.WeightsError(f"{meta}: layers is {n_layers!r}, not a whole number from 1 to {MAX_LAYERS}")
+    tensors, description = weights.read(path, retrain=RETRAIN)
+    corpus = env.unwrapped.corpus
+    if description.get("corpus_hash") != corpus.hash:
+        raise weights.WeightsMismatchError(
+            f"{path} was trained on corpus {str(description.get('corpus_hash'))[:12]}, the env plays "
+            f"{corpus.hash[:12]}: train a dj agent on this corpus (python -m agents dj-train --corpus ...)")
+    n_inputs, n_actions = env.observation_space.shape[0], env.action_space.n
+    return DJPolicy(_layers(path, tensors, n_layers, n_inputs, n_actions), description)
+
+
+def _layers(path: Path, tensors: dict, n_layers: int, n_inputs: int, n_actions: int):
+    """The ``(weight, bias)`` pairs of ``tensors``, checked to chain from ``n_inputs`` to ``n_actions``."""
+    expected = {f"layer{i}.{part}" for i in range(n_layers) for part in ("weight", "bias")}
+    if set(tensors) != expected:
+        raise weights.WeightsError(f"{path} does not hold the {n_layers} layers its JSON describes: missing "
+                                   f"{sorted(expected - set(tensors))}, unexpected {sorted(set(tensors) - expected)}")
+    layers, width = [], n_inputs
+    for i in range(n_layers):
+        weight, bias = tensors[f"layer{i}.weight"], tensors[f"layer{i}.bias"]
+        out = n_actions if i == n_layers - 1 else (weight.shape[0] if weight.ndim == 2 else -1)
+        if weight.shape != (out, width) or bias.shape != (out,):
+            raise weights.WeightsError(
+                f"{path}: layer {i} has weight {list(weight.shape)} and bias {list(bias.shape)}; after "
+                f"{width} inputs it needs weight [{'outputs' if out < 0 else out}, {width}] and a bias of its "
+                f"outputs (the env reads {n_inputs} numbers and has {n_actions} actions)")
+        layers.append((weight, bias))
+        width = out
+    return layers

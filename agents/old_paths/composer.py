@@ -1,0 +1,8 @@
+"""``python -m agents.composer`` of the previous release: now ``python -m agents imitate``."""
+
+import sys
+
+from agents.__main__ import run_old_path
+
+if __name__ == "__main__":
+    sys.exit(run_old_path("agents.composer", "imitate"))

@@ -1,0 +1,8 @@
+"""``python -m agents.dj.train`` of the previous release: now ``python -m agents dj-train``."""
+
+import sys
+
+from agents.__main__ import run_old_path
+
+if __name__ == "__main__":
+    sys.exit(run_old_path("agents.dj.train", "dj-train"))
