@@ -15,8 +15,12 @@ first reset. ``close()`` turns every sounding note off and quits the synth.
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 import warnings
+from pathlib import Path
 
+import gymnasium
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
@@ -55,7 +59,7 @@ def open_sound():
     try:
         synth = FluidSynth.start()
     except (SynthError, MidiPortError, DependencyNotInstalled) as error:
-        reasons.append(f"no FluidSynth ({error})")
+        reasons.append(str(error))
     else:
         try:
             sink = RtMidiSink.open(synth.port, api=synth.api, client_name=CLIENT_NAME)
@@ -66,13 +70,25 @@ def open_sound():
     try:
         sink = RtMidiSink.open(None, client_name=CLIENT_NAME)
     except (MidiPortError, DependencyNotInstalled) as error:
-        reasons.append(f"no MIDI port ({error})")
+        reasons.append(str(error))
     else:
         return sink, f"MIDI port {sink.port_name!r} ({sink.api})", None
-    warnings.warn("render_mode='human' plays no sound: " + "; ".join(reasons) + ". Install fluidsynth and "
-                  "python-rtmidi (pip install gym_launchpad[live]) and start a MIDI system (JACK or ALSA)",
-                  stacklevel=3)
+    # FluidSynth and the port usually fail for one reason (no MIDI system, no python-rtmidi): said once. Each
+    # reason ends with what to do about it.
+    warnings.warn("render_mode='human' plays no sound: " + "; ".join(dict.fromkeys(reasons)),
+                  stacklevel=_stacklevel_of_user_code())
     return SilentSink(), "silent", None
+
+
+def _stacklevel_of_user_code() -> int:
+    """The ``stacklevel`` at which a warning issued by the caller names the first line outside gym_launchpad and
+    Gymnasium (its wrappers lie between): the user's ``env.reset()`` or ``env.render()``, which Python prints
+    under the warning, rather than a line of the env's own."""
+    packages = tuple(str(folder) + os.sep for folder in (Path(__file__).parents[1], Path(gymnasium.__file__).parent))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(packages):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class HumanRenderer:

@@ -11,7 +11,7 @@ import tempfile
 import time
 import uuid
 
-from gym_launchpad.midi.ports import import_rtmidi
+from gym_launchpad.midi.ports import c_stderr_silenced, import_rtmidi
 
 
 @contextlib.contextmanager
@@ -62,7 +62,8 @@ def _wait_for_jack(name: str, server: subprocess.Popen, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.poll() is None:
         try:
-            rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "gym_launchpad-probe").delete()
+            with c_stderr_silenced():  # libjack prints five lines for each try before the server is up
+                rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "gym_launchpad-probe").delete()
             return True
         except rtmidi.RtMidiError:
             time.sleep(0.1)

@@ -11,7 +11,9 @@ plays to; :func:`open_clock_input` listens to a port that sends MIDI clock. Ever
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
 from collections.abc import Sequence
 
@@ -24,6 +26,13 @@ MIDI_API_ENV = "GYM_LAUNCHPAD_MIDI_API"
 
 #: MIDI systems by the names users give, with the rtmidi constant of each.
 MIDI_APIS = {"alsa": "API_LINUX_ALSA", "jack": "API_UNIX_JACK", "coremidi": "API_MACOSX_CORE"}
+
+#: What to do when a MIDI system does not open, by system.
+START_HINTS = {"alsa": "load ALSA's sequencer (sudo modprobe snd-seq)", "jack": "start a JACK server (jackd)",
+               "coremidi": "check macOS's Audio MIDI Setup"}
+
+#: The device ALSA's MIDI sequencer opens; missing when the snd-seq kernel module is not loaded.
+ALSA_SEQUENCER = "/dev/snd/seq"
 
 #: How long a JACK port is kept open after the last message: a few periods of even a large JACK buffer.
 JACK_DRAIN_S = 0.1
@@ -62,27 +71,65 @@ def candidate_apis(rtmidi, name: str) -> list[tuple[str, int]]:
     return [(name, value)]
 
 
+@contextlib.contextmanager
+def c_stderr_silenced():
+    """File descriptor 2 on ``/dev/null`` while the block runs. ALSA's and JACK's C libraries print their own
+    diagnostics there when a client cannot open (ten lines when no MIDI system runs, past Python's
+    ``sys.stderr``); the :class:`MidiPortError` raised then says it in one line. The block is one client's
+    opening, milliseconds: what another thread writes to stderr meanwhile is lost too."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 at all (a detached process): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _why_not(name: str, error: Exception) -> str:
+    """Why the MIDI system ``name`` did not open, in words a user can act on (rtmidi's are C++ method names)."""
+    if name == "alsa" and not os.path.exists(ALSA_SEQUENCER):
+        return f"alsa: no sequencer device {ALSA_SEQUENCER}"
+    if name == "jack" and "not running" in str(error):
+        server = os.environ.get("JACK_DEFAULT_SERVER")
+        return f"jack: no JACK server {server!r} is running" if server else "jack: no JACK server is running"
+    return f"{name}: {error}"
+
+
 def midi_system(port_class, api: str | None, client_name: str):
     """An rtmidi ``MidiOut`` or ``MidiIn`` (``port_class``) on the first MIDI system that works, and that
-    system's name."""
+    system's name; else a :class:`MidiPortError` saying, in one line, why each failed and what to do."""
     rtmidi = import_rtmidi()
-    failures = []
+    failures, hints = [], []
     for name, value in candidate_apis(rtmidi, resolve_midi_api(api)):
         try:
-            return port_class(value, client_name), name
+            with c_stderr_silenced():
+                return port_class(value, client_name), name
         except rtmidi.RtMidiError as error:
-            failures.append(f"{name}: {error}")
-    hint = "start a JACK server (jackd) or load ALSA's snd-seq module, or set api=/$" + MIDI_API_ENV
-    raise MidiPortError(f"no MIDI system is available ({'; '.join(failures) or 'none compiled in'}): {hint}")
+            failures.append(_why_not(name, error))
+            hints.append(START_HINTS.get(name, f"start {name}"))
+    raise MidiPortError(f"no MIDI system is available ({'; '.join(failures) or 'none compiled in'}): "
+                        f"{' or '.join(hints) or 'install python-rtmidi with ALSA or JACK support'}")
+
+
+def first_midi_system(api: str | None = None) -> tuple[str, list[str]]:
+    """The first MIDI system that works (``api``: as :func:`resolve_midi_api`) and its output ports' names."""
+    midi_out, name = midi_system(import_rtmidi().MidiOut, api, "gym_launchpad-list")
+    try:
+        return name, midi_out.get_ports()
+    finally:
+        midi_out.delete()
 
 
 def list_output_ports(api: str | None = None) -> list[str]:
     """Names of the MIDI output ports on the chosen MIDI system."""
-    midi_out, _ = midi_system(import_rtmidi().MidiOut, api, "gym_launchpad-list")
-    try:
-        return midi_out.get_ports()
-    finally:
-        midi_out.delete()
+    return first_midi_system(api)[1]
 
 
 class RtMidiSink:

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gym_launchpad.midi.ports import MIDI_APIS, MidiPortError, list_output_ports, resolve_midi_api
+from gym_launchpad.midi.ports import MidiPortError, first_midi_system, list_output_ports
 from gym_launchpad.midi.write import find_soundfont
 
 #: FluidSynth's MIDI driver for each MIDI system (``fluidsynth -m``).
@@ -44,16 +44,11 @@ class FluidSynth:
             soundfont = find_soundfont(soundfont)
         except FileNotFoundError as error:
             raise SynthError(str(error)) from error
-        name = resolve_midi_api(api)
-        failures = []
-        for system in list(MIDI_APIS) if name == "auto" else [name]:
-            try:
-                before = set(list_output_ports(system))
-                break
-            except MidiPortError as error:
-                failures.append(str(error))
-        else:
-            raise SynthError(f"found no MIDI system to connect FluidSynth on: {'; '.join(failures)}")
+        try:
+            system, ports = first_midi_system(api)
+        except MidiPortError as error:  # it says which MIDI systems failed, why, and what to do
+            raise SynthError(str(error)) from error
+        before = set(ports)
         audio = ["-a", "jack", "-j"] if system == "jack" else []
         log = tempfile.TemporaryFile()  # a file, not a pipe: FluidSynth's messages never block it
         process = subprocess.Popen([program, *audio, "-m", SYNTH_MIDI_DRIVERS[system], str(soundfont)],

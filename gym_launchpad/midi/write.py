@@ -19,6 +19,7 @@ import io
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 import wave
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.midi.levels import normalize_peak, write_wav
 
 #: Ticks per quarter note of every file written here; a step of any bar of up to 64 steps is whole ticks.
 RESOLUTION = 480
@@ -230,23 +232,20 @@ def _available_backend() -> str:
     return "sine"
 
 
-def _write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    scaled = audio / peak * 0.9 if peak > 0 else audio
-    samples = np.clip(scaled * 32767, -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(samples.tobytes())
-
-
-def _render_fluidsynth_cli(midi_path: Path, wav_path: Path, soundfont: Path, sample_rate: int) -> None:
-    # -n -i: no MIDI input driver, no shell; -F renders the file as fast as possible instead of playing it.
-    command = ["fluidsynth", "-ni", "-q", "-F", str(wav_path), "-r", str(sample_rate), str(soundfont), str(midi_path)]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0 or not wav_path.is_file():
-        raise RuntimeError(f"fluidsynth failed ({' '.join(command)}):\n{done.stderr.strip() or done.stdout.strip()}")
+def _render_fluidsynth_cli(midi_path: Path, soundfont: Path, sample_rate: int) -> np.ndarray:
+    """FluidSynth's rendering of ``midi_path``, ``(samples, 2)`` floats (it renders in stereo)."""
+    with tempfile.TemporaryDirectory(prefix="launchpad_render_") as folder:
+        raw = Path(folder) / "audio.raw"
+        # -n -i: no MIDI input driver, no shell; -F renders the file as fast as possible instead of playing it,
+        # as headerless 32-bit floats (-T raw -O float): the level is set afterwards, so nothing is lost to
+        # 16-bit steps of a render ~25 dB under full scale.
+        command = ["fluidsynth", "-ni", "-q", "-T", "raw", "-O", "float", "-E", "little", "-F", str(raw),
+                   "-r", str(sample_rate), str(soundfont), str(midi_path)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0 or not raw.is_file():
+            output = done.stderr.strip() or done.stdout.strip()
+            raise RuntimeError(f"fluidsynth failed ({' '.join(command)}):\n{output}")
+        return np.fromfile(raw, dtype="<f4").reshape(-1, 2)
 
 
 def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 44100, backend: str = "auto"):
@@ -255,6 +254,9 @@ def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 4410
     ``backend="auto"`` uses the ``fluidsynth`` program if it is on ``PATH``, else pyfluidsynth
     (``pip install gym_launchpad[audio]``), else pretty_midi's sine synthesis, with a warning, since
     sine waves are only a sketch of the music.
+
+    Every backend's audio is peak-normalised to -1 dBFS (:func:`gym_launchpad.midi.levels.normalize_peak`,
+    which says why) and written as 16-bit PCM: FluidSynth alone renders ~25 dB under full scale.
     """
     import pretty_midi  # imported when used: it takes 0.3 s, and `launchpad --help` loads this module
 
@@ -284,14 +286,14 @@ def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 4410
     sf2 = find_soundfont(soundfont) if backend != "sine" else None
     wav_path.parent.mkdir(parents=True, exist_ok=True)
     if backend == "fluidsynth":
-        _render_fluidsynth_cli(midi_path, wav_path, sf2, sample_rate)
+        audio = _render_fluidsynth_cli(midi_path, sf2, sample_rate)
     elif backend == "pyfluidsynth":
-        _write_wav(wav_path, midi.fluidsynth(fs=sample_rate, sf2_path=str(sf2)), sample_rate)
+        audio = midi.fluidsynth(fs=sample_rate, sf2_path=str(sf2))
     else:
         audio = midi.synthesize(fs=sample_rate)
         # pretty_midi's synthesis stops at the last note; a trailing rest is part of the music.
         audio = np.pad(audio, (0, max(0, round(midi.get_end_time() * sample_rate) - len(audio))))
-        _write_wav(wav_path, audio, sample_rate)
+    write_wav(wav_path, normalize_peak(audio), sample_rate)
     with wave.open(str(wav_path), "rb") as written:
         seconds = written.getnframes() / written.getframerate()
     return RenderResult(wav_path, backend, sf2, seconds, sample_rate)

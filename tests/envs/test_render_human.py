@@ -1,9 +1,14 @@
 """render_mode="human": a pygame window of the launchpad (SDL's dummy driver) and the bar heard through the
 live player, over a private JACK server, a step lasting a bar; close() leaves no note sounding."""
 
+import os
 import shutil
+import subprocess
+import sys
 import time
+import uuid
 import warnings
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -17,6 +22,8 @@ from gym_launchpad.grid import lit_buttons
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON
 from gym_launchpad.window import COLORS
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def small_corpus(spec=None, k=200, seed=0):
@@ -115,7 +122,7 @@ def test_human_draws_the_launchpad_plays_each_step_for_a_bar_and_close_silences_
 def test_without_any_sound_it_says_so_once_and_still_keeps_the_bar(pygame_dummy, no_midi_system, monkeypatch):
     monkeypatch.setenv("GYM_LAUNCHPAD_MIDI_API", "jack")
     env = human_env(bars_per_second=4.0)  # a quarter of a second a step
-    with pytest.warns(UserWarning, match="plays no sound: no FluidSynth .*; no MIDI port .*no MIDI system") as caught:
+    with pytest.warns(UserWarning, match="plays no sound: no MIDI system is available .*start a JACK server") as caught:
         env.reset(seed=0)
         start = time.perf_counter()
         for _ in range(3):
@@ -125,3 +132,40 @@ def test_without_any_sound_it_says_so_once_and_still_keeps_the_bar(pygame_dummy,
     assert env.unwrapped._human.sound == "silent" and env.unwrapped._human.player.position[0] == 3
     assert elapsed > 2 * 0.25  # the steps waited for their bar lines rather than returning at once
     env.close()
+
+
+USER_SCRIPT = """\
+import gymnasium as gym
+import gym_launchpad
+env = gym.make("gym_launchpad/Launchpad-v0", render_mode="human")
+env.unwrapped.metadata = {**env.unwrapped.metadata, "render_fps": 4.0}
+env.reset(seed=0)
+env.close()
+"""
+
+
+@pytest.mark.parametrize("api", ["jack", "auto"])
+def test_without_a_midi_system_a_user_script_prints_one_line_saying_why_and_what_to_do(pygame_dummy, tmp_path, api):
+    """What a person sees in a shell: the process's own stderr, the C libraries' included (ALSA's and JACK's
+    printed ten lines of their own, and the warning ~900 characters that said its cause three times)."""
+    rtmidi = pytest.importorskip("rtmidi")
+    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        pytest.skip("python-rtmidi was built without JACK")
+    if api == "auto" and os.path.exists("/dev/snd/seq"):
+        pytest.skip("ALSA's sequencer runs here: there is a MIDI system to play to")
+    script = tmp_path / "listen.py"
+    script.write_text(USER_SCRIPT)
+    server = f"gym_launchpad_none_{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "GYM_LAUNCHPAD_MIDI_API": api, "JACK_DEFAULT_SERVER": server,
+           "JACK_NO_START_SERVER": "1", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith(f"{script}:5: UserWarning: render_mode='human' plays no sound: no MIDI system is "
+                               "available ("), lines
+    assert f"jack: no JACK server '{server}' is running" in lines[0] and "start a JACK server (jackd)" in lines[0]
+    if api == "auto" and rtmidi.API_LINUX_ALSA in rtmidi.get_compiled_api():
+        assert "alsa: no sequencer device /dev/snd/seq" in lines[0] and "sudo modprobe snd-seq" in lines[0]
+    assert "Install" not in lines[0]  # no advice to install what is installed
+    # Under it, only Python's echo of the user's line that rendered (a warning names the user's code, not ours).
+    assert lines[1:] == ["  env.reset(seed=0)"]
