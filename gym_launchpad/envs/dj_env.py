@@ -73,6 +73,11 @@ class LaunchpadDJEnv(LaunchpadEnv):
     with `launchpad corpus build --cells onsets`, or a `Corpus` of onsets; a corpus of sounding cells is
     refused.
 
+    ## Rendering
+    As `Launchpad-v0` ("ansi", "rgb_array", "human": the window and the sound, a bar a step). The env is
+    `LaunchpadEnv`'s reset and step with its own named parts (`_start`, `_press`, `_reward`,
+    `_observation`, `_info`).
+
     ## Version History
     * v0: initial release.
     """
@@ -116,11 +121,15 @@ class LaunchpadDJEnv(LaunchpadEnv):
         self.ages = np.full(len(self.corpus), self.memory, dtype=np.int64)
         self._terms = {"closeness": 0.0, "heard": 0.0, "arrival": 0.0}
         self._heard_change = self._arrival = False
-        self.bars = 0  # bars played since the reset
 
-    # --- the Gymnasium API -------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        _, info = super().reset(seed=seed, options=options)
+    @property
+    def bars(self) -> int:
+        """Bars played since the reset: the steps taken."""
+        return self._steps
+
+    # --- the reset and the step, as named parts of LaunchpadEnv's -----------------------------
+    def _start(self, state):
+        super()._start(state)
         self.previous_words[:] = self.words
         self._previous_obs[:] = self._obs
         self.ages[:] = self.memory
@@ -128,20 +137,13 @@ class LaunchpadDJEnv(LaunchpadEnv):
             self.ages[self._nearest] = 0
         self._terms = {"closeness": -float(self._distance), "heard": 0.0, "arrival": 0.0}
         self._heard_change = self._arrival = False
-        self.bars = 0
-        return self._observation(), self._info()
 
-    def step(self, action):
-        action = self._checked_action(action)
+    def _press(self, action: int):
         self.previous_words[:] = self.words
         self._previous_obs[:] = self._obs
-        self._press(action)
-        self.bars += 1
-        reward = self._score_dj()
-        return self._observation(), reward, False, False, self._info()
+        super()._press(action)
 
-    # --- the step, as named parts ------------------------------------------------------------
-    def _score_dj(self) -> float:
+    def _reward(self) -> float:
         closeness = self._score()
         self._heard_change = bool((self.words != self.previous_words).any())
         played = self._distance <= self.arrival_radius

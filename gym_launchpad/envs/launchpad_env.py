@@ -132,23 +132,16 @@ class LaunchpadEnv(Env):
         super().reset(seed=seed)
         options = dict(options or {})
         check_reset_options(options)
-        self.state = start_state(self.launchpad, options, self.init, self.np_random)
-        self.words = self.state.words()
-        self._tracker.reset(self.words)
-        self._obs[:] = self._full_observation().reshape(-1)
-        self.last_action = None
-        self._score()
-        self._steps = 0
+        self._start(start_state(self.launchpad, options, self.init, self.np_random))
         if self.render_mode == "human":
             self.render()
         return self._observation(), self._info()
 
     def step(self, action):
-        action = self._checked_action(action)
-        self._press(action)
-        reward = self._score()
+        self._press(self._checked_action(action))
+        reward = self._reward()
+        self._steps += 1
         if self.render_mode == "human":
-            self._steps += 1
             self.render()
         return self._observation(), reward, False, False, self._info()
 
@@ -170,7 +163,17 @@ class LaunchpadEnv(Env):
             human, self._human = self._human, None
             human.close()
 
-    # --- the step, as named parts ------------------------------------------------------------
+    # --- the reset and the step, as named parts: a subclass overrides these, never reset or step --
+    def _start(self, state: LaunchpadState):
+        """Begin an episode at ``state``: its bar, distances, observation and score."""
+        self.state = state
+        self.words = state.words()
+        self._tracker.reset(self.words)
+        self._obs[:] = self._full_observation().reshape(-1)
+        self.last_action = None
+        self._steps = 0
+        self._score()
+
     def _checked_action(self, action) -> int:
         # type() and not isinstance: a bool is an int to Python, but True is no button.
         if (type(action) is int or isinstance(action, np.integer)) and 0 <= action < self._n_actions:
@@ -193,6 +196,10 @@ class LaunchpadEnv(Env):
         else:
             self._distance, self._nearest = self._tracker.sampled(self.np_random, self.sample_size)
         return -float(self._distance)
+
+    def _reward(self) -> float:
+        """The step's reward, after the press: the score (a subclass adds its terms)."""
+        return self._score()
 
     def _observation(self) -> np.ndarray:
         # A copy: callers keep observations (replay buffers), and the next step edits self._obs in place.
