@@ -174,7 +174,8 @@ class Corpus:
         if len(kinds) > 1:
             raise CorpusError(f"cannot merge corpora of different cells ({' and '.join(kinds)}): a bar of onsets and "
                               "a bar of sounding cells are different music; rebuild them with one --cells")
-        sources, offsets = [], []
+        sources: list[str] = []
+        offsets: list[int] = []
         for c in corpora:
             offsets.append(len(sources))
             sources.extend(c.sources.tolist())

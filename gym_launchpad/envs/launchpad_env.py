@@ -121,7 +121,8 @@ class LaunchpadEnv(Env):
         self._obs = self._full_observation().reshape(-1)
         self.last_action: int | None = None
         self._distance, self._nearest = 0, 0
-        self._source_bar, self._source = None, None
+        # The provenance of one corpus bar, kept: the nearest bar seldom changes (see _info).
+        self._source_bar, self._source = 0, self.corpus.source_of(0)
         # Whether info carries state_index: decided once here rather than on every step.
         self._indexed = args.indexed
         self._human: HumanRenderer | None = None  # the window and the sound, opened at the first render

@@ -176,6 +176,6 @@ def infos(distance: np.ndarray, nearest: np.ndarray, sources: np.ndarray, bar_nu
         values["state_index"] = state_index
     result = {}
     for key, value in values.items():
-        value = np.where(present, value, None if value.dtype == object else 0)
+        value = np.where(present, value, np.array(None) if value.dtype == object else 0)
         result[key], result[f"_{key}"] = value, present.copy()
     return result

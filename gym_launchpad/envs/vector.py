@@ -140,7 +140,7 @@ class LaunchpadVectorEnv(VectorEnv):
         ``reset_mask``: a ``(num_envs,)`` bool array of the envs to reset (the others keep going).
         """
         if seed is None:
-            seeds = [None] * self.num_envs
+            seeds: list[int | None] = [None] * self.num_envs
         elif isinstance(seed, (int, np.integer)):
             seeds = [int(seed) + i for i in range(self.num_envs)]
         else:
@@ -183,7 +183,7 @@ class LaunchpadVectorEnv(VectorEnv):
         truncations = self._elapsed >= self._limit if at_limit else np.zeros(self.num_envs, dtype=bool)
         if stepping is not self._all:
             rewards[self._autoreset] = 0.0
-        infos = {}
+        infos: dict[str, Any] = {}
         if at_limit and self.autoreset_mode == AutoresetMode.SAME_STEP:
             ended = truncations
             infos["final_obs"] = np.full(self.num_envs, None, dtype=object)
@@ -213,7 +213,7 @@ class LaunchpadVectorEnv(VectorEnv):
         return render.rgb_array(state, last)
 
     @property
-    def np_random_seed(self) -> tuple[int | None, ...]:
+    def np_random_seed(self) -> tuple[int | None, ...]:  # type: ignore[override]  # one seed an env, as SyncVectorEnv's
         """The seed of each env's generator, as ``SyncVectorEnv.np_random_seed``."""
         return tuple(self._rng_seeds)
 

@@ -102,20 +102,20 @@ def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True,
         raise ValueError(f"cells must be 'sounding' or 'onsets', got {cells!r}")
     # (N, M * steps): each row's whole timeline, so a note held across a bar line stays one note.
     timeline = spec.words_to_roll(bars).transpose(1, 0, 2).reshape(spec.n_notes, -1)
-    spans = []
-    for row, cells in enumerate(timeline):
+    spans: list[tuple[int, int, int]] = []
+    for row, row_cells in enumerate(timeline):
         if join:
-            edges = np.diff(np.concatenate(([0], cells.astype(np.int8), [0])))
+            edges = np.diff(np.concatenate(([0], row_cells.astype(np.int8), [0])))
             starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
         else:
-            starts = np.flatnonzero(cells)
+            starts = np.flatnonzero(row_cells)
             ends = starts + 1
         spans.extend((row, int(s), int(e)) for s, e in zip(starts, ends, strict=True))
     return sorted(spans, key=lambda span: (span[1], span[0]))
 
 
 def _onset_spans(bars: np.ndarray, spec: LaunchpadSpec) -> list[tuple[int, int, int]]:
-    spans = []
+    spans: list[tuple[int, int, int]] = []
     for index, bar in enumerate(spec.words_to_roll(bars)):
         origin = index * spec.steps
         for row, cells in enumerate(bar):
@@ -284,6 +284,7 @@ def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 4410
     sf2 = find_soundfont(soundfont) if backend != "sine" else None
     wav_path.parent.mkdir(parents=True, exist_ok=True)
     if backend == "fluidsynth":
+        assert sf2 is not None  # found above for every backend but sine
         _render_fluidsynth_cli(midi_path, wav_path, sf2, sample_rate)
     elif backend == "pyfluidsynth":
         _write_wav(wav_path, midi.fluidsynth(fs=sample_rate, sf2_path=str(sf2)), sample_rate)
