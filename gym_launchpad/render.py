@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gym_launchpad.launchpad import NOOP, TOGGLE, LaunchpadState
+from gym_launchpad.launchpad import NOOP, TOGGLE, LaunchpadSpec, LaunchpadState
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -51,7 +51,7 @@ def note_name(midi_pitch: int) -> str:
     return f"{NOTE_NAMES[midi_pitch % 12]}{midi_pitch // 12 - 1}"
 
 
-def describe_action(spec, action: int) -> str:
+def describe_action(spec: LaunchpadSpec, action: int) -> str:
     """A press in words: ``toggle C4 pattern 2``, ``C4 offset +8``, or ``no-op``."""
     kind, note, arg = spec.decode_action(action)
     if kind == "noop":
@@ -71,11 +71,10 @@ def ansi(state: LaunchpadState, last_action: int | None = None, distance: int | 
     beat = max(spec.steps // 4, 1)
     for n in reversed(range(spec.n_notes)):
         buttons = "".join("X" if toggles[n, k] else "." for k in range(spec.n_patterns))
-        pressed_here = marked is not None and marked[0] == n
-        if pressed_here and marked[1] < spec.n_patterns:
-            k = marked[1]
-            buttons = buttons[:k] + ("*" if toggles[n, k] else "o") + buttons[k + 1:]
-        offset = f"{state.offsets[n]:>3}" + ("<" if pressed_here and marked[1] >= spec.n_patterns else " ")
+        pressed = marked[1] if marked is not None and marked[0] == n else None  # the column pressed in this row
+        if pressed is not None and pressed < spec.n_patterns:
+            buttons = buttons[:pressed] + ("*" if toggles[n, pressed] else "o") + buttons[pressed + 1:]
+        offset = f"{state.offsets[n]:>3}" + ("<" if pressed is not None and pressed >= spec.n_patterns else " ")
         bar = "".join("#" if cell else ("|" if t % beat == 0 else "-") for t, cell in enumerate(roll[n]))
         lines.append(f"{note_name(int(spec.pitches[n])):>5} {buttons} {offset} {bar}")
     footer = f"notes sounding: {int(roll.sum())}"
@@ -118,7 +117,7 @@ def rgb_array(state: LaunchpadState, last_action: int | None = None) -> np.ndarr
     return image
 
 
-def _last_button(state: LaunchpadState, action: int | None):
+def _last_button(state: LaunchpadState, action: int | None) -> tuple[int, int] | None:
     """(row, grid column) of the button an action pressed, or None."""
     if action is None:
         return None
@@ -130,7 +129,7 @@ def _last_button(state: LaunchpadState, action: int | None):
     return (int(note), power if kind == TOGGLE else spec.n_patterns + power)
 
 
-def _outline(image, y, x, color):
+def _outline(image: np.ndarray, y: int, x: int, color: tuple[int, int, int]) -> None:
     image[y:y + CELL, x] = color
     image[y:y + CELL, x + CELL - 1] = color
     image[y, x:x + CELL] = color

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from gymnasium import spaces
 
 from gym_launchpad.corpus import Corpus
 from gym_launchpad.envs.launchpad_env import LaunchpadEnv
+from gym_launchpad.envs.pipeline import CorpusArgument
+from gym_launchpad.launchpad import LaunchpadState
 from gym_launchpad.observation import observation_space
 
 #: Bars a corpus bar stays "recently played" after the launchpad played it: a song that arrives at a new
@@ -84,7 +88,7 @@ class LaunchpadDJEnv(LaunchpadEnv):
 
     def __init__(
         self,
-        corpus: Corpus | str | None = None,
+        corpus: CorpusArgument = None,
         memory: int = DEFAULT_MEMORY,
         arrival_radius: int = DEFAULT_ARRIVAL_RADIUS,
         heard_bonus: float = DEFAULT_HEARD_BONUS,
@@ -94,7 +98,7 @@ class LaunchpadDJEnv(LaunchpadEnv):
         bar_bits: int = 6,
         low_note: int = 47,
         render_mode: str | None = None,
-    ):
+    ) -> None:
         corpus = Corpus.onsets() if corpus is None else corpus
         super().__init__(corpus, "nearest", obs_mode="toggles", init=init, n_notes=n_notes, bar_bits=bar_bits,
                          low_note=low_note, render_mode=render_mode)
@@ -128,7 +132,7 @@ class LaunchpadDJEnv(LaunchpadEnv):
         return self._steps
 
     # --- the reset and the step, as named parts of LaunchpadEnv's -----------------------------
-    def _start(self, state):
+    def _start(self, state: LaunchpadState) -> None:
         super()._start(state)
         self.previous_words[:] = self.words
         self._previous_obs[:] = self._obs
@@ -138,7 +142,7 @@ class LaunchpadDJEnv(LaunchpadEnv):
         self._terms = {"closeness": -float(self._distance), "heard": 0.0, "arrival": 0.0}
         self._heard_change = self._arrival = False
 
-    def _press(self, action: int):
+    def _press(self, action: int) -> None:
         self.previous_words[:] = self.words
         self._previous_obs[:] = self._obs
         super()._press(action)
@@ -158,7 +162,7 @@ class LaunchpadDJEnv(LaunchpadEnv):
     def _observation(self) -> np.ndarray:
         return np.concatenate([self._obs, self._previous_obs, self.ages / self.memory]).astype(np.float32)
 
-    def _info(self) -> dict:
+    def _info(self) -> dict[str, Any]:
         values = super()._info()
         values.update(onsets=int(np.bitwise_count(self.words).sum()), heard_change=self._heard_change,
                       arrival=self._arrival, rewards=dict(self._terms), reward_bound=self.reward_bound)

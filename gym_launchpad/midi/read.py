@@ -11,6 +11,7 @@ match it.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,8 @@ def _notes_symusic(data: bytes) -> ScoreNotes:
     return ScoreNotes(int(score.ticks_per_quarter), starts, ends, pitches, tracks, signatures)
 
 
-def _pair_like_pretty_midi(starts, ends, pitches, tracks):
+def _pair_like_pretty_midi(starts: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
+                           tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Re-pair note-ons and note-offs with pretty_midi's rule: each note ends at the first note-off of its
     track and pitch after its start; a note that no later note-off ends is dropped.
 
@@ -177,7 +179,7 @@ def _key_signatures_to_c(data: bytes) -> bytes:
     return bytes(edited)
 
 
-def read_midi_notes(path, parser: str = "auto") -> ScoreNotes:
+def read_midi_notes(path: str | os.PathLike, parser: str = "auto") -> ScoreNotes:
     """The pitched (non-drum) notes of a MIDI file in ticks, and its time signatures.
 
     Raises :class:`MidiReadError` with a short reason for a file that cannot be read.
