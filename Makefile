@@ -36,6 +36,7 @@ demo: $(DEMO_STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy && $(PY) -m ruff check .
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -16,6 +16,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 #: The largest bar for which a row still fits one ``uint64`` word.
 MAX_BAR_BITS = 6
@@ -36,7 +37,7 @@ class LaunchpadSpec:
     bar_bits: int = 6
     low_note: int = 47
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, value in (("n_notes", self.n_notes), ("bar_bits", self.bar_bits), ("low_note", self.low_note)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"LaunchpadSpec.{name} must be an int, got {value!r}")
@@ -154,7 +155,7 @@ class LaunchpadSpec:
             return ("offset", *divmod(action - self.n_toggle_actions, self.bar_bits))
         return ("noop", -1, -1)
 
-    def check_action(self, action) -> int:
+    def check_action(self, action: object) -> int:
         """The action as an int, or a ValueError naming what is wrong with it.
 
         An action is an int or a numpy integer (a 0-d integer array too); a float, a bool or an array of
@@ -170,7 +171,7 @@ class LaunchpadSpec:
             )
         return int(value)
 
-    def _check_note(self, note):
+    def _check_note(self, note: int) -> None:
         if not 0 <= note < self.n_notes:
             raise ValueError(f"note must be in 0..{self.n_notes - 1}, got {note}")
 
@@ -201,7 +202,7 @@ def _pattern_words(bar_bits: int) -> np.ndarray:
     return words
 
 
-def rotate_words(words: np.ndarray, offset, bar_bits: int) -> np.ndarray:
+def rotate_words(words: ArrayLike, offset: ArrayLike, bar_bits: int) -> np.ndarray:
     """Rotate bar-row words right by ``offset`` steps within a bar of ``2**bar_bits`` (``np.roll``)."""
     steps = 1 << bar_bits
     words = np.asarray(words, dtype=np.uint64)
@@ -228,7 +229,7 @@ def _row_table(bar_bits: int) -> np.ndarray:
 
 
 @functools.cache
-def _action_tables(spec: LaunchpadSpec):
+def _action_tables(spec: LaunchpadSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_actions = spec.n_actions
     kind = np.full(n_actions, NOOP, dtype=np.int8)
     note = np.zeros(n_actions, dtype=np.int64)
@@ -254,7 +255,8 @@ def _row_actions(spec: LaunchpadSpec) -> np.ndarray:
     return rows
 
 
-def press_rows(spec: LaunchpadSpec, actions, masks, offsets) -> tuple[np.ndarray, np.ndarray]:
+def press_rows(spec: LaunchpadSpec, actions: ArrayLike, masks: np.ndarray,
+               offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The mask and offset each action leaves on the row it edits (``spec.action_note[actions]``).
 
     ``masks`` and ``offsets`` are that row's values before the press, shaped like ``actions``: a toggle
@@ -269,7 +271,7 @@ def press_rows(spec: LaunchpadSpec, actions, masks, offsets) -> tuple[np.ndarray
     return masks_after, offsets_after
 
 
-def state_indices(spec: LaunchpadSpec, masks, offsets) -> np.ndarray:
+def state_indices(spec: LaunchpadSpec, masks: ArrayLike, offsets: ArrayLike) -> np.ndarray:
     """:attr:`LaunchpadState.index` of states ``masks``, ``offsets`` ``(..., N)`` at once, as int64.
 
     Only for launchpads whose every index fits an int64 (``spec.n_states <= 2**63``).
@@ -295,7 +297,7 @@ class LaunchpadState:
     masks: np.ndarray  # (N,) int64, bit k = pattern k on
     offsets: np.ndarray  # (N,) int64 in [0, 2**B)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.spec, LaunchpadSpec):
             raise TypeError(f"LaunchpadState.spec must be a LaunchpadSpec, got {type(self.spec).__name__}")
         spec = self.spec
@@ -316,7 +318,7 @@ class LaunchpadState:
         return cls(spec, np.zeros(spec.n_notes, dtype=np.int64), np.zeros(spec.n_notes, dtype=np.int64))
 
     @classmethod
-    def from_toggles(cls, spec: LaunchpadSpec, toggles, offsets) -> LaunchpadState:
+    def from_toggles(cls, spec: LaunchpadSpec, toggles: ArrayLike, offsets: ArrayLike) -> LaunchpadState:
         """Build a state from an ``(N, B+1)`` binary array and ``(N,)`` offsets, checking both."""
         toggles = np.asarray(toggles)
         offsets = np.asarray(offsets)
@@ -390,7 +392,7 @@ class LaunchpadState:
             self.offsets[note] = (self.offsets[note] + spec.action_arg[action]) % spec.steps
         return int(note)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, LaunchpadState):
             return NotImplemented
         return (

@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 from gymnasium import spaces
+from numpy.typing import ArrayLike
 
 from gym_launchpad.launchpad import LaunchpadSpec
 
@@ -31,7 +32,7 @@ def observation_space(spec: LaunchpadSpec, obs_mode: str) -> spaces.MultiBinary:
     return spaces.MultiBinary((spec.n_notes, spec.n_patterns + spec.steps))
 
 
-def observe(spec: LaunchpadSpec, obs_mode: str, masks, offsets, words) -> np.ndarray:
+def observe(spec: LaunchpadSpec, obs_mode: str, masks: ArrayLike, offsets: ArrayLike, words: np.ndarray) -> np.ndarray:
     """The observation of a state (or a batch of states: leading axes are kept)."""
     masks, offsets = np.asarray(masks), np.asarray(offsets)
     toggles = ((masks[..., None] >> np.arange(spec.n_patterns)) & 1).astype(np.int8)

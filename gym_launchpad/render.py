@@ -2,29 +2,48 @@
 
 Rows are drawn highest pitch first, as on a piano roll. The grid shows per pitch the ``B + 1`` beat
 toggles and the ``B`` offset bits (the buttons the offset actions press); the button of the last action
-is outlined.
+is outlined. :data:`COLORS` is the one palette of every picture of the launchpad.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gym_launchpad.launchpad import NOOP, TOGGLE, LaunchpadState
+from gym_launchpad.launchpad import NOOP, TOGGLE, LaunchpadSpec, LaunchpadState
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 CELL = 8  # pixels per button or roll step
 GAP = 1
+#: Lit buttons and the notes the agent plays are orange; offset bits and the notes a corpus bar adds, blue.
+ORANGE, BLUE = (250, 170, 40), (90, 160, 250)
+#: The one palette of every picture of the launchpad, RGB: this module's image, the window
+#: (:mod:`gym_launchpad.window`, the play command's too) and the bar comparison logged to TensorBoard.
 COLORS = {
-    "background": (24, 24, 28),
-    "toggle_off": (60, 60, 70),
-    "toggle_on": (250, 170, 40),
-    "offset_off": (50, 55, 75),
-    "offset_on": (90, 160, 250),
-    "roll_off": (36, 36, 42),
-    "roll_beat": (48, 48, 58),
-    "roll_on": (240, 240, 240),
-    "last_action": (230, 60, 60),
+    "background": (22, 22, 28),
+    "text": (225, 225, 230),
+    "dim_text": (140, 140, 155),
+    "black_key": (30, 30, 36),
+    "white_key": (44, 44, 52),
+    "toggle_off": (62, 58, 52),
+    "toggle_on": ORANGE,
+    "offset_off": (48, 54, 76),
+    "offset_on": BLUE,
+    "agent": (235, 60, 60),  # the agent's last press, outlined
+    "human": (80, 220, 120),  # a person's last press, outlined
+    "roll_off": (36, 36, 44),
+    "roll_beat": (50, 50, 62),  # a silent step on a beat
+    "roll_on": (235, 235, 240),  # a sounding step (the window: sounding now and in the next bar)
+    "roll_joins": ORANGE,  # sounds from the next bar line
+    "roll_leaves": (110, 110, 120),  # stops at the next bar line
+    "roll_extra": ORANGE,  # a bar compared with a corpus bar: a note only the bar plays
+    "roll_missing": BLUE,  # ... a note only the corpus bar plays
+    "divider": (150, 150, 160),
+    "play_head": (80, 220, 120),
+    "control": (58, 58, 72),
+    "control_on": (70, 120, 90),
+    "record_on": (150, 50, 50),
+    "launchpad_window": (200, 120, 250),
 }
 
 
@@ -32,7 +51,7 @@ def note_name(midi_pitch: int) -> str:
     return f"{NOTE_NAMES[midi_pitch % 12]}{midi_pitch // 12 - 1}"
 
 
-def describe_action(spec, action: int) -> str:
+def describe_action(spec: LaunchpadSpec, action: int) -> str:
     """A press in words: ``toggle C4 pattern 2``, ``C4 offset +8``, or ``no-op``."""
     kind, note, arg = spec.decode_action(action)
     if kind == "noop":
@@ -52,11 +71,10 @@ def ansi(state: LaunchpadState, last_action: int | None = None, distance: int | 
     beat = max(spec.steps // 4, 1)
     for n in reversed(range(spec.n_notes)):
         buttons = "".join("X" if toggles[n, k] else "." for k in range(spec.n_patterns))
-        pressed_here = marked is not None and marked[0] == n
-        if pressed_here and marked[1] < spec.n_patterns:
-            k = marked[1]
-            buttons = buttons[:k] + ("*" if toggles[n, k] else "o") + buttons[k + 1:]
-        offset = f"{state.offsets[n]:>3}" + ("<" if pressed_here and marked[1] >= spec.n_patterns else " ")
+        pressed = marked[1] if marked is not None and marked[0] == n else None  # the column pressed in this row
+        if pressed is not None and pressed < spec.n_patterns:
+            buttons = buttons[:pressed] + ("*" if toggles[n, pressed] else "o") + buttons[pressed + 1:]
+        offset = f"{state.offsets[n]:>3}" + ("<" if pressed is not None and pressed >= spec.n_patterns else " ")
         bar = "".join("#" if cell else ("|" if t % beat == 0 else "-") for t, cell in enumerate(roll[n]))
         lines.append(f"{note_name(int(spec.pitches[n])):>5} {buttons} {offset} {bar}")
     footer = f"notes sounding: {int(roll.sum())}"
@@ -91,7 +109,7 @@ def rgb_array(state: LaunchpadState, last_action: int | None = None) -> np.ndarr
                 color = COLORS["offset_on" if offset_bits[row, col - spec.n_patterns] else "offset_off"]
             image[y:y + CELL, x:x + CELL] = color
             if marked == (row, col):
-                _outline(image, y, x, COLORS["last_action"])
+                _outline(image, y, x, COLORS["agent"])
         for t in range(spec.steps):
             x = grid_width + CELL + t * pitch
             beat = t % max(spec.steps // 4, 1) == 0
@@ -99,7 +117,7 @@ def rgb_array(state: LaunchpadState, last_action: int | None = None) -> np.ndarr
     return image
 
 
-def _last_button(state: LaunchpadState, action: int | None):
+def _last_button(state: LaunchpadState, action: int | None) -> tuple[int, int] | None:
     """(row, grid column) of the button an action pressed, or None."""
     if action is None:
         return None
@@ -111,7 +129,7 @@ def _last_button(state: LaunchpadState, action: int | None):
     return (int(note), power if kind == TOGGLE else spec.n_patterns + power)
 
 
-def _outline(image, y, x, color):
+def _outline(image: np.ndarray, y: int, x: int, color: tuple[int, int, int]) -> None:
     image[y:y + CELL, x] = color
     image[y:y + CELL, x + CELL - 1] = color
     image[y, x:x + CELL] = color

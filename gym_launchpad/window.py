@@ -20,40 +20,16 @@ from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.grid import action_button, grid_shape
 from gym_launchpad.launchpad import LaunchpadSpec
-from gym_launchpad.render import note_name
+from gym_launchpad.render import COLORS, note_name
 
 
 class NoDisplayError(RuntimeError):
     """pygame found no display to open the window on; the message says what to do."""
 
 
-COLORS = {
-    "background": (22, 22, 28),
-    "text": (225, 225, 230),
-    "dim_text": (140, 140, 155),
-    "black_key": (30, 30, 36),
-    "white_key": (44, 44, 52),
-    "toggle_off": (62, 58, 52),
-    "toggle_on": (250, 170, 40),
-    "offset_off": (48, 54, 76),
-    "offset_on": (90, 160, 250),
-    "agent": (235, 60, 60),
-    "human": (80, 220, 120),
-    "roll_off": (36, 36, 44),
-    "roll_beat": (50, 50, 62),
-    "roll_playing": (235, 235, 240),
-    "roll_joins": (250, 170, 40),
-    "roll_leaves": (110, 110, 120),
-    "play_head": (80, 220, 120),
-    "control": (58, 58, 72),
-    "control_on": (70, 120, 90),
-    "record_on": (150, 50, 50),
-    "launchpad_window": (200, 120, 250),
-}
-
 #: The legend of what the grid and the roll show: ``(color, "fill" or "outline", text)``.
 GRID_LEGEND = (("toggle_on", "fill", "pattern on"), ("offset_on", "fill", "offset bit on"),
-               ("roll_playing", "fill", "sounding now"), ("roll_joins", "outline", "joins at the next bar"),
+               ("roll_on", "fill", "sounding now"), ("roll_joins", "outline", "joins at the next bar"),
                ("roll_leaves", "fill", "leaves at the next bar"), ("play_head", "fill", "play head"))
 
 
@@ -239,7 +215,7 @@ class LaunchpadView:
             y = y0 + (self.rows - 1 - row) * lay.row_h
             for t in range(spec.steps):
                 now, nxt = playing[row, t], upcoming[row, t]
-                color = ("roll_playing" if now and nxt else "roll_leaves" if now else "roll_joins" if nxt
+                color = ("roll_on" if now and nxt else "roll_leaves" if now else "roll_joins" if nxt
                          else "roll_beat" if t % beat == 0 else "roll_off")
                 rect = pygame.Rect(x0 + t * lay.step_w, y + 1, lay.step_w - 1, lay.row_h - 2)
                 pygame.draw.rect(self.screen, COLORS[color], rect, width=2 if color == "roll_joins" else 0)

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ def test_wheel_installs_alone_in_a_fresh_venv_and_runs_the_compiled_kernel(tmp_p
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                     "-w", wheels, str(ROOT)], check=True, timeout=300)
     (wheel,) = wheels.glob("gym_launchpad-*.whl")
+    assert "gym_launchpad/py.typed" in zipfile.ZipFile(wheel).namelist()  # type checkers read its annotations
     target = tmp_path / "venv"
     venv.create(target, with_pip=True)  # no system site-packages: only what the wheel declares
     python = target / "bin" / "python"

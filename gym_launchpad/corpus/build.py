@@ -76,7 +76,7 @@ def find_midi_files(paths, skipped: dict | None = None) -> list[tuple[Path, str]
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     skipped = {} if skipped is None else skipped
-    found = []
+    found: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         if path.is_dir():
             found.extend((file, file.relative_to(path).as_posix()) for file in _walk(path, skipped))
@@ -306,7 +306,7 @@ class _BarAccumulator:
     def __init__(self, n_notes: int, consolidate_every: int = 500_000):
         self.n_notes = n_notes
         self.consolidate_every = consolidate_every
-        self._parts = []
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (words, counts, first occurrence)
         self._pending = 0
 
     def add(self, file_index: int, words: np.ndarray, bar_number: np.ndarray):
@@ -422,7 +422,7 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     options = options or BarOptions()
     parser = resolve_parser(parser)
     limits = limits or FileLimits()
-    skipped = {}
+    skipped: dict[str, int] = {}
     files = find_midi_files(paths, skipped)
     if sample is not None:
         if not 0 < sample <= 1:
@@ -458,7 +458,7 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     interrupted = interrupt.requested()
     seconds = time.perf_counter() - started
     failures.sort()
-    by_reason = {}
+    by_reason: dict[str, int] = {}
     for _, reason, _ in failures:
         by_reason[reason] = by_reason.get(reason, 0) + 1
     report = {

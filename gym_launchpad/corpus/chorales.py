@@ -72,9 +72,9 @@ def score_notes_from_music21(score) -> tuple[ScoreNotes, BarGrid, np.ndarray]:
         meters.append((time_signature.numerator, time_signature.denominator))
         complete.append(lengths[-1] == ticks(time_signature.barDuration.quarterLength))
         numbers.append(measure.number)
-    meters = np.array(meters, dtype=np.int64).reshape(-1, 2)
-    grid = BarGrid(np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), meters[:, 0],
-                   meters[:, 1], np.array(complete, dtype=bool))
+    meter_table = np.array(meters, dtype=np.int64).reshape(-1, 2)
+    grid = BarGrid(np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), meter_table[:, 0],
+                   meter_table[:, 1], np.array(complete, dtype=bool))
     note_starts, note_ends, pitches, tracks = [], [], [], []
     for track, part in enumerate(score.parts):
         for note in part.flatten().notes:

@@ -15,11 +15,13 @@ import json
 import os
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gym_launchpad.launchpad import LaunchpadSpec
 
@@ -90,7 +92,7 @@ class Corpus:
     bar_number: np.ndarray
     metadata: dict = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.bars = np.ascontiguousarray(self.bars, dtype=np.uint64)
         self.counts = np.asarray(self.counts, dtype=np.int64)
         self.sources = np.asarray(self.sources, dtype=str)
@@ -100,7 +102,7 @@ class Corpus:
         for array in (self.bars, self.counts, self.sources, self.source_index, self.bar_number):
             array.setflags(write=False)
 
-    def _validate(self):
+    def _validate(self) -> None:
         spec, k = self.spec, len(self.bars)
         if self.bars.ndim != 2 or self.bars.shape[1] != spec.n_notes:
             raise CorpusError(f"bars must have shape (K, n_notes={spec.n_notes}), got {self.bars.shape}")
@@ -132,8 +134,9 @@ class Corpus:
 
     # --- building ----------------------------------------------------------------------------
     @classmethod
-    def from_bars(cls, spec: LaunchpadSpec, bars, sources=None, source_index=None, bar_number=None,
-                  metadata=None) -> Corpus:
+    def from_bars(cls, spec: LaunchpadSpec, bars: ArrayLike, sources: ArrayLike | None = None,
+                  source_index: ArrayLike | None = None, bar_number: ArrayLike | None = None,
+                  metadata: dict | None = None) -> Corpus:
         """Make a corpus from possibly repeated bars, keeping the first occurrence and counting repeats.
 
         ``bars`` is ``(M, N)`` uint64 words or an ``(M, N, 2**B)`` binary roll.
@@ -157,11 +160,11 @@ class Corpus:
         # Keep bars in order of first appearance, so a corpus reads like its sources.
         order = np.argsort(first, kind="stable")
         first = first[order]
-        return cls(spec, unique[order], counts[order], sources, np.asarray(source_index)[first],
+        return cls(spec, unique[order], counts[order], np.asarray(sources, dtype=str), np.asarray(source_index)[first],
                    np.asarray(bar_number)[first], dict(metadata or {}))
 
     @classmethod
-    def merge(cls, corpora, metadata=None) -> Corpus:
+    def merge(cls, corpora: Iterable[Corpus], metadata: dict | None = None) -> Corpus:
         """One corpus holding the bars of all ``corpora`` (same spec), counts added."""
         corpora = list(corpora)
         if not corpora:
@@ -174,7 +177,8 @@ class Corpus:
         if len(kinds) > 1:
             raise CorpusError(f"cannot merge corpora of different cells ({' and '.join(kinds)}): a bar of onsets and "
                               "a bar of sounding cells are different music; rebuild them with one --cells")
-        sources, offsets = [], []
+        sources: list[str] = []
+        offsets: list[int] = []
         for c in corpora:
             offsets.append(len(sources))
             sources.extend(c.sources.tolist())
@@ -216,7 +220,7 @@ class Corpus:
             self._hash = h.hexdigest()
         return self._hash
 
-    def rolls(self, index=slice(None)) -> np.ndarray:
+    def rolls(self, index: int | slice | np.ndarray = slice(None)) -> np.ndarray:
         """Bars as ``(..., N, 2**B)`` bool piano rolls."""
         return self.spec.words_to_roll(self.bars[index])
 
@@ -224,7 +228,7 @@ class Corpus:
         """(source file, bar number) of bar ``i``'s first occurrence."""
         return str(self.sources[self.source_index[i]]), int(self.bar_number[i])
 
-    def check_spec(self, spec: LaunchpadSpec, what: str = "this environment"):
+    def check_spec(self, spec: LaunchpadSpec, what: str = "this environment") -> None:
         if spec != self.spec:
             raise CorpusSpecError(
                 f"the corpus was built for {self.spec} but {what} uses {spec}. Rebuild the corpus for "
@@ -233,7 +237,7 @@ class Corpus:
             )
 
     # --- files -------------------------------------------------------------------------------
-    def save(self, path) -> Path:
+    def save(self, path: str | os.PathLike) -> Path:
         """Write the corpus as an ``.npz`` (written to a temporary name first, so a crash loses nothing)."""
         path = Path(path)
         if path.suffix != ".npz":
@@ -258,7 +262,8 @@ class Corpus:
         return path
 
     @classmethod
-    def load(cls, path, spec: LaunchpadSpec | None = None, *, max_bars: int = MAX_BARS) -> Corpus:
+    def load(cls, path: str | os.PathLike, spec: LaunchpadSpec | None = None, *,
+             max_bars: int = MAX_BARS) -> Corpus:
         """Read a corpus saved by :meth:`save`; refuse a damaged file, another format or another spec.
 
         Every array's dtype, shape, size (declared and stored) and values are checked, the declared sizes
@@ -305,7 +310,7 @@ class Corpus:
         """The shipped corpus of onsets (:func:`onset_corpus_path`), the default of ``LaunchpadDJ-v0``."""
         return _load_shipped(onset_corpus_path())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Corpus({len(self)} bars ({self.total_count} with repeats) from {len(self.sources)} sources, "
                 f"{self.spec}, hash {self.hash[:12]})")
 
@@ -368,7 +373,7 @@ def _load_shipped(path: Path) -> Corpus:
     return _default_cache[key]
 
 
-def resolve_corpus(corpus, spec: LaunchpadSpec) -> Corpus:
+def resolve_corpus(corpus: object, spec: LaunchpadSpec) -> Corpus:
     """A ``Corpus`` from what a user passes to an env: None (the default), a path, or a Corpus."""
     if corpus is None:
         resolved = Corpus.default()

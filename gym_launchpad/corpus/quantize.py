@@ -188,10 +188,10 @@ def bar_grid(ticks_per_quarter: int, time_signatures, end_tick: int) -> BarGrid:
             position = stop
             if len(starts) > MAX_BARS_PER_FILE:
                 raise MidiReadError("corrupt timing", f"more than {MAX_BARS_PER_FILE} bars")
-    meters = np.array(meters, dtype=np.int64).reshape(-1, 2)
+    meter_table = np.array(meters, dtype=np.int64).reshape(-1, 2)
     return BarGrid(np.array([round(s) for s in starts], dtype=np.int64),
                    np.array([round(n) for n in lengths], dtype=np.int64),
-                   meters[:, 0], meters[:, 1], np.array(complete, dtype=bool))
+                   meter_table[:, 0], meter_table[:, 1], np.array(complete, dtype=bool))
 
 
 @dataclass
@@ -221,16 +221,16 @@ def score_bars(spec: LaunchpadSpec, notes: ScoreNotes, options: BarOptions, grid
     groups = [np.arange(len(notes.starts))]
     if options.per_track:
         groups = [np.flatnonzero(notes.tracks == track) for track in np.unique(notes.tracks)]
-    words, bar_number = [], []
+    word_parts, number_parts = [], []
     for group in groups:
         group_words, group_onsets = quantize_bars(
             spec, notes.starts[group], notes.ends[group], notes.pitches[group],
             grid.starts[in_4_4], grid.lengths[in_4_4], fold=options.fold)
         kept = keep_bars(group_words, group_onsets, options)
-        words.append((group_onsets if options.cells == "onsets" else group_words)[kept])
-        bar_number.append(numbers[in_4_4][kept])
-    words = np.concatenate(words) if words else np.zeros((0, spec.n_notes), dtype=np.uint64)
-    bar_number = np.concatenate(bar_number) if bar_number else np.zeros(0, dtype=np.int64)
+        word_parts.append((group_onsets if options.cells == "onsets" else group_words)[kept])
+        number_parts.append(numbers[in_4_4][kept])
+    words = np.concatenate(word_parts) if word_parts else np.zeros((0, spec.n_notes), dtype=np.uint64)
+    bar_number = np.concatenate(number_parts) if number_parts else np.zeros(0, dtype=np.int64)
     stats = {"bars": len(grid.starts), "bars_4_4": int(in_4_4.sum()), "bars_other_meter": int((~in_4_4).sum()),
              "bars_kept": len(words)}
     return FileBars(words, bar_number, stats)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from gymnasium import spaces
 
 from gym_launchpad.corpus import Corpus
 from gym_launchpad.envs.launchpad_env import LaunchpadEnv
+from gym_launchpad.envs.pipeline import CorpusArgument
+from gym_launchpad.launchpad import LaunchpadState
 from gym_launchpad.observation import observation_space
 
 #: Bars a corpus bar stays "recently played" after the launchpad played it: a song that arrives at a new
@@ -73,13 +77,18 @@ class LaunchpadDJEnv(LaunchpadEnv):
     with `launchpad corpus build --cells onsets`, or a `Corpus` of onsets; a corpus of sounding cells is
     refused.
 
+    ## Rendering
+    As `Launchpad-v0` ("ansi", "rgb_array", "human": the window and the sound, a bar a step). The env is
+    `LaunchpadEnv`'s reset and step with its own named parts (`_start`, `_press`, `_reward`,
+    `_observation`, `_info`).
+
     ## Version History
     * v0: initial release.
     """
 
     def __init__(
         self,
-        corpus: Corpus | str | None = None,
+        corpus: CorpusArgument = None,
         memory: int = DEFAULT_MEMORY,
         arrival_radius: int = DEFAULT_ARRIVAL_RADIUS,
         heard_bonus: float = DEFAULT_HEARD_BONUS,
@@ -89,7 +98,7 @@ class LaunchpadDJEnv(LaunchpadEnv):
         bar_bits: int = 6,
         low_note: int = 47,
         render_mode: str | None = None,
-    ):
+    ) -> None:
         corpus = Corpus.onsets() if corpus is None else corpus
         super().__init__(corpus, "nearest", obs_mode="toggles", init=init, n_notes=n_notes, bar_bits=bar_bits,
                          low_note=low_note, render_mode=render_mode)
@@ -116,11 +125,15 @@ class LaunchpadDJEnv(LaunchpadEnv):
         self.ages = np.full(len(self.corpus), self.memory, dtype=np.int64)
         self._terms = {"closeness": 0.0, "heard": 0.0, "arrival": 0.0}
         self._heard_change = self._arrival = False
-        self.bars = 0  # bars played since the reset
 
-    # --- the Gymnasium API -------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        _, info = super().reset(seed=seed, options=options)
+    @property
+    def bars(self) -> int:
+        """Bars played since the reset: the steps taken."""
+        return self._steps
+
+    # --- the reset and the step, as named parts of LaunchpadEnv's -----------------------------
+    def _start(self, state: LaunchpadState) -> None:
+        super()._start(state)
         self.previous_words[:] = self.words
         self._previous_obs[:] = self._obs
         self.ages[:] = self.memory
@@ -128,20 +141,13 @@ class LaunchpadDJEnv(LaunchpadEnv):
             self.ages[self._nearest] = 0
         self._terms = {"closeness": -float(self._distance), "heard": 0.0, "arrival": 0.0}
         self._heard_change = self._arrival = False
-        self.bars = 0
-        return self._observation(), self._info()
 
-    def step(self, action):
-        action = self._checked_action(action)
+    def _press(self, action: int) -> None:
         self.previous_words[:] = self.words
         self._previous_obs[:] = self._obs
-        self._press(action)
-        self.bars += 1
-        reward = self._score_dj()
-        return self._observation(), reward, False, False, self._info()
+        super()._press(action)
 
-    # --- the step, as named parts ------------------------------------------------------------
-    def _score_dj(self) -> float:
+    def _reward(self) -> float:
         closeness = self._score()
         self._heard_change = bool((self.words != self.previous_words).any())
         played = self._distance <= self.arrival_radius
@@ -156,7 +162,7 @@ class LaunchpadDJEnv(LaunchpadEnv):
     def _observation(self) -> np.ndarray:
         return np.concatenate([self._obs, self._previous_obs, self.ages / self.memory]).astype(np.float32)
 
-    def _info(self) -> dict:
+    def _info(self) -> dict[str, Any]:
         values = super()._info()
         values.update(onsets=int(np.bitwise_count(self.words).sum()), heard_change=self._heard_change,
                       arrival=self._arrival, rewards=dict(self._terms), reward_bound=self.reward_bound)

@@ -19,6 +19,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from types import FrameType
 
 import gymnasium
 import numpy as np
@@ -85,7 +86,8 @@ def _stacklevel_of_user_code() -> int:
     Gymnasium (its wrappers lie between): the user's ``env.reset()`` or ``env.render()``, which Python prints
     under the warning, rather than a line of the env's own."""
     packages = tuple(str(folder) + os.sep for folder in (Path(__file__).parents[1], Path(gymnasium.__file__).parent))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(packages):
         frame, level = frame.f_back, level + 1
     return level

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from gymnasium import Env, spaces
 
 from gym_launchpad import render
-from gym_launchpad.corpus import Corpus
 from gym_launchpad.envs.human import HumanRenderer
 from gym_launchpad.envs.pipeline import (
     METADATA,
     SINGLE_RENDER_MODES,
+    CorpusArgument,
     check_arguments,
     check_reset_options,
     info,
@@ -21,7 +23,7 @@ from gym_launchpad.observation import observation_space, observation_table, obse
 from gym_launchpad.reward import DEFAULT_SAMPLE_SIZE, DistanceTracker, lookahead_distances
 
 
-class LaunchpadEnv(Env):
+class LaunchpadEnv(Env[np.ndarray, np.int64]):
     """
     ## Description
     Compose one bar of music by pressing the buttons of a virtual Launchpad, after "Reinforcement
@@ -91,7 +93,7 @@ class LaunchpadEnv(Env):
 
     def __init__(
         self,
-        corpus: Corpus | str | None = None,
+        corpus: CorpusArgument = None,
         reward_mode: str = "nearest",
         sample_size: int = DEFAULT_SAMPLE_SIZE,
         obs_mode: str = "toggles",
@@ -100,7 +102,7 @@ class LaunchpadEnv(Env):
         bar_bits: int = 6,
         low_note: int = 47,
         render_mode: str | None = None,
-    ):
+    ) -> None:
         args = check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
                                render_mode, SINGLE_RENDER_MODES)
         self.launchpad = spec = args.launchpad
@@ -121,38 +123,33 @@ class LaunchpadEnv(Env):
         self._obs = self._full_observation().reshape(-1)
         self.last_action: int | None = None
         self._distance, self._nearest = 0, 0
-        self._source_bar, self._source = None, None
+        # The provenance of one corpus bar, kept: the nearest bar seldom changes (see _info).
+        self._source_bar, self._source = 0, self.corpus.source_of(0)
         # Whether info carries state_index: decided once here rather than on every step.
         self._indexed = args.indexed
         self._human: HumanRenderer | None = None  # the window and the sound, opened at the first render
         self._steps = 0
 
     # --- the Gymnasium API -------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         options = dict(options or {})
         check_reset_options(options)
-        self.state = start_state(self.launchpad, options, self.init, self.np_random)
-        self.words = self.state.words()
-        self._tracker.reset(self.words)
-        self._obs[:] = self._full_observation().reshape(-1)
-        self.last_action = None
-        self._score()
-        self._steps = 0
+        self._start(start_state(self.launchpad, options, self.init, self.np_random))
         if self.render_mode == "human":
             self.render()
         return self._observation(), self._info()
 
-    def step(self, action):
-        action = self._checked_action(action)
-        self._press(action)
-        reward = self._score()
+    def step(self, action: int | np.integer) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        self._press(self._checked_action(action))
+        reward = self._reward()
+        self._steps += 1
         if self.render_mode == "human":
-            self._steps += 1
             self.render()
         return self._observation(), reward, False, False, self._info()
 
-    def render(self):
+    def render(self) -> str | np.ndarray | None:
         if self.render_mode is None:
             return None
         if self.render_mode == "ansi":
@@ -164,20 +161,30 @@ class LaunchpadEnv(Env):
             return None
         return render.rgb_array(self.state, self.last_action)
 
-    def close(self):
+    def close(self) -> None:
         """With ``render_mode="human"``: every sounding note off, the synth quit, the window closed."""
         if self._human is not None:
             human, self._human = self._human, None
             human.close()
 
-    # --- the step, as named parts ------------------------------------------------------------
-    def _checked_action(self, action) -> int:
+    # --- the reset and the step, as named parts: a subclass overrides these, never reset or step --
+    def _start(self, state: LaunchpadState) -> None:
+        """Begin an episode at ``state``: its bar, distances, observation and score."""
+        self.state = state
+        self.words = state.words()
+        self._tracker.reset(self.words)
+        self._obs[:] = self._full_observation().reshape(-1)
+        self.last_action = None
+        self._steps = 0
+        self._score()
+
+    def _checked_action(self, action: object) -> int:
         # type() and not isinstance: a bool is an int to Python, but True is no button.
         if (type(action) is int or isinstance(action, np.integer)) and 0 <= action < self._n_actions:
             return int(action)
         return self.launchpad.check_action(action)
 
-    def _press(self, action: int):
+    def _press(self, action: int) -> None:
         row = self.state.apply(action)
         self.last_action = action
         if row >= 0:
@@ -194,6 +201,10 @@ class LaunchpadEnv(Env):
             self._distance, self._nearest = self._tracker.sampled(self.np_random, self.sample_size)
         return -float(self._distance)
 
+    def _reward(self) -> float:
+        """The step's reward, after the press: the score (a subclass adds its terms)."""
+        return self._score()
+
     def _observation(self) -> np.ndarray:
         # A copy: callers keep observations (replay buffers), and the next step edits self._obs in place.
         return self._obs.reshape(self._obs_shape).copy()
@@ -201,7 +212,7 @@ class LaunchpadEnv(Env):
     def _full_observation(self) -> np.ndarray:
         return observe(self.launchpad, self.obs_mode, self.state.masks, self.state.offsets, self.words)
 
-    def _info(self) -> dict:
+    def _info(self) -> dict[str, Any]:
         if self._nearest != self._source_bar:  # the nearest bar seldom changes; its provenance is a lookup
             self._source_bar, self._source = self._nearest, self.corpus.source_of(self._nearest)
         return info(self._distance, self._nearest, self._source, self.ceiling.distance,

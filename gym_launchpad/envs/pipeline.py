@@ -9,15 +9,21 @@ keys of :data:`INFO_KEYS` with :func:`info` and :func:`infos`, so the two cannot
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gym_launchpad.corpus import Corpus, resolve_corpus
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 from gym_launchpad.observation import OBS_MODES
 from gym_launchpad.reward import REWARD_MODES, Ceiling, best_reachable_distance
 
+#: What an env's ``corpus=`` takes: None (the shipped corpus), a path to a ``.npz``, a Corpus, or bars as an
+#: array (binary rolls ``(K, N, 2**B)`` or words ``(K, N)``).
+CorpusArgument: TypeAlias = Corpus | str | os.PathLike | ArrayLike | None
 INIT_MODES = ("triad", "empty", "random")
 RENDER_MODES = ("ansi", "rgb_array")
 #: The single env's render modes: a person watching and hearing it too (:mod:`gym_launchpad.envs.human`).
@@ -176,6 +182,6 @@ def infos(distance: np.ndarray, nearest: np.ndarray, sources: np.ndarray, bar_nu
         values["state_index"] = state_index
     result = {}
     for key, value in values.items():
-        value = np.where(present, value, None if value.dtype == object else 0)
+        value = np.where(present, value, np.array(None) if value.dtype == object else 0)
         result[key], result[f"_{key}"] = value, present.copy()
     return result

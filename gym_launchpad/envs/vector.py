@@ -15,10 +15,12 @@ from gymnasium import spaces
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
+from numpy.typing import ArrayLike
 
 from gym_launchpad import render
 from gym_launchpad.envs.pipeline import (
     METADATA,
+    CorpusArgument,
     check_arguments,
     check_reset_options,
     infos,
@@ -58,7 +60,7 @@ class LaunchpadVectorEnv(VectorEnv):
     def __init__(
         self,
         num_envs: int = 1,
-        corpus=None,
+        corpus: CorpusArgument = None,
         reward_mode: str = "nearest",
         sample_size: int = DEFAULT_SAMPLE_SIZE,
         obs_mode: str = "toggles",
@@ -69,7 +71,7 @@ class LaunchpadVectorEnv(VectorEnv):
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-    ):
+    ) -> None:
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
         if max_episode_steps is not None and (not isinstance(max_episode_steps, (int, np.integer))
@@ -133,14 +135,15 @@ class LaunchpadVectorEnv(VectorEnv):
                                      self._elapsed, self._limit)
 
     # --- the Gymnasium API -------------------------------------------------------------------
-    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | list[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every env (``seed``: None, an int (env ``i`` gets ``seed + i``) or one seed per env).
 
         ``options`` are the single env's (``state``, ``init``), given to every env reset, plus
         ``reset_mask``: a ``(num_envs,)`` bool array of the envs to reset (the others keep going).
         """
         if seed is None:
-            seeds = [None] * self.num_envs
+            seeds: list[int | None] = [None] * self.num_envs
         elif isinstance(seed, (int, np.integer)):
             seeds = [int(seed) + i for i in range(self.num_envs)]
         else:
@@ -166,15 +169,15 @@ class LaunchpadVectorEnv(VectorEnv):
         self._ready = True
         return self._observation(), self._infos(None if envs is self._all else _mask(envs, self.num_envs))
 
-    def step(self, actions):
+    def step(self, actions: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         if not self._ready:
             raise RuntimeError("LaunchpadVectorEnv.step() before reset(): call reset() first")
         # With an autoreset due, the actions are checked before it; else the compiled press checks them.
-        actions = self._checked_actions(actions, in_range=self._any_autoreset or self._compiled_press is None)
+        buttons = self._checked_actions(actions, in_range=self._any_autoreset or self._compiled_press is None)
         stepping = self._reset_ended()
         if stepping is not self._all:
-            actions = actions[stepping]
-        at_limit = self._press(stepping, actions)
+            buttons = buttons[stepping]
+        at_limit = self._press(stepping, buttons)
         if self._sampling:
             self._score(stepping)
         rewards = np.negative(self._distance, dtype=np.float64)
@@ -183,7 +186,7 @@ class LaunchpadVectorEnv(VectorEnv):
         truncations = self._elapsed >= self._limit if at_limit else np.zeros(self.num_envs, dtype=bool)
         if stepping is not self._all:
             rewards[self._autoreset] = 0.0
-        infos = {}
+        infos: dict[str, Any] = {}
         if at_limit and self.autoreset_mode == AutoresetMode.SAME_STEP:
             ended = truncations
             infos["final_obs"] = np.full(self.num_envs, None, dtype=object)
@@ -202,7 +205,7 @@ class LaunchpadVectorEnv(VectorEnv):
         self._any_autoreset = bool(at_limit)
         return self._observation(), rewards, terminations, truncations, infos
 
-    def render(self):
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]
         """The picture of env 0 (``render_mode`` "ansi" or "rgb_array"), or None."""
         if self.render_mode is None:
             return None
@@ -213,7 +216,7 @@ class LaunchpadVectorEnv(VectorEnv):
         return render.rgb_array(state, last)
 
     @property
-    def np_random_seed(self) -> tuple[int | None, ...]:
+    def np_random_seed(self) -> tuple[int | None, ...]:  # type: ignore[override]  # one seed an env, as SyncVectorEnv's
         """The seed of each env's generator, as ``SyncVectorEnv.np_random_seed``."""
         return tuple(self._rng_seeds)
 
@@ -245,7 +248,7 @@ class LaunchpadVectorEnv(VectorEnv):
         return lookahead_distances(self.launchpad, tracker.columns, tracker.distances, self.masks, self.offsets)
 
     # --- the step, as named parts ------------------------------------------------------------
-    def _checked_actions(self, actions, in_range: bool = True) -> np.ndarray:
+    def _checked_actions(self, actions: ArrayLike, in_range: bool = True) -> np.ndarray:
         """``actions`` as a contiguous int64 array, each a button (checked here with ``in_range``; without,
         the compiled press checks the range before it changes anything)."""
         actions = np.asarray(actions)
@@ -261,7 +264,7 @@ class LaunchpadVectorEnv(VectorEnv):
             self._refuse(actions)
         return np.ascontiguousarray(actions, dtype=np.int64)
 
-    def _refuse(self, actions: np.ndarray):
+    def _refuse(self, actions: np.ndarray) -> None:
         """The single env's error for the first action that is no button."""
         bad = actions[(actions < 0) | (actions >= self._n_actions)][0]
         self.launchpad.check_action(bad)
@@ -300,7 +303,7 @@ class LaunchpadVectorEnv(VectorEnv):
         self._obs[e[:, None], self._obs_positions[n]] = self._obs_values[mask, offset]
         return int(np.count_nonzero(self._elapsed[envs] >= self._limit)) if self._limit else 0
 
-    def _reset_envs(self, envs: np.ndarray, options: dict):
+    def _reset_envs(self, envs: np.ndarray, options: dict[str, Any]) -> None:
         """Start a new episode in each env of ``envs``, drawing its start state from its own generator."""
         check_reset_options(options, also_known=("reset_mask",))
         for e in envs:
@@ -315,7 +318,7 @@ class LaunchpadVectorEnv(VectorEnv):
         if self._sampling:
             self._score(envs)
 
-    def _score(self, envs: np.ndarray):
+    def _score(self, envs: np.ndarray) -> None:
         """``"sampled"`` mode: each env in ``envs`` draws its bars (the nearest is kept by the press)."""
         distance, nearest = self._tracker.sampled(envs, [self._rngs[e] for e in envs], self.sample_size)
         self._distance[envs], self._nearest[envs] = distance, nearest

@@ -21,6 +21,7 @@ import math
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from gym_launchpad.launchpad import LaunchpadSpec
 
@@ -76,7 +77,7 @@ class MidiClockIn:
         self.generation = 0
         self._pulses: deque[tuple[int, float]] = deque(maxlen=fit_pulses)
         self._pulse_s: float | None = None  # the latest fitted pulse length, kept across stops
-        self._port = None
+        self._port: Any = None  # an rtmidi MidiIn, from listen_to
         self._polling: threading.Thread | None = None
         self._closing = False
         self.port_name: str | None = None
@@ -108,12 +109,12 @@ class MidiClockIn:
             self.receive(message, port_time + offset)
 
     def close(self) -> None:
-        if self._port is not None:
+        if self._polling is not None:  # listening, since listen_to
             self._closing = True
             self._polling.join()
             self._port.close_port()
             self._port.delete()
-            self._port = None
+            self._port, self._polling = None, None
 
     def __enter__(self):
         return self

@@ -194,7 +194,8 @@ class MidiPlayer:
             sys.setswitchinterval(self.gil_switch_s)
         if self.on_bar_start is not None:
             self._callbacks = queue.SimpleQueue()
-            threading.Thread(target=self._deliver_callbacks, name="MidiPlayer callbacks", daemon=True).start()
+            threading.Thread(target=self._deliver_callbacks, args=(self._callbacks, self.on_bar_start),
+                             name="MidiPlayer callbacks", daemon=True).start()
         self._thread = threading.Thread(target=self._run, name="MidiPlayer", daemon=True)
         atexit.register(self._stop_at_exit)
         self._thread.start()
@@ -447,10 +448,10 @@ class MidiPlayer:
         if failure is not None:
             raise failure
 
-    def _deliver_callbacks(self):
-        while (item := self._callbacks.get()) is not None and not self._stopping:
+    def _deliver_callbacks(self, callbacks: queue.SimpleQueue, on_bar_start: Callable[[int, np.ndarray], None]):
+        while (item := callbacks.get()) is not None and not self._stopping:
             try:
-                self.on_bar_start(*item)
+                on_bar_start(*item)
             except Exception as error:  # noqa: BLE001 - a failing UI callback must not silence the music
                 print(f"MidiPlayer: on_bar_start raised {error!r}", file=sys.stderr)
 

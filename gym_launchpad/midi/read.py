@@ -11,6 +11,7 @@ match it.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,23 +98,27 @@ def _notes_symusic(data: bytes) -> ScoreNotes:
     import symusic  # optional: gym_launchpad[fast]
 
     score = symusic.Score.from_midi(data)
-    starts, ends, pitches, tracks = [], [], [], []
+    start_parts: list[np.ndarray] = []
+    end_parts: list[np.ndarray] = []
+    pitch_parts: list[np.ndarray] = []
+    track_parts: list[np.ndarray] = []
     for index, track in enumerate(score.tracks):
         if track.is_drum or not len(track.notes):
             continue
         notes = track.notes.numpy()
-        starts.append(notes["time"].astype(np.int64))
-        ends.append(starts[-1] + notes["duration"].astype(np.int64))
-        pitches.append(notes["pitch"].astype(np.int64))
-        tracks.append(np.full(len(starts[-1]), index, dtype=np.int64))
+        start_parts.append(notes["time"].astype(np.int64))
+        end_parts.append(start_parts[-1] + notes["duration"].astype(np.int64))
+        pitch_parts.append(notes["pitch"].astype(np.int64))
+        track_parts.append(np.full(len(start_parts[-1]), index, dtype=np.int64))
     starts, ends, pitches, tracks = (np.concatenate(a) if a else np.zeros(0, dtype=np.int64)
-                                     for a in (starts, ends, pitches, tracks))
+                                     for a in (start_parts, end_parts, pitch_parts, track_parts))
     starts, ends, pitches, tracks = _pair_like_pretty_midi(starts, ends, pitches, tracks)
     signatures = [(ts.time, ts.numerator, ts.denominator) for ts in score.time_signatures]
     return ScoreNotes(int(score.ticks_per_quarter), starts, ends, pitches, tracks, signatures)
 
 
-def _pair_like_pretty_midi(starts, ends, pitches, tracks):
+def _pair_like_pretty_midi(starts: np.ndarray, ends: np.ndarray, pitches: np.ndarray,
+                           tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Re-pair note-ons and note-offs with pretty_midi's rule: each note ends at the first note-off of its
     track and pitch after its start; a note that no later note-off ends is dropped.
 
@@ -160,21 +165,21 @@ def _notes_pretty_midi(data: bytes) -> ScoreNotes:
             ends.append(score.time_to_tick(note.end))
             pitches.append(note.pitch)
             tracks.append(index)
-    arrays = (np.array(a, dtype=np.int64) for a in (starts, ends, pitches, tracks))
-    return ScoreNotes(int(score.resolution), *arrays, signatures)
+    return ScoreNotes(int(score.resolution), np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64),
+                      np.array(pitches, dtype=np.int64), np.array(tracks, dtype=np.int64), signatures)
 
 
 def _key_signatures_to_c(data: bytes) -> bytes:
     """``data`` with every key-signature meta event (``FF 59 02 sf mi``) set to C major."""
-    data = bytearray(data)
-    at = data.find(b"\xff\x59\x02")
-    while at != -1 and at + 5 <= len(data):
-        data[at + 3:at + 5] = b"\x00\x00"
-        at = data.find(b"\xff\x59\x02", at + 5)
-    return bytes(data)
+    edited = bytearray(data)
+    at = edited.find(b"\xff\x59\x02")
+    while at != -1 and at + 5 <= len(edited):
+        edited[at + 3:at + 5] = b"\x00\x00"
+        at = edited.find(b"\xff\x59\x02", at + 5)
+    return bytes(edited)
 
 
-def read_midi_notes(path, parser: str = "auto") -> ScoreNotes:
+def read_midi_notes(path: str | os.PathLike, parser: str = "auto") -> ScoreNotes:
     """The pitched (non-drum) notes of a MIDI file in ticks, and its time signatures.
 
     Raises :class:`MidiReadError` with a short reason for a file that cannot be read.

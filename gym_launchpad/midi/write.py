@@ -15,7 +15,9 @@ so) when FluidSynth is missing.
 
 from __future__ import annotations
 
+import argparse
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -25,11 +27,16 @@ import wave
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.levels import normalize_peak, write_wav
+
+if TYPE_CHECKING:  # imported where used: it takes 0.3 s
+    import pretty_midi
 
 #: Ticks per quarter note of every file written here; a step of any bar of up to 64 steps is whole ticks.
 RESOLUTION = 480
@@ -54,7 +61,7 @@ BACKENDS = ("fluidsynth", "pyfluidsynth", "sine")
 DRUM_CHANNEL = 9
 
 
-def check_bars(bars, spec: LaunchpadSpec) -> np.ndarray:
+def check_bars(bars: ArrayLike, spec: LaunchpadSpec) -> np.ndarray:
     """``bars`` as a ``(M, N)`` uint64 array (a single ``(N,)`` bar becomes ``M = 1``), or a ValueError."""
     array = np.asarray(bars)
     if array.ndim == 1:
@@ -104,20 +111,20 @@ def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True,
         raise ValueError(f"cells must be 'sounding' or 'onsets', got {cells!r}")
     # (N, M * steps): each row's whole timeline, so a note held across a bar line stays one note.
     timeline = spec.words_to_roll(bars).transpose(1, 0, 2).reshape(spec.n_notes, -1)
-    spans = []
-    for row, cells in enumerate(timeline):
+    spans: list[tuple[int, int, int]] = []
+    for row, row_cells in enumerate(timeline):
         if join:
-            edges = np.diff(np.concatenate(([0], cells.astype(np.int8), [0])))
+            edges = np.diff(np.concatenate(([0], row_cells.astype(np.int8), [0])))
             starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
         else:
-            starts = np.flatnonzero(cells)
+            starts = np.flatnonzero(row_cells)
             ends = starts + 1
         spans.extend((row, int(s), int(e)) for s, e in zip(starts, ends, strict=True))
     return sorted(spans, key=lambda span: (span[1], span[0]))
 
 
 def _onset_spans(bars: np.ndarray, spec: LaunchpadSpec) -> list[tuple[int, int, int]]:
-    spans = []
+    spans: list[tuple[int, int, int]] = []
     for index, bar in enumerate(spec.words_to_roll(bars)):
         origin = index * spec.steps
         for row, cells in enumerate(bar):
@@ -128,7 +135,7 @@ def _onset_spans(bars: np.ndarray, spec: LaunchpadSpec) -> list[tuple[int, int, 
 
 
 def bars_to_midi(
-    bars,
+    bars: ArrayLike,
     spec: LaunchpadSpec,
     *,
     tempo_bpm: float = 120.0,
@@ -138,7 +145,7 @@ def bars_to_midi(
     join: bool = True,
     cells: str = "sounding",
     name: str = "launchpad",
-):
+) -> pretty_midi.PrettyMIDI:
     """A bar or a composition as a ``pretty_midi.PrettyMIDI`` of one instrument at ``resolution=480``.
 
     The file is 4/4 at ``tempo_bpm`` and spans every bar, trailing empty bars included (a text event
@@ -164,7 +171,8 @@ def bars_to_midi(
     return midi
 
 
-def write_midi(bars, path, spec: LaunchpadSpec, *, channel: int = 0, **options) -> Path:
+def write_midi(bars: ArrayLike, path: str | os.PathLike, spec: LaunchpadSpec, *, channel: int = 0,
+               **options: Any) -> Path:
     """Write a bar or a composition to a ``.mid`` file; ``options`` are those of :func:`bars_to_midi`."""
     import mido  # comes with pretty_midi; imported when used, like it
 
@@ -194,7 +202,7 @@ class RenderResult:
     sample_rate: int
 
 
-def find_soundfont(soundfont=None) -> Path:
+def find_soundfont(soundfont: str | os.PathLike | None = None) -> Path:
     """The soundfont to use: ``soundfont`` if given (it must exist), else a system General MIDI one,
     else the one inside the pretty_midi wheel."""
     if soundfont is not None:
@@ -248,7 +256,9 @@ def _render_fluidsynth_cli(midi_path: Path, soundfont: Path, sample_rate: int) -
         return np.fromfile(raw, dtype="<f4").reshape(-1, 2)
 
 
-def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 44100, backend: str = "auto"):
+def render_audio(midi_path: str | os.PathLike, wav_path: str | os.PathLike, *,
+                 soundfont: str | os.PathLike | None = None, sample_rate: int = 44100,
+                 backend: str = "auto") -> RenderResult:
     """Render a MIDI file to a WAV file; returns a :class:`RenderResult`.
 
     ``backend="auto"`` uses the ``fluidsynth`` program if it is on ``PATH``, else pyfluidsynth
@@ -286,6 +296,7 @@ def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 4410
     sf2 = find_soundfont(soundfont) if backend != "sine" else None
     wav_path.parent.mkdir(parents=True, exist_ok=True)
     if backend == "fluidsynth":
+        assert sf2 is not None  # found above for every backend but sine
         audio = _render_fluidsynth_cli(midi_path, sf2, sample_rate)
     elif backend == "pyfluidsynth":
         audio = midi.fluidsynth(fs=sample_rate, sf2_path=str(sf2))
@@ -300,7 +311,7 @@ def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 4410
 
 
 # --- command line --------------------------------------------------------------------------------
-def add_cli(subparsers) -> None:
+def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Add ``launchpad render SONG.mid -o SONG.wav [--soundfont SF2]``."""
     parser = subparsers.add_parser(
         "render",
@@ -317,7 +328,7 @@ def add_cli(subparsers) -> None:
     parser.set_defaults(run=_render_command)
 
 
-def _render_command(args) -> int:
+def _render_command(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else Path(args.midi).with_suffix(".wav")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -6,6 +6,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import gym_launchpad  # noqa: F401  (registers the ids)
+from gym_launchpad import render, window
 from gym_launchpad.corpus import Corpus, CorpusSpecError
 from gym_launchpad.envs import LaunchpadEnv
 from gym_launchpad.envs.pipeline import INFO_KEYS
@@ -195,6 +196,12 @@ def test_render_modes():
     image = env.render()
     assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
     assert (image != empty).any()
+    # The pressed button (the lowest row, drawn at the bottom) in the one palette the window draws with too.
+    pitch = render.CELL + render.GAP
+    button = image[-pitch:-render.GAP, pitch + render.GAP:2 * pitch]
+    assert tuple(button[render.CELL // 2, render.CELL // 2]) == render.COLORS["toggle_on"]
+    assert tuple(button[0, 0]) == render.COLORS["agent"]  # outlined: the last press
+    assert window.COLORS is render.COLORS
 
 
 def test_info_keys_are_the_shared_ones():

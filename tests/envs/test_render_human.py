@@ -17,13 +17,15 @@ from gymnasium.wrappers import HumanRendering
 
 import gym_launchpad  # noqa: F401 - registers the envs
 from gym_launchpad.corpus import Corpus
-from gym_launchpad.envs.human import tempo_of
+from gym_launchpad.envs.human import HumanRenderer, tempo_of
 from gym_launchpad.grid import lit_buttons
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON
 from gym_launchpad.window import COLORS
 
 REPO = Path(__file__).resolve().parents[2]
+#: Every registered id: each renders through the one step pipeline of LaunchpadEnv.
+REGISTERED_IDS = [env_id for env_id in gym.registry if env_id.startswith("gym_launchpad/")]
 
 
 def small_corpus(spec=None, k=200, seed=0):
@@ -67,6 +69,20 @@ def test_human_is_declared_with_a_bar_a_frame():
         layer = layer.env
     assert tempo_of(env.metadata["render_fps"]) == 120.0  # one step, one bar of four quarters, at 120 BPM
     env.close()  # never rendered: nothing to close
+
+
+@pytest.mark.parametrize("env_id", REGISTERED_IDS)
+def test_every_id_shows_a_bar_at_the_reset_and_after_each_step(env_id, monkeypatch):
+    shown = []  # the step number of each bar the renderer was shown: no window, no sound here
+    monkeypatch.setattr(HumanRenderer, "__init__", lambda self, spec, render_fps, caption: None)
+    monkeypatch.setattr(HumanRenderer, "show", lambda self, state, info, last_action, steps: shown.append(steps))
+    monkeypatch.setattr(HumanRenderer, "close", lambda self: None)
+    env = gym.make(env_id, render_mode="human")
+    env.reset(seed=0)
+    for action in range(3):
+        env.step(action)
+    assert shown == [0, 1, 2, 3]
+    env.close()
 
 
 def test_a_tempo_midi_cannot_carry_is_refused_before_the_window_opens():
