@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from stable_baselines3.common.logger import Image, KVWriter, Logger, TensorBoardOutputFormat, make_output_format
 
+from gym_launchpad.midi.levels import normalize_peak
 from gym_launchpad.midi.write import render_audio, step_seconds, write_midi
 from gym_launchpad.render import CELL, COLORS, GAP
 
@@ -32,14 +33,11 @@ SAMPLE_RATE = 16_000
 #: Bars of the episode's end rendered to audio: enough to hear where the agent settled.
 AUDIO_BARS = 4
 
-#: Below this peak a render is silence (16-bit dither): it is not normalised.
-NOISE_FLOOR = 16 / 32768
-
 #: A cell in both bars, only in the agent's bar (a wrong note), only in the corpus bar (a missing note).
-MATCH, EXTRA, MISSING = COLORS["roll_on"], (250, 140, 40), (70, 150, 250)
+MATCH, EXTRA, MISSING = COLORS["roll_on"], COLORS["roll_extra"], COLORS["roll_missing"]
 
 #: The band between the two rolls.
-DIVIDER = (150, 150, 160)
+DIVIDER = COLORS["divider"]
 
 #: Outputs that cannot show media: SB3 raises on images there, and would write an Audio as its repr.
 NO_MEDIA_FORMATS = ("stdout", "log", "csv", "json")
@@ -100,7 +98,7 @@ def bars_audio(spec, bars: np.ndarray, tempo_bpm: float = 120.0, sample_rate: in
     """``bars`` (M, N) played one after another (piano, ``tempo_bpm``), rendered by
     :func:`gym_launchpad.midi.write.render_audio`: FluidSynth when installed, else sine waves (it warns
     once). Cut (or padded) to exactly the M bars, so that every evaluation's clip is as long and loops, and
-    brought to a peak of 0.9: FluidSynth renders at a fifth of full scale, too quiet beside other audio."""
+    brought to the peak every WAV of the project has (:func:`gym_launchpad.midi.levels.normalize_peak`)."""
     with tempfile.TemporaryDirectory(prefix="launchpad_media_") as folder:
         midi = write_midi(bars, Path(folder) / "bars.mid", spec, tempo_bpm=tempo_bpm)
         with warnings.catch_warnings():
@@ -113,9 +111,7 @@ def bars_audio(spec, bars: np.ndarray, tempo_bpm: float = 120.0, sample_rate: in
     samples = np.frombuffer(frames, dtype="<i2").reshape(-1, channels).mean(axis=1) / 32768.0
     length = round(len(bars) * spec.steps * step_seconds(spec, tempo_bpm) * sample_rate)
     samples = np.pad(samples[:length], (0, max(0, length - len(samples))))
-    peak = np.abs(samples).max(initial=0.0)
-    # Silence stays silence: a render's dither (a few 16-bit steps) is not brought up to full scale.
-    return Audio(samples * (0.9 / peak) if peak > NOISE_FLOOR else samples, sample_rate)
+    return Audio(normalize_peak(samples), sample_rate)
 
 
 def record_episode_media(logger: Logger, env, episode) -> None:

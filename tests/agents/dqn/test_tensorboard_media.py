@@ -25,6 +25,7 @@ from agents.dqn.tensorboard_media import (
     media_logger,
 )
 from gym_launchpad import LaunchpadSpec
+from gym_launchpad.midi.levels import PEAK_DBFS
 from gym_launchpad.midi.write import step_seconds
 from gym_launchpad.reward import bar_distances
 
@@ -55,7 +56,7 @@ def test_bars_audio_is_the_bars_length_and_silent_only_without_notes():
     notes = bars_audio(spec, np.stack([_bar(spec, [(12, 0), (12, 32)])] * 2))
     assert notes.sample_rate == SAMPLE_RATE
     assert len(notes.samples) == 2 * spec.steps * step_seconds(spec, 120.0) * SAMPLE_RATE
-    assert np.abs(notes.samples).max() == pytest.approx(0.9)
+    assert np.abs(notes.samples).max() == pytest.approx(10 ** (PEAK_DBFS / 20))  # every WAV's peak, -1 dBFS
     silence = bars_audio(spec, np.zeros((1, spec.n_notes), dtype=np.uint64))
     assert np.abs(silence.samples).max() < 1e-3
 
