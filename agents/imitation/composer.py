@@ -26,6 +26,7 @@ Episodes are played side by side on ``--envs`` envs, so the student acts on a ba
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,7 +56,7 @@ TRAINING_FAMILIES = {family.name: family for family in (
 #: and "ceiling", a bar of the ceiling with a few random presses (the teacher's last steps, and staying).
 #: Random launchpads get a large share: their walks are three times as long as a triad's and cross states no
 #: triad start comes near, so a student trained mostly on triads gets lost from them.
-START_MIX = {"triad": 0.4, "random": 0.35, "empty": 0.1, "ceiling": 0.15}
+START_MIX = {"triad": 0.1, "random": 0.3, "empty": 0.05, "ceiling": 0.15, "corpus": 0.3, "key": 0.1}
 
 #: An episode ends one step after the teacher stops, or when it has taken twice the teacher's walk from its
 #: start plus this many presses: long enough to wander and be brought back, short enough that a student's
@@ -73,18 +74,18 @@ class ComposerArgs:
                      metadata={"help": "the weights (.safetensors); the description (.json) goes beside it"})
     seed: int = field(default=0, metadata={"help": "seeds the starts, the noise, the student's initial weights"})
     corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
-    demos: int = field(default=800, metadata={"help": "teacher episodes for behaviour cloning"})
+    demos: int = field(default=2000, metadata={"help": "teacher episodes for behaviour cloning"})
     noise: float = field(default=0.1, metadata={"help": "probability that a demonstration step presses at random"})
-    rounds: int = field(default=6, metadata={"help": "DAgger rounds after behaviour cloning"})
-    dagger_episodes: int = field(default=200, metadata={"help": "student episodes labelled by the teacher a round"})
+    rounds: int = field(default=10, metadata={"help": "DAgger rounds after behaviour cloning"})
+    dagger_episodes: int = field(default=400, metadata={"help": "student episodes labelled by the teacher a round"})
     envs: int = field(default=32, metadata={"help": "episodes played side by side (the student acts on a batch)"})
-    epochs: int = field(default=4, metadata={"help": "passes over the data after behaviour cloning and each round"})
+    epochs: int = field(default=2, metadata={"help": "passes over the data after behaviour cloning and each round"})
     batch_size: int = field(default=256, metadata={"help": "examples per gradient step"})
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam's learning rate, decayed to 1/10 each fit"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
     action_weight: float = field(default=1.0, metadata={
         "help": "weight of the navigator's own press in the loss, beside the allowed set's (0: any allowed press)"})
-    take_over: bool = field(default=False, metadata={
+    take_over: bool = field(default=True, metadata={
         "help": "in DAgger rounds the navigator presses where the student returns to a state of its episode"})
 
 
@@ -154,11 +155,16 @@ class Teacher:
 class EnvTeacher:
     """:class:`Teacher` on the state of one env (:class:`agents.imitation.dagger.Teacher`)."""
 
-    def __init__(self, teacher: Teacher, env):
+    def __init__(self, teacher: Teacher, env, seed=0):
         self.teacher, self.env = teacher, env.unwrapped
+        self.rng = np.random.default_rng(seed)
 
     def label(self, need_action: bool = True):
-        return self.teacher.label(self.env.state, need_action)
+        """The navigator's press, or without ``need_action`` an allowed press drawn at random; the allowed set."""
+        action, allowed = self.teacher.label(self.env.state, need_action)
+        if not need_action and not allowed[self.teacher.noop_action]:
+            action = int(self.rng.choice(np.flatnonzero(allowed)))
+        return action, allowed
 
     def length(self) -> int:
         return self.teacher.walk_length(self.env.state)
@@ -190,7 +196,9 @@ def configuration(args: ComposerArgs, corpus) -> tuple[dagger.Task, dagger.Sched
     """The composer as a configuration of :func:`agents.imitation.dagger.train`."""
     preset = get_preset(PRESET_NAME)
     teacher = Teacher(corpus)
-    task = dagger.Task(make_env=lambda: preset.make_env(corpus), make_teacher=lambda env: EnvTeacher(teacher, env),
+    teachers = itertools.count()  # each env's teacher draws its presses from a generator of its own
+    task = dagger.Task(make_env=lambda: preset.make_env(corpus),
+                       make_teacher=lambda env: EnvTeacher(teacher, env, [args.seed, next(teachers)]),
                        start=start_mix(corpus), budget=episode_budget, stop_action=corpus.spec.noop_action)
     schedule = dagger.Schedule(demos=args.demos, rounds=args.rounds, episodes=args.dagger_episodes, envs=args.envs,
                                noise=args.noise, take_over=args.take_over)

@@ -38,8 +38,8 @@ class Teacher(Protocol):
     """Labels the state of the env it was made for."""
 
     def label(self, need_action: bool = True) -> tuple[int, np.ndarray | None]:
-        """The teacher's press in its env's current state (any allowed one when not ``need_action``) and the
-        allowed presses (bool, one per action), or None where only its own press is known."""
+        """The teacher's press in its env's current state (without ``need_action``: any allowed one, drawn at
+        random) and the allowed presses (bool, one per action), or None where only its own press is known."""
 
     def length(self) -> int | None:
         """Presses the teacher needs from its env's state to its goal; None where it has no goal."""
@@ -111,8 +111,8 @@ def gather(envs, teachers, task: Task, rng: np.random.Generator, episodes: int, 
            noise: float = 0.0, beta: float = 0.0, take_over: bool = False, need_action: bool = True) -> Gathered:
     """``episodes`` episodes played side by side on ``envs``, each state labelled by its env's teacher;
     ``student(observations) -> actions`` (a batch) presses, or the teacher when None (see the module for
-    ``noise``, ``beta`` and ``take_over``). Without ``need_action`` the teacher names its own press only where
-    it presses; elsewhere the label is any allowed press (for a fit whose ``action_weight`` is 0)."""
+    ``noise``, ``beta`` and ``take_over``). Without ``need_action`` (a fit whose ``action_weight`` is 0) the
+    label, and the teacher's press, is any allowed press, drawn by the teacher: a random shortest walk."""
     observations, labels, allowed, played = [], [], [], []
     obs: list = [None] * len(envs)
     budget, visited = [0] * len(envs), [set() for _ in envs]
@@ -142,7 +142,7 @@ def gather(envs, teachers, task: Task, rng: np.random.Generator, episodes: int, 
             takes |= seen
         step_labels = []
         for j, i in enumerate(active):
-            label, ok = teachers[i].label(need_action=bool(need_action or takes[j]))
+            label, ok = teachers[i].label(need_action=need_action)
             if not seen[j]:
                 observations.append(obs[i])
                 labels.append(label)
@@ -225,12 +225,13 @@ def train(task: Task, network, schedule: Schedule, fitting: Fit, seed: int, repo
         report(json.dumps(log[-1]))
 
     log: list[dict] = []
-    data = gather(envs, teachers, task, rng, schedule.demos, 0, noise=schedule.noise)
+    need_action = fitting.action_weight > 0
+    data = gather(envs, teachers, task, rng, schedule.demos, 0, noise=schedule.noise, need_action=need_action)
     log_stage({"stage": "demonstrations", "examples": len(data), **fit(network, data, fitting, rng)})
     beta = schedule.beta
     for round_ in range(1, schedule.rounds + 1):
         new = gather(envs, teachers, task, rng, schedule.episodes, round_, act(network), beta=beta,
-                     take_over=schedule.take_over, need_action=fitting.action_weight > 0)
+                     take_over=schedule.take_over, need_action=need_action)
         # How often the student already agreed with the teacher on the states it reached, before this round's fit.
         entry = {"stage": f"dagger {round_}", "new_examples": len(new),
                  "student_agreement": float(np.mean(act(network)(new.observations) == new.labels)) if len(new) else 0.0}
