@@ -45,7 +45,7 @@ SCHEDULES = ((0.05, "ends"), (0.20, "last half"))
 
 @dataclass
 class JamArgs:
-    """The arguments of ``python -m agents jam``."""
+    """Does an agent recover from what a person's presses leave, and keep a new key? (held-out starts)"""
 
     #: the policy (any name or file ``python -m agents evaluate`` takes)
     agent: str = "pretrained"

@@ -68,7 +68,7 @@ PRESET_NAME = "mlp"
 
 @dataclass
 class ComposerArgs:
-    """The arguments of ``python -m agents imitate``."""
+    """Train the composer: the navigator imitated from the observation alone (behaviour cloning + DAgger)."""
 
     out: str = field(default="agents/shipped/composer.safetensors",
                      metadata={"help": "the weights (.safetensors); the description (.json) goes beside it"})

@@ -30,7 +30,7 @@ DJ = "gym_launchpad/LaunchpadDJ-v0"
 
 @dataclass
 class DJArgs:
-    """The arguments of ``python -m agents dj-train``."""
+    """Train the learned dj agent: the hopper imitated from the DJ observation alone (behaviour cloning + DAgger)."""
 
     #: DAgger rounds after the first (the hopper's own songs).
     rounds: int = 2
