@@ -76,7 +76,7 @@ class ComposerArgs:
     corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
     demos: int = field(default=2000, metadata={"help": "teacher episodes for behaviour cloning"})
     noise: float = field(default=0.1, metadata={"help": "probability that a demonstration step presses at random"})
-    rounds: int = field(default=10, metadata={"help": "DAgger rounds after behaviour cloning"})
+    rounds: int = field(default=15, metadata={"help": "DAgger rounds after behaviour cloning"})
     dagger_episodes: int = field(default=400, metadata={"help": "student episodes labelled by the teacher a round"})
     envs: int = field(default=32, metadata={"help": "episodes played side by side (the student acts on a batch)"})
     epochs: int = field(default=2, metadata={"help": "passes over the data after behaviour cloning and each round"})

@@ -66,11 +66,11 @@ def test_jam_prints_every_family_and_the_key_fit_at_a_tiny_size(tmp_path, capsys
 
 @pytest.mark.slow
 def test_the_shipped_composer_recovers_from_a_ceiling_bar_and_5_random_presses_on_held_out_seeds():
-    # The shipped composer's row (agents/results/README.md): 15 of 20 (the composer before it: 3 of 20).
+    # The shipped composer's row (agents/results/README.md): 14 of 20 (the composer before it: 3 of 20).
     args = jam.JamArgs(agent="pretrained")
     loaded = load_policy(args.agent, episode_steps=args.bars + 1)
     env = loaded.env.unwrapped
     name = "ceiling bar + 5 presses"
     row = jam.family_row(loaded, list(starts.FAMILIES).index(name), starts.FAMILIES[name], args,
                          ceiling_bars(env.corpus), env.ceiling.distance)
-    assert row.starts == 20 and row.reached >= 15, row
+    assert row.starts == 20 and row.reached >= 14, row
