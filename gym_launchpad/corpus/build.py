@@ -318,7 +318,8 @@ class _BarAccumulator:
                 self._consolidate()
 
     def _consolidate(self):
-        if len(self._parts) > 1:
+        # Whatever arrived since the last call, even one file alone, may repeat a bar.
+        if self._pending:
             words = np.concatenate([p[0] for p in self._parts])
             counts = np.concatenate([p[1] for p in self._parts])
             first = np.concatenate([p[2] for p in self._parts])

@@ -1,0 +1,37 @@
+"""Bars repeated within one file: one file alone still makes a corpus of distinct bars, and no file may repeat a
+bar more than ``max_repeats_per_file`` times, so one file cannot take over the ``sampled`` reward's draws."""
+
+import numpy as np
+from test_corpus_cli import run_cli
+
+from gym_launchpad.corpus import Corpus
+from gym_launchpad.corpus.build import from_midi
+from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.midi import write_midi
+
+SPEC = LaunchpadSpec()
+WHOLE_BAR = np.uint64(2**SPEC.steps - 1)
+
+
+def chord(*rows) -> np.ndarray:
+    """A bar holding the pitches of ``rows`` for the whole bar (kept by the default filters)."""
+    bar = np.zeros(SPEC.n_notes, dtype=np.uint64)
+    bar[list(rows)] = WHOLE_BAR
+    return bar
+
+
+def song_with_repeats(path, pattern: str):
+    """A MIDI file whose bars follow ``pattern``, one letter a bar, a letter a chord (``"abab"``)."""
+    chords = {letter: chord(i, i + 4, i + 7) for i, letter in enumerate(sorted(set(pattern)))}
+    return write_midi(np.array([chords[letter] for letter in pattern]), path, SPEC)
+
+
+def test_one_file_with_repeated_bars_builds_from_the_command_line_and_from_python(tmp_path, capsys):
+    song = song_with_repeats(tmp_path / "song.mid", "abcabcaab")
+    output = tmp_path / "one.npz"
+    assert run_cli("build", song, "-o", output, "--workers", "1", "-q") == 0, capsys.readouterr().err
+    assert Corpus.load(output).counts.tolist() == [4, 3, 2]
+    assert from_midi(song, workers=1).counts.tolist() == [4, 3, 2]
+    # All files but one fail: the one left is alone in the accumulator too.
+    (tmp_path / "broken.mid").write_bytes(b"MThd")
+    assert from_midi(tmp_path, workers=2).counts.tolist() == [4, 3, 2]
