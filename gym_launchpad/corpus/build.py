@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
+from gym_launchpad.atomic_file import atomic_path, is_temporary, write_atomically
 from gym_launchpad.corpus.corpus import Corpus, CorpusError
 from gym_launchpad.corpus.quantize import (
     DEFAULT_MIN_CELLS,
@@ -70,8 +71,9 @@ def find_midi_files(paths, skipped: dict | None = None) -> list[tuple[Path, str]
     sorted by name; a folder's files are named relative to it.
 
     What is passed over is counted by reason in ``skipped``: entries named like MIDI files that are not
-    regular files (folders, broken links, fifos, ...), folders that cannot be read, and linked folders
-    (never followed, so a link loop cannot trap the walk).
+    regular files (folders, broken links, fifos, ...), folders that cannot be read, linked folders
+    (never followed, so a link loop cannot trap the walk), and the temporary files of a MIDI file whose
+    writer was killed (:func:`gym_launchpad.atomic_file.is_temporary`).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -112,6 +114,9 @@ def _walk(root: Path, skipped: dict):
                 if Path(entry.name).suffix.lower() not in MIDI_SUFFIXES:
                     if is_link and entry.is_dir():
                         skip("linked folder (not followed)")
+                    continue
+                if is_temporary(entry.name):
+                    skip("temporary file of an unfinished write")
                     continue
                 mode = os.stat(entry.path).st_mode
             except FileNotFoundError:
@@ -496,9 +501,13 @@ def report_path(output) -> Path:
 
 
 def write_report(report: dict, output) -> Path:
-    path = report_path(output)
-    path.write_text(json.dumps(report, indent=1) + "\n")
-    return path
+    """Write ``report`` beside the corpus ``output`` (:func:`report_path`), replacing any old one at once.
+
+    Write the corpus first and put its hash in the report (``report["corpus_hash"]``, None when no corpus was
+    written): a report is then never newer than the corpus it describes, and a report beside a corpus with
+    another hash (two builds of one path at once) says so.
+    """
+    return write_atomically(report_path(output), json.dumps(report, indent=1) + "\n")
 
 
 # --- looking at a corpus -------------------------------------------------------------------------------------
@@ -557,7 +566,8 @@ def plot_bars(corpus: Corpus, path, n: int = 4, seed: int = 0) -> Path:
     axes[0][0].set_ylabel("MIDI pitch")
     figure.tight_layout()
     path = Path(path)
-    figure.savefig(path, dpi=100)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, dpi=100, format=path.suffix[1:] or "png")
     plt.close(figure)
     return path
 

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from gym_launchpad.corpus.build import (
@@ -20,7 +21,7 @@ from gym_launchpad.corpus.build import (
     report_path,
     write_report,
 )
-from gym_launchpad.corpus.corpus import Corpus, CorpusError
+from gym_launchpad.corpus.corpus import MAX_BARS, Corpus, CorpusError
 from gym_launchpad.corpus.quantize import CELLS, DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES, BarOptions
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.read import PARSERS
@@ -112,6 +113,9 @@ def _cli_build(args) -> int:
         print(f"launchpad corpus build: {error}", file=sys.stderr)
         return 2
     report = result.report
+    # The corpus first, then the report naming its hash: a report is never newer than the corpus it describes.
+    saved = None if result.corpus is None else _save(result.corpus, args.output, "build")
+    report["corpus_hash"] = result.corpus.hash if saved is not None else None
     try:
         report_file = write_report(report, args.output)
     except OSError as error:
@@ -123,20 +127,47 @@ def _cli_build(args) -> int:
           + (f"; skipped {json.dumps(report['skipped_by_reason'])}" if report["skipped_by_reason"] else ""))
     print(f"bars: {report['bars_4_4']} in 4/4, {report['bars_other_meter']} in other meters skipped, "
           f"{report['bars_kept']} kept, {report['distinct_bars']} distinct")
-    if result.corpus is None:
-        print(f"no bar was kept, so no corpus was written; see {report_file}", file=sys.stderr)
+    if saved is None:
+        if result.corpus is None:
+            print(f"no bar was kept, so no corpus was written; see {report_file}", file=sys.stderr)
         return 1
-    try:
-        path = result.corpus.save(args.output)
-    except (CorpusError, OSError) as error:
-        print(f"launchpad corpus build: {error}", file=sys.stderr)
+    if not saved.ours:
         return 1
-    print(f"wrote {path} ({path.stat().st_size} bytes, hash {result.corpus.hash[:16]}) and {report_file}")
+    print(f"wrote {saved} and {report_file}")
     if report["interrupted"]:
-        print(f"interrupted: the corpus holds the {report['files_read']} files read before Ctrl-C (or SIGTERM), "
-              f"not all {report['files']}", file=sys.stderr)
+        print(f"interrupted: the corpus holds the {report['files_read']} files read before the build was stopped "
+              f"(Ctrl-C, SIGTERM or SIGHUP), not all {report['files']}", file=sys.stderr)
         return 130
     return 0
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """A corpus file as read back after writing it, so what is printed is what is on disk."""
+
+    path: Path
+    size: int
+    hash: str
+    ours: bool
+
+    def __str__(self):
+        return f"{self.path} ({self.size} bytes, hash {self.hash[:16]})"
+
+
+def _save(corpus: Corpus, output: Path, command: str) -> _Saved | None:
+    """Save ``corpus`` at ``output`` and read it back; None (with the reason printed) if that failed. A file that
+    another process replaced in between (two builds into one path) is reported on stderr, ``ours`` False."""
+    try:
+        path = corpus.save(output)
+        on_disk = Corpus.load(path, max_bars=max(MAX_BARS, len(corpus)))
+        saved = _Saved(path, path.stat().st_size, on_disk.hash, on_disk.hash == corpus.hash)
+    except (CorpusError, OSError) as error:
+        print(f"launchpad corpus {command}: {error}", file=sys.stderr)
+        return None
+    if not saved.ours:
+        print(f"launchpad corpus {command}: another process wrote {path} after this one (hash {saved.hash[:16]}, "
+              f"this {command} made {corpus.hash[:16]}); give each {command} its own -o", file=sys.stderr)
+    return saved
 
 
 def _cli_info(args) -> int:
@@ -158,7 +189,9 @@ def _cli_merge(args) -> int:
     except CorpusError as error:
         print(f"launchpad corpus merge: {error}", file=sys.stderr)
         return 2
-    path = merged.save(args.output)
-    print(f"wrote {path}: {len(merged)} distinct bars ({merged.total_count} with repeats) from "
-          f"{len(args.files)} corpora, hash {merged.hash[:16]}")
-    return 0
+    saved = _save(merged, args.output, "merge")
+    if saved is None:
+        return 1
+    print(f"wrote {saved}: {len(merged)} distinct bars ({merged.total_count} with repeats) from "
+          f"{len(args.files)} corpora")
+    return 0 if saved.ours else 1

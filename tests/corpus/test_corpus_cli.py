@@ -35,6 +35,23 @@ def test_cli_build_writes_the_corpus_and_a_report_beside_it(mostly_broken, tmp_p
     assert Corpus.load(output).counts.tolist() == [2] * len(SONG_BARS)
 
 
+def test_what_build_prints_is_what_is_on_disk_and_the_report_names_it(mostly_broken, tmp_path, capsys, monkeypatch):
+    output = tmp_path / "songs.npz"
+    assert run_cli("build", mostly_broken, "-o", output, "--workers", "1", "-q") == 0
+    on_disk = Corpus.load(output)
+    assert f"hash {on_disk.hash[:16]}" in capsys.readouterr().out
+    assert json.loads((tmp_path / "songs.report.json").read_text())["corpus_hash"] == on_disk.hash
+    # Another build into the same path finishes just after this one's save: this one must not claim the file.
+    other = Corpus.from_bars(SPEC, np.array([SONG_BARS[0]]))
+    save = Corpus.save
+    monkeypatch.setattr(Corpus, "save", lambda corpus, path: (save(corpus, path), save(other, path))[0])
+    assert run_cli("build", mostly_broken, "-o", output, "--workers", "1", "-q") == 1
+    printed = capsys.readouterr()
+    assert f"another process wrote {output} after this one (hash {other.hash[:16]}" in printed.err
+    assert "wrote" not in printed.out
+    assert json.loads((tmp_path / "songs.report.json").read_text())["corpus_hash"] == on_disk.hash
+
+
 def test_cli_build_options_reach_the_builder(mostly_broken, tmp_path):
     output = tmp_path / "dropped.npz"
     assert run_cli("build", mostly_broken, "-o", output, "--drop-out-of-range", "--parser", "pretty_midi",
