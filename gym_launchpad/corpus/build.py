@@ -49,6 +49,11 @@ DEFAULT_MAX_NOTES = 200_000
 #: MB of memory a worker may take on top of what it starts with (0: no limit); a file that needs more is
 #: counted as ``out of memory``.
 DEFAULT_MAX_MEMORY_MB = 2048
+#: Copies of one bar one file may add (0: no cap); the rest are dropped and counted as ``bars_over_repeat_cap``,
+#: so a file of one bar repeated thousands of times cannot take over the ``sampled`` reward's draws. Real music
+#: stays below it: on Debian's simutrans-data and mma MIDI files a bar repeats at most 12 times in a file with
+#: tracks merged and 79 times with ``--per-track`` (see docs/corpus.md).
+DEFAULT_MAX_REPEATS_PER_FILE = 128
 
 
 def read_midi_bars(path, spec: LaunchpadSpec | None = None, *, parser: str = "auto", fold: bool = True,
@@ -136,23 +141,38 @@ def _walk(root: Path, skipped: dict):
 # --- building a corpus from many files ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class FileLimits:
-    """What one file may cost: bars of its bar grid, notes, and MB of worker memory (0: no memory limit)."""
+    """What one file may cost: bars of its bar grid, notes, MB of worker memory (0: no memory limit), and the
+    copies of one bar it may add to the corpus (0: no cap; copies past it are dropped, not the file)."""
 
     max_bars: int = DEFAULT_MAX_BARS
     max_notes: int = DEFAULT_MAX_NOTES
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+    max_repeats_per_file: int = DEFAULT_MAX_REPEATS_PER_FILE
 
     def __post_init__(self):
         for name in ("max_bars", "max_notes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.max_memory_mb < 0:
-            raise ValueError(f"max_memory_mb must be >= 0 (0: no limit), got {self.max_memory_mb}")
+        for name in ("max_memory_mb", "max_repeats_per_file"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0 (0: no limit), got {getattr(self, name)}")
+
+
+def count_repeats(bars: FileBars, max_repeats: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """One file's bars as ``(distinct words, counts, first bar number, copies dropped)``, each count capped at
+    ``max_repeats`` (0: no cap)."""
+    words, inverse, counts = np.unique(bars.words.reshape(len(bars.words), -1), axis=0, return_inverse=True,
+                                       return_counts=True)
+    inverse = inverse.ravel()
+    first = np.full(len(words), np.iinfo(np.int64).max)
+    np.minimum.at(first, inverse, bars.bar_number.astype(np.int64))
+    capped = np.minimum(counts, max_repeats) if max_repeats else counts
+    return words, capped.astype(np.int64), first, int(counts.sum() - capped.sum())
 
 
 def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str, limits: FileLimits):
-    """What a worker sends back for one file: ``("ok", words, bar_number, stats)`` or
-    ``("failed", reason, detail)``; it never raises."""
+    """What a worker sends back for one file: ``("ok", words, counts, bar_number, stats)`` (distinct bars, each
+    count capped at ``limits.max_repeats_per_file``) or ``("failed", reason, detail)``; it never raises."""
     try:
         notes = read_midi_notes(path, parser)
         if len(notes.starts) > limits.max_notes:
@@ -168,13 +188,15 @@ def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str,
         if len(grid.starts) > limits.max_bars:
             return ("failed", "too many bars", f"{len(grid.starts)} bars, more than {limits.max_bars}")
         bars = score_bars(spec, notes, options, grid=grid)
+        words, counts, bar_number, dropped = count_repeats(bars, limits.max_repeats_per_file)
     except MidiReadError as error:
         return ("failed", error.reason, error.detail)
     except MemoryError:
         return ("failed", "out of memory", f"needs more than the worker's {limits.max_memory_mb} MB")
     except Exception as error:  # noqa: BLE001 - one bad file must never end a build
         return ("failed", "error", f"{type(error).__name__}: {error}")
-    return ("ok", bars.words, bars.bar_number, bars.stats)
+    stats = {**bars.stats, "bars_kept": bars.stats["bars_kept"] - dropped, "bars_over_repeat_cap": dropped}
+    return ("ok", words, counts, bar_number, stats)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -314,10 +336,10 @@ class _BarAccumulator:
         self._parts = []
         self._pending = 0
 
-    def add(self, file_index: int, words: np.ndarray, bar_number: np.ndarray):
+    def add(self, file_index: int, words: np.ndarray, counts: np.ndarray, bar_number: np.ndarray):
         if len(words):
             first = (np.int64(file_index) << 32) | bar_number.astype(np.int64)
-            self._parts.append((words, np.ones(len(words), dtype=np.int64), first))
+            self._parts.append((words, counts, first))
             self._pending += len(words)
             if self._pending >= self.consolidate_every:
                 self._consolidate()
@@ -419,7 +441,9 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
 
     Never stops on a bad file: each failure is counted by reason and listed in ``report["failures"]``,
     a file past ``limits`` (:class:`FileLimits`) among them; entries passed over by the walk are counted in
-    ``report["skipped_by_reason"]``. On Ctrl-C or SIGTERM it stops reading and returns the bars read so far,
+    ``report["skipped_by_reason"]``. Copies of one bar past ``limits.max_repeats_per_file`` in one file are
+    dropped and counted in ``report["bars_over_repeat_cap"]`` (``report["bars_kept"]`` counts the bars the
+    corpus holds, repeats included). On Ctrl-C or SIGTERM it stops reading and returns the bars read so far,
     with ``report["interrupted"] = True``.
     ``sample`` (a fraction, drawn with ``seed``) and then ``limit`` (the first N) take a reproducible
     subset of the sorted file list.
@@ -438,15 +462,15 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     files = files[:limit]
     workers = workers or os.cpu_count() or 1
     accumulator = _BarAccumulator(spec.n_notes)
-    totals = {"bars": 0, "bars_4_4": 0, "bars_other_meter": 0, "bars_kept": 0}
+    totals = {"bars": 0, "bars_4_4": 0, "bars_other_meter": 0, "bars_kept": 0, "bars_over_repeat_cap": 0}
     failures, parsed = [], set()
     bar_progress = _Progress(len(files), progress)
     started = time.perf_counter()
 
     def on_result(index, result):
         if result[0] == "ok":
-            _, words, bar_number, stats = result
-            accumulator.add(index, words, bar_number)
+            _, words, counts, bar_number, stats = result
+            accumulator.add(index, words, counts, bar_number)
             for key in totals:
                 totals[key] += stats[key]
             parsed.add(index)
@@ -528,9 +552,16 @@ def describe(corpus: Corpus) -> str:
         f"options: {json.dumps(meta.get('options', {}), sort_keys=True)}",
     ]
     if "failures_by_reason" in meta:
-        lines.append(f"files: {meta.get('files')} read, {meta.get('files_failed')} failed "
-                     f"{json.dumps(meta['failures_by_reason'], sort_keys=True)}"
+        lines.append(f"files: {meta.get('files_read')} of {meta.get('files')} read, {meta.get('files_failed')} "
+                     f"failed {json.dumps(meta['failures_by_reason'], sort_keys=True)}"
                      + (" (interrupted)" if meta.get("interrupted") else ""))
+    if "max_repeats_per_file" in meta.get("limits", {}):
+        lines.append(f"repeats: {meta.get('bars_over_repeat_cap', 0)} copies of a bar past "
+                     f"{meta['limits']['max_repeats_per_file'] or 'no cap'} in one file dropped")
+    top = int(np.argmax(counts))
+    source, bar = corpus.source_of(top)
+    lines.append(f"most frequent bar: {counts[top]} times, {counts[top] / corpus.total_count:.1%} of the sampled "
+                 f"reward's draws ({source}, bar {bar})")
     # Quantiles weighted by count, without repeating each bar count times (counts may be in the billions).
     order = np.argsort(cells, kind="stable")
     cumulative = np.cumsum(counts[order].astype(np.float64))

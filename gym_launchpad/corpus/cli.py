@@ -13,6 +13,7 @@ from gym_launchpad.corpus.build import (
     DEFAULT_MAX_BARS,
     DEFAULT_MAX_MEMORY_MB,
     DEFAULT_MAX_NOTES,
+    DEFAULT_MAX_REPEATS_PER_FILE,
     DEFAULT_TIMEOUT,
     FileLimits,
     build_from_midi,
@@ -64,6 +65,9 @@ def add_cli(subparsers):
     build.add_argument("--max-memory", type=int, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                        help="memory a worker may take to read one file, where the OS allows a limit; a file that "
                             f"needs more fails as 'out of memory' (default: {DEFAULT_MAX_MEMORY_MB}; 0: no limit)")
+    build.add_argument("--max-repeats-per-file", type=int, default=DEFAULT_MAX_REPEATS_PER_FILE, metavar="N",
+                       help="copies of one bar one file may add; more are dropped and counted, so one file cannot "
+                            f"dominate the sampled reward (default: {DEFAULT_MAX_REPEATS_PER_FILE}; 0: no cap)")
     build.add_argument("--n-notes", type=int, default=LaunchpadSpec.n_notes)
     build.add_argument("--bar-bits", type=int, default=LaunchpadSpec.bar_bits)
     build.add_argument("--low-note", type=int, default=LaunchpadSpec.low_note)
@@ -105,7 +109,7 @@ def _cli_build(args) -> int:
         options = BarOptions(fold=not args.drop_out_of_range, min_cells=args.min_cells,
                              min_pitches=args.min_pitches, min_onsets=args.min_onsets, per_track=args.per_track,
                              cells=args.cells)
-        limits = FileLimits(args.max_bars, args.max_notes, args.max_memory)
+        limits = FileLimits(args.max_bars, args.max_notes, args.max_memory, args.max_repeats_per_file)
         result = build_from_midi(args.dirs, spec, options, parser=args.parser, workers=args.workers,
                                  limit=args.limit, sample=args.sample, seed=args.seed, timeout=args.timeout,
                                  limits=limits, progress=not args.quiet)
@@ -126,7 +130,9 @@ def _cli_build(args) -> int:
           f"{report['files_failed']} failed {json.dumps(report['failures_by_reason'])}"
           + (f"; skipped {json.dumps(report['skipped_by_reason'])}" if report["skipped_by_reason"] else ""))
     print(f"bars: {report['bars_4_4']} in 4/4, {report['bars_other_meter']} in other meters skipped, "
-          f"{report['bars_kept']} kept, {report['distinct_bars']} distinct")
+          f"{report['bars_kept']} kept, {report['distinct_bars']} distinct"
+          + (f"; {report['bars_over_repeat_cap']} copies of a bar past --max-repeats-per-file "
+             f"{args.max_repeats_per_file} in one file dropped" if report["bars_over_repeat_cap"] else ""))
     if saved is None:
         if result.corpus is None:
             print(f"no bar was kept, so no corpus was written; see {report_file}", file=sys.stderr)

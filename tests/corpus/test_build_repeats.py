@@ -5,7 +5,7 @@ import numpy as np
 from test_corpus_cli import run_cli
 
 from gym_launchpad.corpus import Corpus
-from gym_launchpad.corpus.build import from_midi
+from gym_launchpad.corpus.build import FileLimits, from_midi
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi import write_midi
 
@@ -35,3 +35,20 @@ def test_one_file_with_repeated_bars_builds_from_the_command_line_and_from_pytho
     # All files but one fail: the one left is alone in the accumulator too.
     (tmp_path / "broken.mid").write_bytes(b"MThd")
     assert from_midi(tmp_path, workers=2).counts.tolist() == [4, 3, 2]
+
+
+def test_one_file_may_repeat_a_bar_at_most_max_repeats_per_file_times(tmp_path, capsys):
+    song = song_with_repeats(tmp_path / "loop.mid", "a" * 300 + "bb")
+    output = tmp_path / "capped.npz"
+    assert run_cli("build", song, "-o", output, "--workers", "1", "-q", "--max-repeats-per-file", "100") == 0
+    assert "200 copies of a bar past --max-repeats-per-file 100 in one file dropped" in capsys.readouterr().out
+    corpus = Corpus.load(output)
+    assert corpus.counts.tolist() == [100, 2]
+    assert corpus.metadata["bars_over_repeat_cap"] == 200 and corpus.metadata["bars_kept"] == 102
+    assert run_cli("info", output) == 0
+    printed = capsys.readouterr().out
+    assert "repeats: 200 copies of a bar past 100 in one file dropped" in printed
+    assert "most frequent bar: 100 times, 98.0% of the sampled reward's draws (" in printed
+    # The default cap leaves real music alone; 0 lifts it.
+    assert from_midi(song, workers=1).counts.tolist() == [128, 2]
+    assert from_midi(song, workers=1, limits=FileLimits(max_repeats_per_file=0)).counts.tolist() == [300, 2]
