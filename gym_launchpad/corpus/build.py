@@ -3,7 +3,7 @@
 Files are walked (iteratively, so no depth of folders ends the build) and read in worker processes, so a
 file that hangs, crashes its parser or needs too much memory costs one file, never the build: each file's
 bars and notes are capped and each worker's memory is limited where the OS allows it. Workers die with
-the build. A first Ctrl-C or SIGTERM stops reading and keeps the bars read so far. The report counts every
+the build. A first Ctrl-C, SIGTERM or SIGHUP stops reading and keeps the bars read so far. The report counts every
 failure and every skipped entry by reason. :func:`describe` and :func:`plot_bars` look at the result.
 """
 
@@ -38,6 +38,9 @@ from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.read import MidiReadError, parser_version, read_midi_notes, resolve_parser
 
 MIDI_SUFFIXES = (".mid", ".midi")
+#: What stops a build and keeps the bars read so far: Ctrl-C, SIGTERM, and SIGHUP (the terminal or ssh session
+#: closed), where the OS has it.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 #: Seconds one file may take in a worker before it is killed and counted as ``timeout``.
 DEFAULT_TIMEOUT = 60.0
@@ -241,9 +244,10 @@ def _limit_memory(max_memory_mb: int) -> None:
 
 def _worker_loop(conn, parent, spec, options, parser, limits):
     _die_with_parent(parent)
-    # Ctrl-C and SIGTERM are the parent's to handle: it stops the build, saves what it has and ends us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Ctrl-C, SIGTERM and a closed terminal are the parent's to handle: it stops the build, saves what it has
+    # and ends us.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     _limit_memory(limits.max_memory_mb)
     while True:
         try:
@@ -389,28 +393,34 @@ class _Progress:
 
     def update(self, bars: int, failures: int):
         self.done += 1
-        if self.bar is not None:
-            self.bar.set_postfix(bars=bars, failed=failures, refresh=False)
-            self.bar.update()
-        elif self.enabled and (time.monotonic() - self.printed > 5 or self.done == self.total):
-            self.printed = time.monotonic()
-            rate = self.done / max(self.printed - self.started, 1e-9)
-            print(f"{self.done}/{self.total} files ({rate:.1f} files/s), {bars} bars kept, {failures} failed",
-                  file=sys.stderr)
+        try:
+            if self.bar is not None:
+                self.bar.set_postfix(bars=bars, failed=failures, refresh=False)
+                self.bar.update()
+            elif self.enabled and (time.monotonic() - self.printed > 5 or self.done == self.total):
+                self.printed = time.monotonic()
+                rate = self.done / max(self.printed - self.started, 1e-9)
+                print(f"{self.done}/{self.total} files ({rate:.1f} files/s), {bars} bars kept, {failures} failed",
+                      file=sys.stderr)
+        except OSError:  # the terminal is gone (SIGHUP): the build goes on and saves what it read, unseen
+            self.bar, self.enabled = None, False
 
     def close(self):
         if self.bar is not None:
-            self.bar.close()
+            try:
+                self.bar.close()
+            except OSError:
+                pass
 
 
 class _StopOnCtrlC:
-    """Turns the first Ctrl-C or SIGTERM into a request to stop cleanly; a second one acts at once."""
+    """Turns the first of :data:`STOP_SIGNALS` into a request to stop cleanly; a second one acts at once."""
 
     def __init__(self):
         self._requested = False
         self._previous = {}
         if threading.current_thread() is threading.main_thread():
-            self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
 
     def _handle(self, signum, frame):
         self._requested = True
@@ -443,7 +453,7 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     a file past ``limits`` (:class:`FileLimits`) among them; entries passed over by the walk are counted in
     ``report["skipped_by_reason"]``. Copies of one bar past ``limits.max_repeats_per_file`` in one file are
     dropped and counted in ``report["bars_over_repeat_cap"]`` (``report["bars_kept"]`` counts the bars the
-    corpus holds, repeats included). On Ctrl-C or SIGTERM it stops reading and returns the bars read so far,
+    corpus holds, repeats included). On Ctrl-C, SIGTERM or SIGHUP it stops reading and returns the bars read so far,
     with ``report["interrupted"] = True``.
     ``sample`` (a fraction, drawn with ``seed``) and then ``limit`` (the first N) take a reproducible
     subset of the sorted file list.

@@ -78,6 +78,15 @@ def test_cli_info_and_merge(tmp_path, fixtures, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_info_on_an_interrupted_build_counts_the_files_read_not_those_found(tmp_path, capsys):
+    path = tmp_path / "partial.npz"
+    metadata = {"files": 820, "files_read": 18, "files_failed": 1, "failures_by_reason": {"truncated": 1},
+                "interrupted": True}
+    Corpus.from_bars(SPEC, np.array([SONG_BARS[0]]), metadata=metadata).save(path)
+    assert run_cli("info", path) == 0
+    assert 'files: 18 of 820 read, 1 failed {"truncated": 1} (interrupted)' in capsys.readouterr().out
+
+
 def test_cli_merge_refuses_other_specs(tmp_path, capsys):
     first, second = tmp_path / "a.npz", tmp_path / "b.npz"
     Corpus.from_bars(SPEC, np.array([SONG_BARS[0]])).save(first)
@@ -103,7 +112,8 @@ def start_long_build(folder, song, copies: int, output, *flags: str) -> subproce
 
 
 @pytest.mark.slow
-def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_ctrl_c_or_a_closed_terminal_writes_a_valid_smaller_corpus(tmp_path, fixtures, capsys, sig):
     output = tmp_path / "partial.npz"
     process = start_long_build(tmp_path / "many", fixtures["song"], 3000, output)
     # Interrupt once the progress bar shows the build under way: a fixed sleep raced the build on a fast
@@ -115,7 +125,7 @@ def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
             break
         err_parts.append(chunk)
         if chunk in "\r\n" and re.search(r"\b([1-9]\d*)/3000\b", "".join(err_parts[-200:])):
-            process.send_signal(signal.SIGINT)
+            process.send_signal(sig)
             break
     out, rest = process.communicate(timeout=120)
     err = "".join(err_parts) + rest
@@ -125,3 +135,5 @@ def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
     report = json.loads(output.with_name("partial.report.json").read_text())
     assert report["interrupted"] is True and 0 < report["files_read"] < 3000
     assert corpus.total_count == report["bars_kept"] == report["files_parsed"] * len(SONG_BARS)
+    assert run_cli("info", output) == 0
+    assert f"files: {report['files_read']} of 3000 read" in capsys.readouterr().out
