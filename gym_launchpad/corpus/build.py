@@ -25,6 +25,7 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 from gym_launchpad.atomic_file import atomic_path, is_temporary, write_atomically
+from gym_launchpad.corpus.chorales import BUILDER, BUILDER_NAME
 from gym_launchpad.corpus.corpus import Corpus, CorpusError
 from gym_launchpad.corpus.quantize import (
     DEFAULT_MIN_CELLS,
@@ -551,11 +552,13 @@ def describe(corpus: Corpus) -> str:
     cells = np.bitwise_count(corpus.bars).sum(axis=1)
     pitch_cells = (np.bitwise_count(corpus.bars) * counts[:, None].astype(np.float64)).sum(axis=0)
     meta = corpus.metadata
+    builder = meta.get("builder", "unknown")
+    builder = BUILDER if builder == BUILDER_NAME else builder  # the shipped files keep the name they were built by
     lines = [
         f"bars: {len(corpus)} distinct, {corpus.total_count} with repeats, from {len(corpus.sources)} sources",
         f"spec: n_notes={spec.n_notes} bar_bits={spec.bar_bits} low_note={spec.low_note} ({spec.steps} steps a bar)",
         f"hash: {corpus.hash}",
-        f"built by: {meta.get('builder', 'unknown')}"
+        f"built by: {builder}"
         + (f" with {meta['parser']} {meta.get('parser_version', '')}" if "parser" in meta else "")
         + (f" (music21 {meta['music21_version']})" if "music21_version" in meta else ""),
         f"cells: {corpus.cells}",

@@ -1,17 +1,19 @@
 """``launchpad corpus build|info|merge``: what each command writes and prints, and Ctrl-C mid-build."""
 
 import argparse
+import importlib
 import json
 import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from midi_song import SONG_BARS, SPEC
 
-from gym_launchpad.corpus import Corpus, cli
+from gym_launchpad.corpus import Corpus, cli, default_corpus_path
 from gym_launchpad.launchpad import LaunchpadSpec
 
 
@@ -76,6 +78,14 @@ def test_cli_info_and_merge(tmp_path, fixtures, capsys):
     assert "3 distinct, 4 with repeats, from 2 sources" in printed
     assert corpus.hash in printed
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_info_names_the_builder_of_the_shipped_corpus_as_it_is_called_now(capsys):
+    assert run_cli("info", default_corpus_path()) == 0
+    builder = re.search(r"^built by: (\S+)\.(\w+) \(python (\S+)\)", capsys.readouterr().out, re.MULTILINE)
+    module, function, script = builder.groups()
+    assert callable(getattr(importlib.import_module(module), function))
+    assert (Path(__file__).parents[2] / script).is_file()
 
 
 def test_info_on_an_interrupted_build_counts_the_files_read_not_those_found(tmp_path, capsys):
