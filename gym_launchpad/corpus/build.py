@@ -165,8 +165,7 @@ class FileLimits:
 def count_repeats(bars: FileBars, max_repeats: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """One file's bars as ``(distinct words, counts, first bar number, copies dropped)``, each count capped at
     ``max_repeats`` (0: no cap)."""
-    words, inverse, counts = np.unique(bars.words.reshape(len(bars.words), -1), axis=0, return_inverse=True,
-                                       return_counts=True)
+    words, inverse, counts = np.unique(bars.words, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.ravel()
     first = np.full(len(words), np.iinfo(np.int64).max)
     np.minimum.at(first, inverse, bars.bar_number.astype(np.int64))

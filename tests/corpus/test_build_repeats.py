@@ -5,7 +5,7 @@ import numpy as np
 from test_corpus_cli import run_cli
 
 from gym_launchpad.corpus import Corpus
-from gym_launchpad.corpus.build import FileLimits, from_midi
+from gym_launchpad.corpus.build import FileLimits, build_from_midi, from_midi
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi import write_midi
 
@@ -52,3 +52,13 @@ def test_one_file_may_repeat_a_bar_at_most_max_repeats_per_file_times(tmp_path, 
     # The default cap leaves real music alone; 0 lifts it.
     assert from_midi(song, workers=1).counts.tolist() == [128, 2]
     assert from_midi(song, workers=1, limits=FileLimits(max_repeats_per_file=0)).counts.tolist() == [300, 2]
+
+
+def test_a_file_that_keeps_no_bar_is_parsed_not_failed(tmp_path):
+    lone_note = np.zeros((3, SPEC.n_notes), dtype=np.uint64)
+    lone_note[:, 5] = WHOLE_BAR  # one pitch: no bar passes the two-pitch filter
+    write_midi(lone_note, tmp_path / "lone.mid", SPEC)
+    song_with_repeats(tmp_path / "chords.mid", "ab")
+    result = build_from_midi(tmp_path, workers=1)
+    assert result.report["files_parsed"] == 2 and result.report["failures"] == []
+    assert result.report["bars_4_4"] == 5 and result.corpus.counts.tolist() == [1, 1]
