@@ -567,9 +567,10 @@ def describe(corpus: Corpus) -> str:
         lines.append(f"files: {meta.get('files_read')} of {meta.get('files')} read, {meta.get('files_failed')} "
                      f"failed {json.dumps(meta['failures_by_reason'], sort_keys=True)}"
                      + (" (interrupted)" if meta.get("interrupted") else ""))
-    if "max_repeats_per_file" in meta.get("limits", {}):
-        lines.append(f"repeats: {meta.get('bars_over_repeat_cap', 0)} copies of a bar past "
-                     f"{meta['limits']['max_repeats_per_file'] or 'no cap'} in one file dropped")
+    cap = meta.get("limits", {}).get("max_repeats_per_file")
+    if cap is not None:
+        lines.append(f"repeats: {meta.get('bars_over_repeat_cap', 0)} copies of a bar past {cap} in one file dropped"
+                     if cap else "repeats: no cap on the copies of a bar in one file")
     top = int(np.argmax(counts))
     source, bar = corpus.source_of(top)
     lines.append(f"most frequent bar: {counts[top]} times, {counts[top] / corpus.total_count:.1%} of the sampled "

@@ -52,6 +52,9 @@ def test_one_file_may_repeat_a_bar_at_most_max_repeats_per_file_times(tmp_path, 
     # The default cap leaves real music alone; 0 lifts it.
     assert from_midi(song, workers=1).counts.tolist() == [128, 2]
     assert from_midi(song, workers=1, limits=FileLimits(max_repeats_per_file=0)).counts.tolist() == [300, 2]
+    assert run_cli("build", song, "-o", output, "--workers", "1", "-q", "--max-repeats-per-file", "0") == 0
+    assert run_cli("info", output) == 0
+    assert "repeats: no cap on the copies of a bar in one file" in capsys.readouterr().out
 
 
 def test_a_file_that_keeps_no_bar_is_parsed_not_failed(tmp_path):
