@@ -30,13 +30,13 @@ HOSTILE = "hostile.mid"
 HOSTILE_BARS = 4_000
 
 
-def hostile_file(path: Path) -> Path:
-    """One bar repeated ``HOSTILE_BARS`` times: C, E and G struck on every eighth note, 24 notes a bar."""
+def hostile_file(path: Path, copies: int = HOSTILE_BARS) -> Path:
+    """One bar repeated ``copies`` times: C, E and G struck on every eighth note, 24 notes a bar."""
     bar = np.zeros(SPEC.n_notes, dtype=np.uint64)
     eighths = sum(1 << step for step in range(SPEC.steps) if step % 8 < 7)
     for pitch in (60, 64, 67):
         bar[pitch - SPEC.low_note] = eighths
-    return write_midi(np.tile(bar, (HOSTILE_BARS, 1)), path, SPEC)
+    return write_midi(np.tile(bar, (copies, 1)), path, SPEC)
 
 
 def most_repeats_in_a_file(folder, per_track: bool) -> list[int]:
@@ -73,10 +73,11 @@ def main(argv=None):
     parser.add_argument("--bars", type=int, default=300, help="real bars whose sampled reward is averaged")
     parser.add_argument("--draws", type=int, default=20, help="sampled rewards per real bar")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--quick", action="store_true", help="30 bars, 2 draws")
+    parser.add_argument("--copies", type=int, default=HOSTILE_BARS, help="copies of the hostile file's bar")
+    parser.add_argument("--quick", action="store_true", help="30 bars, 2 draws, 400 copies")
     args = parser.parse_args(argv)
     if args.quick:
-        args.bars, args.draws = 30, 2
+        args.bars, args.draws, args.copies = 30, 2, 400
     real = args.midi or fetch()
     for per_track, layout in ((False, "tracks merged"), (True, "--per-track")):
         most = np.array(most_repeats_in_a_file(real, per_track))
@@ -86,8 +87,8 @@ def main(argv=None):
     real_bars = alone.bars[np.random.default_rng(0).choice(len(alone), size=args.bars, replace=False)]
     cap = FileLimits().max_repeats_per_file
     with tempfile.TemporaryDirectory() as folder:
-        hostile = hostile_file(Path(folder) / HOSTILE)
-        print(f"{HOSTILE}: {hostile.stat().st_size / 1e3:.0f} kB, one bar {HOSTILE_BARS} times; {args.bars} bars of "
+        hostile = hostile_file(Path(folder) / HOSTILE, args.copies)
+        print(f"{HOSTILE}: {hostile.stat().st_size / 1e3:.0f} kB, one bar {args.copies} times; {args.bars} bars of "
               f"the real music, each played exactly, {args.draws} sampled rewards ({DEFAULT_SAMPLE_SIZE} bars) each")
         results = {}
         for label, paths, max_repeats in (("real music alone", [real], cap), ("with it, no cap", [real, hostile], 0),
