@@ -1,10 +1,13 @@
 """Write a file so that a reader sees the old file or the whole new one, never half of one.
 
 Every writer of a file that someone may read, resume from or overwrite at once (corpus ``.npz`` files, build
-reports, MIDI and WAV songs, and the files agents write) goes through :func:`atomic_path`::
+reports, MIDI and WAV songs, and the files agents write) goes through :func:`atomic_path`, or
+:func:`write_atomically` for bytes, text or a function that writes an open file::
 
     with atomic_path("out/corpus.npz") as tmp:
         np.savez(tmp, bars=bars)          # any writer that takes a path
+    write_atomically("out/report.json", json.dumps(report))
+    write_atomically("out/model.zip", lambda file: model.save(file))
 
 The file is written under a temporary name of its own in the target's folder (so the final rename never
 crosses file systems), flushed to disk, and renamed over the target with ``os.replace``, which is atomic.
@@ -26,8 +29,9 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 #: A temporary file whose writer has died is removed only once it has not changed for this many seconds, so a
 #: writer in another PID namespace (a container sharing the folder), whose PID means nothing here, keeps its file.
@@ -70,11 +74,15 @@ def atomic_path(path) -> Iterator[Path]:
     _remove_stale(path)
 
 
-def write_atomically(path, data: bytes | str) -> Path:
-    """Write ``data`` (text as UTF-8) to ``path`` through :func:`atomic_path`; returns ``path``."""
+def write_atomically(path, content: bytes | str | Callable[[BinaryIO], object]) -> Path:
+    """Write ``content`` to ``path`` through :func:`atomic_path` and return ``path``: bytes, text (as UTF-8), or
+    a function that writes the file it is given, open for binary writing (``lambda file: np.savez(file, **a)``)."""
     path = Path(path)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+    with atomic_path(path) as tmp, open(tmp, "wb") as file:
+        if callable(content):
+            content(file)
+        else:
+            file.write(content.encode() if isinstance(content, str) else content)
     return path
 
 

@@ -29,18 +29,17 @@ def leftovers(folder):
 def test_two_saves_of_one_path_at_once_leave_one_whole_corpus(tmp_path):
     corpora = [random_corpus(0), random_corpus(1)]
     path = tmp_path / "both.npz"
+
+    def save(corpus, start, errors):
+        start.wait()
+        try:
+            corpus.save(path)
+        except Exception as error:  # noqa: BLE001 - reported by the assert below
+            errors.append(error)
+
     for _ in range(3):
-        start = threading.Barrier(2)
-        errors = []
-
-        def save(corpus):
-            start.wait()
-            try:
-                corpus.save(path)
-            except Exception as error:  # noqa: BLE001 - reported by the assert below
-                errors.append(error)
-
-        threads = [threading.Thread(target=save, args=(corpus,)) for corpus in corpora]
+        start, errors = threading.Barrier(2), []
+        threads = [threading.Thread(target=save, args=(corpus, start, errors)) for corpus in corpora]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -86,6 +85,14 @@ def test_the_temporary_name_keeps_the_suffix_so_writers_that_add_one_add_none(tm
         np.savez(tmp, a=np.arange(3))
     assert np.load(tmp_path / "arrays.npz")["a"].tolist() == [0, 1, 2]
     assert os.listdir(tmp_path) == ["arrays.npz"]
+
+
+def test_write_atomically_takes_bytes_text_or_a_function_that_writes_the_open_file(tmp_path):
+    assert write_atomically(tmp_path / "b.bin", b"\x00\x01").read_bytes() == b"\x00\x01"
+    assert write_atomically(tmp_path / "t.txt", "n\u00f6te").read_text(encoding="utf-8") == "n\u00f6te"
+    write_atomically(tmp_path / "a.npz", lambda file: np.savez(file, a=np.arange(2)))
+    assert np.load(tmp_path / "a.npz")["a"].tolist() == [0, 1]
+    assert sorted(os.listdir(tmp_path)) == ["a.npz", "b.bin", "t.txt"]
 
 
 def test_the_file_gets_the_permissions_any_new_file_gets(tmp_path):
