@@ -119,7 +119,7 @@ def _cli_build(args) -> int:
     report = result.report
     # The corpus first, then the report naming its hash: a report is never newer than the corpus it describes.
     saved = None if result.corpus is None else _save(result.corpus, args.output, "build")
-    report["corpus_hash"] = result.corpus.hash if saved is not None else None
+    report["corpus_hash"] = None if saved is None or result.corpus is None else result.corpus.hash
     try:
         report_file = write_report(report, args.output)
     except OSError as error:

@@ -78,7 +78,7 @@ def check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, b
                      obs_mode, init, render_mode)
 
 
-def corpus_argument(corpus, spec: LaunchpadSpec) -> Corpus:
+def corpus_argument(corpus: object, spec: LaunchpadSpec) -> Corpus:
     """The env's ``corpus``, resolved: None (the shipped corpus), a path to a corpus ``.npz`` (``str`` or
     ``os.PathLike``), a :class:`Corpus`, or bars as an ``(M, n_notes)`` array of uint64 words or an
     ``(M, n_notes, steps)`` binary roll; anything else is one ValueError that says what is allowed."""
@@ -93,7 +93,7 @@ def corpus_argument(corpus, spec: LaunchpadSpec) -> Corpus:
     shapes = {2: (spec.n_notes,), 3: (spec.n_notes, spec.steps)}
     if bars is None or bars.dtype.kind not in "biu" or shapes.get(bars.ndim) != bars.shape[1:] \
             or (bars.dtype.kind == "i" and (bars < 0).any()) or (bars.ndim == 3 and (bars > 1).any()):
-        got = f"an array of {bars.dtype} of shape {bars.shape}" if isinstance(corpus, np.ndarray) else \
+        got = f"an array of {corpus.dtype} of shape {corpus.shape}" if isinstance(corpus, np.ndarray) else \
             f"{type(corpus).__name__} {corpus!r:.60}"
         raise ValueError(f"corpus must be {allowed}; got {got}")
     return Corpus.from_bars(spec, bars, metadata={"builder": "LaunchpadEnv(corpus=array)"})
@@ -105,7 +105,7 @@ def check_choice(name: str, value, choices):
 
 
 # --- reset ---------------------------------------------------------------------------------------
-def reset_options(options, also_known: tuple[str, ...] = ()) -> dict:
+def reset_options(options: object, also_known: tuple[str, ...] = ()) -> dict:
     """``reset(options=...)`` as a dict of its own (None: no options); anything but a mapping is one ValueError
     naming the keys :data:`RESET_OPTIONS` and ``also_known``."""
     if options is None:
