@@ -236,7 +236,7 @@ def _write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     scaled = audio / peak * 0.9 if peak > 0 else audio
     samples = np.clip(scaled * 32767, -32768, 32767).astype("<i2")
-    with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as out:
+    with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
@@ -245,12 +245,10 @@ def _write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
 
 def _render_fluidsynth_cli(midi_path: Path, wav_path: Path, soundfont: Path, sample_rate: int) -> None:
     # -n -i: no MIDI input driver, no shell; -F renders the file as fast as possible instead of playing it.
-    with atomic_path(wav_path) as tmp:
-        command = ["fluidsynth", "-ni", "-q", "-F", str(tmp), "-r", str(sample_rate), str(soundfont), str(midi_path)]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0 or not tmp.stat().st_size:  # raised inside: a failed render replaces nothing
-            raise RuntimeError(f"fluidsynth failed ({' '.join(command)}):\n"
-                               f"{done.stderr.strip() or done.stdout.strip()}")
+    command = ["fluidsynth", "-ni", "-q", "-F", str(wav_path), "-r", str(sample_rate), str(soundfont), str(midi_path)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or not wav_path.is_file():
+        raise RuntimeError(f"fluidsynth failed ({' '.join(command)}):\n{done.stderr.strip() or done.stdout.strip()}")
 
 
 def render_audio(midi_path, wav_path, *, soundfont=None, sample_rate: int = 44100, backend: str = "auto"):
