@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gym_launchpad.atomic_file import atomic_path
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.levels import normalize_peak, write_wav
 
@@ -186,7 +187,8 @@ def write_midi(bars: ArrayLike, path: str | os.PathLike, spec: LaunchpadSpec, *,
             if not message.is_meta and hasattr(message, "channel"):
                 message.channel = channel
     path = Path(path)
-    file.save(path)
+    with atomic_path(path) as tmp:
+        file.save(tmp)
     return path
 
 
