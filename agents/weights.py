@@ -16,12 +16,12 @@ and the explorer) and the dj agent's MLP (:mod:`agents.imitation.dj_policy`).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+from gym_launchpad.atomic_file import write_atomically
 
 #: Bumped when the JSON layout changes.
 FORMAT_VERSION = 1
@@ -39,15 +39,16 @@ class WeightsMismatchError(WeightsError):
 
 def write(path, tensors: Mapping[str, np.ndarray], description: Mapping) -> Path:
     """Write ``tensors`` (name -> float array) to ``path`` (``.safetensors``) and ``description`` (with
-    ``format_version`` added) to the ``.json`` beside it, each atomically; the JSON last, so a reader that
+    ``format_version`` added) to the ``.json`` beside it, each atomically
+    (:func:`gym_launchpad.atomic_file.write_atomically`); the JSON last, so a reader that
     finds it finds its tensors."""
     from safetensors.numpy import save
 
     path = Path(path)
     data = save({name: np.array(value, dtype=np.float32, order="C") for name, value in tensors.items()})
     document = json.dumps({**description, "format_version": FORMAT_VERSION}, indent=2, sort_keys=True) + "\n"
-    write_bytes_atomically(path, data)
-    write_bytes_atomically(path.with_suffix(".json"), document.encode())
+    write_atomically(path, data)
+    write_atomically(path.with_suffix(".json"), document)
     return path
 
 
@@ -107,26 +108,3 @@ def read_description(meta: Path, hint: str = "") -> dict:
     if version != FORMAT_VERSION:
         raise WeightsMismatchError(f"{meta} has format {version}, this code reads {FORMAT_VERSION}{hint}")
     return description
-
-
-def write_bytes_atomically(path, data: bytes) -> Path:
-    """``data`` to ``path`` through a unique temporary file in its folder, flushed to disk, then renamed."""
-    return write_atomically(path, lambda file: file.write(data))
-
-
-def write_atomically(path, write_file) -> Path:
-    """Call ``write_file(file)`` on a new temporary file beside ``path`` (a name no other writer gets), flush it
-    to disk, then rename it to ``path``: a reader sees the old file or the whole new one, never half of one,
-    and the temporary file is gone however the write ends."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            write_file(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path

@@ -122,14 +122,20 @@ def _fsync_folder(folder: Path) -> None:
 
 def _remove_stale(path: Path) -> None:
     """Remove ``path``'s temporary files left by writers that died (a live writer's file is kept)."""
-    prefix = f".{path.name}."
+    remove_abandoned(path.parent, path.name)
+
+
+def remove_abandoned(folder, name: str | None = None) -> None:
+    """Remove the temporary files in ``folder`` (of the target ``name`` only, when given) whose writers died
+    over :data:`STALE_SECONDS` ago: what a ``kill -9`` mid-write left behind. A live writer's file is kept."""
+    prefix = "." if name is None else f".{name}."
     try:
-        candidates = [entry for entry in os.scandir(path.parent) if entry.name.startswith(prefix)]
+        candidates = [entry for entry in os.scandir(folder) if entry.name.startswith(prefix)]
     except OSError:
         return
     for entry in candidates:
         match = _TEMPORARY.match(entry.name)
-        if match is None or match["name"] != path.name or _running(int(match["pid"])):
+        if match is None or name not in (None, match["name"]) or _running(int(match["pid"])):
             continue
         try:
             if time.time() - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from agents.dqn.networks import policy_class, policy_kwargs
 from agents.dqn.presets import Preset
 from agents.dqn.reward_head import ActionRewardReplayBuffer
 from agents.dqn.runs import Run, prune_replay_buffers, run_of_model
+from gym_launchpad.atomic_file import write_atomically
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.observation import observation_space
 
@@ -107,23 +107,6 @@ def load_model(path, env=None, *, trust_pickle: bool = False) -> LaunchpadDQN:
 
 
 # --- writing ------------------------------------------------------------------------------------------
-def write_atomically(path, write) -> Path:
-    """Call ``write(file)`` on ``path``'s temporary name, flush it to disk, then rename it to ``path``:
-    a reader (or ``--resume``) sees the old file or the whole new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        with open(tmp, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def save_model(model, path) -> Path:
     """``model.save`` to ``path`` (``.zip``), atomically."""
     buffer = io.BytesIO()

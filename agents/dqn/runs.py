@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from agents.dqn.presets import Preset
+from gym_launchpad.atomic_file import remove_abandoned
 
 #: SB3's checkpoint name prefix for every model and replay buffer in ``checkpoints/``.
 CHECKPOINT_PREFIX = "dqn"
@@ -106,7 +107,8 @@ def run_of_model(model_path) -> Run | None:
 
 def prune_replay_buffers(folder) -> None:
     """Delete all but the newest replay buffer checkpoint in ``folder`` (each is up to ~600 MB), and the
-    temporary files of writes a kill cut short (``.NAME.partial``)."""
+    temporary files of writes a kill cut short (:func:`gym_launchpad.atomic_file.remove_abandoned`)."""
     buffers = sorted(Path(folder).glob(f"{CHECKPOINT_PREFIX}_replay_buffer_*_steps.npz"), key=checkpoint_steps)
-    for path in [*buffers[:-1], *Path(folder).glob(".*.partial")]:
+    for path in buffers[:-1]:
         path.unlink()
+    remove_abandoned(folder)

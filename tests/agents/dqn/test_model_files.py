@@ -21,13 +21,13 @@ from agents.dqn.model_files import (
     load_model,
     load_replay_buffer,
     save_replay_buffer,
-    write_atomically,
 )
 from agents.dqn.runs import Run
 from agents.eval import evaluate
 from agents.play import cli as play_cli
 from agents.policies import load_policy
 from agents.weights import WeightsError
+from gym_launchpad.atomic_file import temporary_name, write_atomically
 
 
 class _CreatesMarker:
@@ -162,7 +162,7 @@ def test_resume_takes_the_newest_checkpoint_whose_buffer_is_whole_and_says_which
     save_replay_buffer(model, runs.replay_buffer(100))
     # Killed while writing step 200's buffer: the model is there, the buffer only as a temporary file.
     shutil.copy(copy / "final_model.zip", runs.checkpoint_model(200))
-    (runs.checkpoints / f".{runs.replay_buffer(200).name}.partial").write_bytes(b"PK\x03\x04 half")
+    (runs.checkpoints / temporary_name(runs.replay_buffer(200))).write_bytes(b"PK\x03\x04 half")
     config = json.loads(runs.config_path.read_text())
     assert runs.resume_point(config) == (runs.checkpoint_model(100), runs.replay_buffer(100))
     load_replay_buffer(model, runs.replay_buffer(100))

@@ -1,9 +1,13 @@
 """The run folder: one name parser for checkpoints, the latest replay buffer kept, resume refused on other settings."""
 
+import os
+import time
+
 import pytest
 from test_train import _train  # tests/agents/dqn is on sys.path (pytest's default "prepend" mode)
 
 from agents.dqn.runs import Run, checkpoint_steps, prune_replay_buffers, run_of_model
+from gym_launchpad.atomic_file import STALE_SECONDS
 
 
 def test_checkpoint_names_give_their_steps():
@@ -20,7 +24,10 @@ def test_only_the_newest_replay_buffer_is_kept(tmp_path):
     for steps in (100, 900, 1000):  # 900 < 1000 by number, not by name
         run.replay_buffer(steps).write_bytes(b"")
         run.checkpoint_model(steps).write_bytes(b"")
-    (run.checkpoints / ".dqn_replay_buffer_1100_steps.npz.partial").write_bytes(b"a write a kill cut short")
+    # A write a kill -9 cut short, by a writer long gone (no process has PID 2**22 + 1 here).
+    abandoned = run.checkpoints / ".dqn_replay_buffer_1100_steps.npz.4194305-0123abcd.tmp.npz"
+    abandoned.write_bytes(b"a write a kill cut short")
+    os.utime(abandoned, (time.time() - 2 * STALE_SECONDS,) * 2)
     prune_replay_buffers(run.checkpoints)
     assert sorted(p.name for p in run.checkpoints.glob("*.npz")) == ["dqn_replay_buffer_1000_steps.npz"]
     assert not list(run.checkpoints.glob(".*"))
