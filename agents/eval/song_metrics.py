@@ -181,7 +181,7 @@ def muspy_metrics(path, *, skip: int = 0) -> dict:
         from gymnasium.error import DependencyNotInstalled
 
         raise DependencyNotInstalled(
-            "the muspy statistics need muspy: pip install muspy (or gym_launchpad[eval])") from error
+            "the muspy statistics need muspy: pip install gym_launchpad[eval] (or pip install muspy)") from error
     music = muspy.read_midi(str(path))
     measure = 4 * music.resolution
     for track in music.tracks:
