@@ -158,7 +158,8 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
             return render.ansi(self.state, self.last_action, self._distance)
         if self.render_mode == "human":
             if self._human is None:
-                self._human = HumanRenderer(self.launchpad, self.metadata["render_fps"], "gym_launchpad")
+                self._human = HumanRenderer(self.launchpad, self.metadata["render_fps"], "gym_launchpad",
+                                            cells=self.corpus.cells)
             self._human.show(self.state, self._info(), self.last_action, self._steps)
             return None
         return render.rgb_array(self.state, self.last_action)
