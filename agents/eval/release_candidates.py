@@ -38,7 +38,7 @@ def measure_candidates(songs: dict, corpus: Corpus, candidates=CANDIDATES, skip:
             for candidate in candidates:
                 path = write_midi(bars, Path(folder) / "song.mid", corpus.spec, cells="onsets",
                                   release=Release.parse(candidate))
-                results[name, candidate] = song_metrics(path, corpus, skip=skip, with_muspy=False)
+                results[name, candidate] = song_metrics(path, corpus, skip=skip)
     return results
 
 
