@@ -251,18 +251,20 @@ def test_onsets_rung_are_struck_and_held_to_the_next_onset_of_their_pitch_or_the
         midi.note_spans(bars, spec, cells="held")
 
 
-def test_by_default_a_struck_note_sounds_until_a_pitch_within_3_semitones_is_struck():
+def test_by_default_a_struck_note_sounds_until_a_pitch_within_4_semitones_is_struck():
     spec = LaunchpadSpec()
     bars = np.zeros((2, spec.n_notes), dtype=np.uint64)
     bars[0, 0] = 1 << 0   # row 0 struck at 0 ...
-    bars[0, 10] = 1 << 0  # ... with row 10, far from everything struck after it: rings to the bar line
-    bars[0, 4] = 1 << 8   # 4 semitones from row 0: does not release it
-    bars[0, 3] = 1 << 16  # 3 semitones from row 0 (and 1 from row 4): releases both
-    bars[0, 5] = 1 << 16  # struck with row 3, releasing row 4 too; neither releases the other
+    bars[0, 10] = 1 << 0  # ... with row 10, 6 or more from everything struck after it: rings to the bar line
+    bars[0, 5] = 1 << 8   # 5 semitones from row 0: does not release it
+    bars[0, 4] = 1 << 16  # 4 semitones from row 0 (and 1 from row 5): releases both
+    bars[0, 3] = 1 << 16  # struck with row 4; neither releases the other
     bars[1, 20] = 1 << 4  # next bar: everything was released at the bar line
     spans = midi.note_spans(bars, spec, cells="onsets")
-    assert spans == [(0, 0, 16), (10, 0, 64), (4, 8, 16), (3, 16, 64), (5, 16, 64), (20, 68, 128)]
-    assert spans == midi.note_spans(bars, spec, cells="onsets", release="voice:3")
+    assert spans == [(0, 0, 16), (10, 0, 64), (5, 8, 16), (3, 16, 64), (4, 16, 64), (20, 68, 128)]
+    assert spans == midi.note_spans(bars, spec, cells="onsets", release="voice:4")
+    assert midi.note_spans(bars, spec, cells="onsets", release="voice:3")[:3] == [(0, 0, 16), (10, 0, 64), (5, 8, 16)]
+    assert (0, 0, 16) not in midi.note_spans(bars, spec, cells="onsets", release="voice:2")
 
 
 @pytest.mark.parametrize("release", ["ring", "voice", "voice:1", "gate:8", "voice:2,gate:16", "voice:3,gate:40,free"])
@@ -291,7 +293,7 @@ def test_a_gate_ends_notes_and_free_notes_ring_over_the_bar_line():
 def test_a_release_and_its_name_go_both_ways(text):
     release = midi.Release.parse(text)
     assert midi.Release.parse(str(release)) == release
-    assert midi.Release.parse(None) == midi.Release.parse("voice") == midi.DEFAULT_RELEASE == midi.Release(voice=3)
+    assert midi.Release.parse(None) == midi.Release.parse("voice") == midi.DEFAULT_RELEASE == midi.Release(voice=4)
 
 
 @pytest.mark.parametrize("text", ["voice:0", "gate:x", "free", "voice:2,free", "chime", "voice:2,voice:3", ""])
