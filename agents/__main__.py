@@ -17,6 +17,7 @@ COMMANDS = {
     "train": ("agents.dqn.train", "train SB3 DQN with a preset (linear, mlp, rowwise)"),
     "export": ("agents.dqn.export", "export a training run's Q-network as safetensors weights + JSON"),
     "imitate": ("agents.imitation.composer", "train the composer (the pretrained agent): imitate the navigator"),
+    "demos": ("agents.imitation.demonstrations", "write the navigator's walks as a Minari dataset (offline RL)"),
     "dj-train": ("agents.imitation.dj", "train the learned dj agent of LaunchpadDJ-v0 (imitating the hopper)"),
     "explore": ("agents.explorer.train", "train the explorer: Go-Explore, then DQN on its own best trajectories"),
     "evaluate": ("agents.eval.evaluate", "evaluate policies (baselines, planners, learned): a table, JSON, figures"),
