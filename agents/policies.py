@@ -31,7 +31,7 @@ import stable_baselines3
 from agents import weights
 from agents.baselines import make_baseline
 from agents.dqn import export
-from agents.dqn.model_files import UntrustedModelError, load_model, untrusted_message
+from agents.dqn.model_files import ModelFileError, UntrustedModelError, load_model, untrusted_message
 from agents.dqn.presets import Preset, get_preset
 from agents.dqn.runs import run_of_model
 from agents.imitation import dj_policy
@@ -260,7 +260,7 @@ def _load_sb3(path: str, algo: str, trust_pickle: bool):
         if not trust_pickle:  # only DQN runs are trained here: any other algorithm's model is foreign
             raise UntrustedModelError(untrusted_message(path))
         return getattr(stable_baselines3, algo.upper()).load(path, device="cpu")
-    except UntrustedModelError:
+    except ModelFileError:  # refused or damaged, and the message says which file and why
         raise
     except Exception as error:  # SB3 raises many kinds for a file of another algorithm or a broken zip
         raise ValueError(f"{path} does not load as an SB3 {algo.upper()} model ({error}); name the algorithm it "
