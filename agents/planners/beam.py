@@ -16,8 +16,8 @@ from agents.planners.planner import Option, Planner, state_key
 
 #: The beam's defaults, and the most bars one search may expand: it expands at most ``width`` bars at each of
 #: ``depth`` levels, each by every press, so a press costs about ``width * depth`` lookaheads. Measured on the
-#: shipped corpus (2 busy cores): 256x4 took 2.9 s for its first press, 128x8 2.2 s, 16x64 and 1x1024 1.9 s,
-#: 1024x2 0.6 s (the first level holds at most the 312 presses' bars).
+#: shipped corpus (2 busy cores): 256x4 took 2.0-2.9 s for its first press, 128x8 2.2 s, 16x64 and 1x1024 1.9 s,
+#: 1024x2 0.6 s (the first level holds at most the 312 presses' bars); 512x4 (refused) took 3.5 s.
 DEFAULT_WIDTH, DEFAULT_DEPTH, MAX_WIDTH_X_DEPTH = 16, 4, 1024
 #: The options of ``beam:...``: each bounded by :data:`MAX_WIDTH_X_DEPTH` alone, and together by :func:`check`.
 OPTIONS = {"width": Option(int, 1, MAX_WIDTH_X_DEPTH, f"and width x depth at most {MAX_WIDTH_X_DEPTH}: "
