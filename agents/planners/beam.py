@@ -21,7 +21,7 @@ from agents.planners.planner import Option, Planner, state_key
 DEFAULT_WIDTH, DEFAULT_DEPTH, MAX_WIDTH_X_DEPTH = 16, 4, 1024
 #: The options of ``beam:...``: each bounded by :data:`MAX_WIDTH_X_DEPTH` alone, and together by :func:`check`.
 OPTIONS = {"width": Option(int, 1, MAX_WIDTH_X_DEPTH, f"and width x depth at most {MAX_WIDTH_X_DEPTH}: "
-                                                      "256x4 took 2.9 s a press here"),
+                                                      "256x4 took up to 2.9 s a press here"),
            "depth": Option(int, 1, MAX_WIDTH_X_DEPTH, f"and width x depth at most {MAX_WIDTH_X_DEPTH}: "
                                                       "16x64 took 1.9 s a press here")}
 
@@ -33,7 +33,7 @@ def check(options: dict) -> None:
         given = ", ".join(f"{key}={value}" + ("" if key in options else " (its default)")
                           for key, value in (("width", width), ("depth", depth)))
         raise ValueError(f"beam options {given} search up to {width * depth} bars a press; "
-                         f"width x depth is at most {MAX_WIDTH_X_DEPTH} (256x4 took 2.9 s a press here)")
+                         f"width x depth is at most {MAX_WIDTH_X_DEPTH} (256x4 took up to 2.9 s a press here)")
 
 
 class BeamSearch(Planner):

@@ -37,13 +37,14 @@ class Option:
 
     def parse(self, planner: str, key: str, text: str) -> int | float:
         """``text`` as this option's value, or one ValueError naming the option and what it allows."""
+        shown = _shown(text)
         if not _NUMBER.fullmatch(text):
-            raise ValueError(f"{planner} option {key}={text!r} is not a number; {key} is {self.allowed()}")
-        value = float(text)
-        if self.type is int and not value.is_integer():
-            raise ValueError(f"{planner} option {key}={text} is not a whole number; {key} is {self.allowed()}")
+            raise ValueError(f"{planner} option {key}={shown!r} is not a number; {key} is {self.allowed()}")
+        value = float(text)  # digits beyond a float's range read as inf: out of range
+        if math.isfinite(value) and self.type is int and not value.is_integer():
+            raise ValueError(f"{planner} option {key}={shown} is not a whole number; {key} is {self.allowed()}")
         if not (math.isfinite(value) and self.low <= value <= self.high):
-            raise ValueError(f"{planner} option {key}={text} is out of range; {key} is {self.allowed()}")
+            raise ValueError(f"{planner} option {key}={shown} is out of range; {key} is {self.allowed()}")
         return int(value) if self.type is int else value
 
 
@@ -56,7 +57,7 @@ def parse_options(planner: str, text: str, options: dict[str, Option],
     for item in text.split(",") if text else ():
         key, sep, value = item.partition("=")
         if not sep or key not in options:
-            raise ValueError(f"{planner} option {item!r} is not OPTION=VALUE with OPTION one of "
+            raise ValueError(f"{planner} option {_shown(item)!r} is not OPTION=VALUE with OPTION one of "
                              f"{', '.join(options) or '(none: it takes no options)'}")
         if key in parsed:
             raise ValueError(f"{planner} option {key} is given twice; give it once")
@@ -64,6 +65,11 @@ def parse_options(planner: str, text: str, options: dict[str, Option],
     if check is not None:
         check(parsed)
     return tuple(parsed.items())
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` as a refusal quotes it: cut to ``limit`` characters, so a hostile value stays one short line."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def state_key(state: LaunchpadState) -> bytes:

@@ -102,6 +102,9 @@ HOSTILE_SPECS = [
     ("beam:width=1000000000", "width=1000000000 is out of range; width is an integer from 1 to 1024"),
     ("beam:width=1e5", "width=1e5 is out of range"),
     ("beam:width=1e300", "width=1e300 is out of range"),
+    ("beam:width=1e400", "width=1e400 is out of range"),
+    ("beam:width=" + "9" * 5000, r"width=9{40}\.\.\. is out of range"),
+    ("beam:" + "x" * 5000, r"'x{40}\.\.\.' is not OPTION=VALUE"),
     ("beam:depth=1000000", "depth=1000000 is out of range; depth is an integer from 1 to 1024"),
     ("beam:width=512", r"width=512, depth=4 \(its default\) search up to 2048 bars a press; width x depth is at most "
                        "1024"),
