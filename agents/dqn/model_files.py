@@ -120,20 +120,26 @@ def check_run_models(run_dir) -> list[Path]:
     run = Run(run_dir)
     if not run.config_path.is_file():
         raise ModelFileError(f"{run.path} is not a run folder of `python -m agents train` (no config.json)")
+    known = _run_objects(run)
     models = [path for path in (run.final_model, run.best_model) if path.is_file()] + run.checkpoint_models()
     for path in models:
-        _untrusted_entries(run, path, trust_pickle=False)
+        _untrusted_entries(run, path, trust_pickle=False, known=known)
     return models
 
 
-def _untrusted_entries(run: Run, path, trust_pickle: bool) -> tuple[dict, list[str]]:
-    """What ``run``'s preset gives for every pickled entry, and the pickled entries of ``path``; refuses a file
-    holding one the preset cannot give unless ``trust_pickle``."""
+def _run_objects(run: Run) -> dict:
+    """:func:`preset_objects` of ``run``'s preset; one :class:`ModelFileError` for a config.json that has none."""
     try:
-        known = preset_objects(run.preset())
+        return preset_objects(run.preset())
     except (OSError, KeyError, TypeError, ValueError, RecursionError) as error:
         raise ModelFileError(f"{run.config_path} is not the config.json of a `python -m agents train` run "
                              f"({type(error).__name__}: {error})") from None
+
+
+def _untrusted_entries(run: Run, path, trust_pickle: bool, known: dict | None = None) -> tuple[dict, list[str]]:
+    """What ``run``'s preset gives for every pickled entry (``known``, if already read), and the pickled entries
+    of ``path``; refuses a file holding one the preset cannot give unless ``trust_pickle``."""
+    known = _run_objects(run) if known is None else known
     pickled = pickled_entries(path)
     unknown = [key for key in pickled if key not in known]
     if unknown and not trust_pickle:

@@ -220,3 +220,17 @@ def test_a_damaged_checkpoint_or_buffer_stops_resume_in_one_line(run, tmp_path, 
             entry()
     assert train.main(argv) == 2
     assert capsys.readouterr().err.startswith(f"error: {runs.checkpoint_model(100)} is not an SB3 model file")
+
+
+@pytest.mark.parametrize("config", ["[1]", "[" * 200_000 + "]" * 200_000, '{"preset": {"network": "bogus"}}'])
+def test_a_run_whose_config_is_not_one_is_refused_in_one_line(run, tmp_path, config, synthetic_corpus_path, capsys):
+    copy = shutil.copytree(run, tmp_path / "run")
+    Run(copy).config_path.write_text(config)
+    with pytest.raises(ModelFileError, match=f"{Run(copy).config_path} is not the config.json of a") as refused:
+        check_run_models(copy)
+    assert "\n" not in str(refused.value)
+    assert evaluate.main(["noop", "--episodes", "1", "--steps", "2", "--corpus", synthetic_corpus_path, "--runs",
+                          str(copy)]) == 2
+    assert capsys.readouterr().out.startswith(f"error: {Run(copy).config_path} is not the config.json")
+    with pytest.raises(ModelFileError, match="is not the config.json"):
+        load_model(copy / "final_model.zip")
