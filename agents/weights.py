@@ -71,23 +71,26 @@ def read(path, expected: Mapping[str, tuple[int, ...]] | None = None, *,
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
         raise WeightsError(f"{path} is damaged or truncated, not a whole safetensors file ({error}){hint}") from error
+    arrays = {}
     for name, tensor in tensors.items():
         if not np.issubdtype(tensor.dtype, np.floating):
             raise WeightsError(f"{path}: tensor {name} is {tensor.dtype}, not floating point: weights are floats{hint}")
-        if not np.isfinite(tensor).all():
-            raise WeightsError(f"{path}: tensor {name} holds NaN or infinite values; these weights cannot act (the "
-                               f"training diverged, or the file was altered){hint}")
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf, refused below
+            arrays[name] = tensor.astype(np.float32, copy=False)
+        if not np.isfinite(arrays[name]).all():
+            raise WeightsError(f"{path}: tensor {name} holds NaN or infinite values (or values beyond float32); "
+                               f"these weights cannot act (the training diverged, or the file was altered){hint}")
     if expected is not None:
-        missing, extra = sorted(expected.keys() - tensors.keys()), sorted(tensors.keys() - expected.keys())
+        missing, extra = sorted(expected.keys() - arrays.keys()), sorted(arrays.keys() - expected.keys())
         if missing or extra:
             parts = [f"missing {missing}" if missing else "", f"unexpected {extra}" if extra else ""]
             raise WeightsError(f"{path} does not hold the network its JSON describes: "
                                + "; ".join(part for part in parts if part))
         for name, shape in expected.items():
-            if tuple(tensors[name].shape) != tuple(shape):
-                raise WeightsError(f"{path}: tensor {name} has shape {list(tensors[name].shape)}, the network its "
+            if tuple(arrays[name].shape) != tuple(shape):
+                raise WeightsError(f"{path}: tensor {name} has shape {list(arrays[name].shape)}, the network its "
                                    f"JSON describes needs {list(shape)}")
-    return {name: tensor.astype(np.float32, copy=False) for name, tensor in tensors.items()}, description
+    return arrays, description
 
 
 def read_description(meta: Path, hint: str = "") -> dict:
@@ -103,8 +106,8 @@ def read_description(meta: Path, hint: str = "") -> dict:
                            f"not an object{hint}")
     version = description.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise WeightsError(f"{meta}: format_version is {version!r}, not a whole number (this code reads "
-                           f"{FORMAT_VERSION}){hint}")
+        raise WeightsError(f"{meta}: format_version is {version!r}, a JSON {type(version).__name__}, not a version "
+                           f"(a whole number; this code reads {FORMAT_VERSION}){hint}")
     if version != FORMAT_VERSION:
         raise WeightsMismatchError(f"{meta} has format {version}, this code reads {FORMAT_VERSION}{hint}")
     return description

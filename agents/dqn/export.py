@@ -24,9 +24,12 @@ from agents.dqn.networks import build_policy
 from agents.dqn.presets import Preset
 from agents.dqn.runs import Run
 from gym_launchpad.envs import LaunchpadEnv
+from gym_launchpad.launchpad import LaunchpadSpec
 
 #: The command that makes Q-network weights, named when a file is refused.
 EXPORT_COMMAND = "export them again with `python -m agents export RUN` or retrain"
+#: The env arguments that make the launchpad's spec (checked when a description is read).
+SPEC_KEYS = ("n_notes", "bar_bits", "low_note")
 
 
 def export(model, preset_name: str, preset: Preset, corpus, path, extra: dict | None = None) -> Path:
@@ -74,8 +77,12 @@ def load(path, corpus=None) -> PretrainedAgent:
             f"{path} was trained for spec {spec} on corpus {str(corpus_hash)[:12]}, "
             f"not for spec {corpus.spec.as_dict()} on corpus {corpus.hash[:12]}: evaluate it on the corpus it was "
             "trained on, or train a new agent on this one (python -m agents train --corpus ...)")
-    env = preset.make_env(corpus)
-    policy = build_policy(preset, env.observation_space, env.action_space)
+    try:
+        env = preset.make_env(corpus)
+        policy = build_policy(preset, env.observation_space, env.action_space)
+    except (TypeError, ValueError, KeyError) as error:  # a JSON written by hand may name any value
+        raise weights.WeightsError(f"{meta}: its preset does not describe a network this code builds "
+                                   f"({type(error).__name__}: {error})") from error
     env.close()
     expected = {name: tuple(tensor.shape) for name, tensor in policy.q_net.state_dict().items()}
     arrays, _ = weights.read(path, expected, retrain=EXPORT_COMMAND)
@@ -94,12 +101,15 @@ def _preset(meta: Path, description: dict) -> Preset:
                                    f"({EXPORT_COMMAND})")
     env_kwargs = fields.get("env_kwargs", {})
     allowed = set(inspect.signature(LaunchpadEnv).parameters) - {"corpus", "obs_mode", "render_mode"}
+    named = f"names {', '.join(map(repr, sorted(set(env_kwargs) - allowed)))}" if isinstance(env_kwargs, dict) \
+        else f"is a JSON {type(env_kwargs).__name__}"
     if not isinstance(env_kwargs, dict) or not set(env_kwargs) <= allowed:
-        raise weights.WeightsError(f"{meta}: the preset's env_kwargs must be an object naming only env arguments "
-                                   f"({', '.join(sorted(allowed))}); the corpus is the one the weights are loaded "
-                                   "for, and the observation is the preset's obs_mode")
+        raise weights.WeightsError(f"{meta}: the preset's env_kwargs {named}; it must be an object naming only env "
+                                   f"arguments ({', '.join(sorted(allowed))}): the corpus is the one the weights are "
+                                   "loaded for, and the observation is the preset's obs_mode")
     try:
         preset = Preset(**fields)
+        LaunchpadSpec(**{key: value for key, value in preset.env_kwargs.items() if key in SPEC_KEYS})
     except (TypeError, ValueError) as error:
         raise weights.WeightsError(f"{meta}: its preset does not describe a network this code builds "
                                    f"({type(error).__name__}: {error})") from error

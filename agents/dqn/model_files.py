@@ -44,7 +44,11 @@ _RUNTIME_STATE = ("_last_obs", "_last_episode_starts", "_last_original_obs", "ep
 _MAX_DATA_BYTES = 1 << 24
 
 
-class UntrustedModelError(ValueError):
+class ModelFileError(ValueError):
+    """A model file, run folder or replay buffer that cannot be read as one; the message names the file."""
+
+
+class UntrustedModelError(ModelFileError):
     """A model file that would have to be unpickled, and the caller did not say it trusts it."""
 
 
@@ -60,10 +64,12 @@ def pickled_entries(path) -> list[str]:
             if archive.getinfo("data").file_size > _MAX_DATA_BYTES:
                 raise ValueError(f"its data entry declares {archive.getinfo('data').file_size} bytes")
             data = json.loads(archive.read("data"))
+    except RecursionError:
+        raise ModelFileError(f"{path} is not an SB3 model file (its data entry is nested too deeply)") from None
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not an SB3 model file ({type(error).__name__}: {error})") from error
+        raise ModelFileError(f"{path} is not an SB3 model file ({type(error).__name__}: {error})") from error
     if not isinstance(data, dict):
-        raise ValueError(f"{path} is not an SB3 model file (its data entry is not a JSON object)")
+        raise ModelFileError(f"{path} is not an SB3 model file (its data entry is not a JSON object)")
     return sorted(key for key, value in data.items() if isinstance(value, dict) and ":serialized:" in value)
 
 
@@ -88,22 +94,59 @@ def load_model(path, env=None, *, trust_pickle: bool = False) -> LaunchpadDQN:
     """A DQN model file, on the CPU: a run folder's without unpickling, any other only with ``trust_pickle``.
 
     Raises :class:`UntrustedModelError` for a foreign file without ``trust_pickle``, and for a run's file
-    holding a pickled entry its preset does not give (someone put it there).
+    holding a pickled entry its preset does not give (someone put it there); :class:`ModelFileError` for a run's
+    file that does not load (damaged, or not a model of that run).
     """
     run = run_of_model(path)
     if run is None:
         if not trust_pickle:
             raise UntrustedModelError(untrusted_message(path))
         return LaunchpadDQN.load(path, env=env, device="cpu")
-    known, pickled = preset_objects(run.preset()), pickled_entries(path)
+    known, pickled = _untrusted_entries(run, path, trust_pickle)
+    # Only the pickled entries: a plain JSON entry (buffer_size, gamma, ...) is read from the file as SB3 does.
+    custom = {key: value for key, value in known.items() if key in pickled}
+    try:
+        return LaunchpadDQN.load(path, env=env, device="cpu", custom_objects=custom)
+    except Exception as error:  # SB3 and torch raise many kinds for a damaged zip or one of another network
+        raise ModelFileError(f"{path} does not load as a model of run {run.path} ({type(error).__name__}: "
+                             f"{error})") from error
+
+
+def check_run_models(run_dir) -> list[Path]:
+    """The model files of the run folder ``run_dir`` (its final and best models and checkpoints), each checked
+    to load without unpickling (:func:`load_model`'s rule, reading only their JSON); one
+    :class:`ModelFileError` (an :class:`UntrustedModelError` for a planted pickle) naming the first that would
+    not."""
+    run = Run(run_dir)
+    if not run.config_path.is_file():
+        raise ModelFileError(f"{run.path} is not a run folder of `python -m agents train` (no config.json)")
+    known = _run_objects(run)
+    models = [path for path in (run.final_model, run.best_model) if path.is_file()] + run.checkpoint_models()
+    for path in models:
+        _untrusted_entries(run, path, trust_pickle=False, known=known)
+    return models
+
+
+def _run_objects(run: Run) -> dict:
+    """:func:`preset_objects` of ``run``'s preset; one :class:`ModelFileError` for a config.json that has none."""
+    try:
+        return preset_objects(run.preset())
+    except (OSError, KeyError, TypeError, ValueError, RecursionError) as error:
+        raise ModelFileError(f"{run.config_path} is not the config.json of a `python -m agents train` run "
+                             f"({type(error).__name__}: {error})") from None
+
+
+def _untrusted_entries(run: Run, path, trust_pickle: bool, known: dict | None = None) -> tuple[dict, list[str]]:
+    """What ``run``'s preset gives for every pickled entry (``known``, if already read), and the pickled entries
+    of ``path``; refuses a file holding one the preset cannot give unless ``trust_pickle``."""
+    known = _run_objects(run) if known is None else known
+    pickled = pickled_entries(path)
     unknown = [key for key in pickled if key not in known]
     if unknown and not trust_pickle:
         raise UntrustedModelError(
             f"{path} holds pickled entries ({', '.join(unknown)}) that no model of {run.path} has: loading them "
             f"would run code stored in the file; pass {TRUST_PICKLE_FLAG} only if you trust whoever made it")
-    # Only the pickled entries: a plain JSON entry (buffer_size, gamma, ...) is read from the file as SB3 does.
-    custom = {key: value for key, value in known.items() if key in pickled}
-    return LaunchpadDQN.load(path, env=env, device="cpu", custom_objects=custom)
+    return known, pickled
 
 
 # --- writing ------------------------------------------------------------------------------------------
@@ -141,9 +184,9 @@ def load_replay_buffer(model, path) -> None:
                 array[...] = stored
             pos, full = int(data["pos"]), bool(data["full"])
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"replay buffer {path} cannot be used: {error}") from error
+        raise ModelFileError(f"replay buffer {path} cannot be used: {error}") from error
     if not 0 <= pos < buffer.buffer_size:
-        raise ValueError(f"replay buffer {path} cannot be used: position {pos} outside 0..{buffer.buffer_size - 1}")
+        raise ModelFileError(f"replay buffer {path} cannot be used: position {pos} outside 0..{buffer.buffer_size - 1}")
     buffer.pos, buffer.full = pos, full
 
 

@@ -32,7 +32,7 @@ from agents.dqn.callbacks import LatestReplayCheckpoint, LaunchpadEvalCallback, 
 from agents.dqn.export import export
 from agents.dqn.launchpad_dqn import new_model
 from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
-from agents.dqn.model_files import load_model, load_replay_buffer, save_checkpoint, save_model
+from agents.dqn.model_files import ModelFileError, load_model, load_replay_buffer, save_checkpoint, save_model
 from agents.dqn.presets import PRESETS, Preset, get_preset, parse_overrides
 from agents.dqn.runs import Run, run_config
 from agents.dqn.sb3_vec_env import make_sb3_vec_env
@@ -71,7 +71,11 @@ def main(argv: list[str]) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    train(args, preset)
+    try:
+        train(args, preset)
+    except ModelFileError as error:  # --resume over a refused or damaged checkpoint: the message names the file
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

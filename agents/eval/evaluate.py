@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from agents import policies
+from agents.dqn.model_files import check_run_models
 from agents.dqn.presets import get_preset
 from agents.eval import report
 from agents.policies import load_policy, parse_policy
@@ -57,6 +58,8 @@ def main(argv: list[str]) -> int:
         "baseline")
     try:
         sources = [parse_policy(text) for text in texts]
+        for run in args.runs:  # a run whose model files would run code is refused before anything plays
+            check_run_models(run)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}")
         return 2
