@@ -34,13 +34,11 @@ import torch
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
-from stable_baselines3.dqn.policies import DQNPolicy
 
 from agents.arguments import dataclass_parser
 from agents.dqn.export import export
-from agents.dqn.launchpad_dqn import linear_schedule
+from agents.dqn.launchpad_dqn import new_model
 from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
-from agents.dqn.networks import policy_kwargs
 from agents.dqn.presets import get_preset
 from agents.explorer.backward_curriculum import BackwardCurriculum
 from agents.explorer.go_explore import GoExplore, replay, shorten
@@ -302,16 +300,8 @@ def train(args: ExplorerArgs):
                                     **fresh)
     vec_env = LearnerRewardVecEnv(DummyVecEnv([lambda: Monitor(curriculum)]), reward)
     vec_env.seed(args.seed)
-    model = SelfImitationDQN(
-        DQNPolicy, vec_env, demonstrations=demonstrations, margin=args.margin,
-        learning_rate=linear_schedule(preset.learning_rate_start, preset.learning_rate_end),
-        buffer_size=preset.buffer_size, learning_starts=preset.learning_starts, batch_size=preset.batch_size,
-        gamma=preset.gamma, n_steps=preset.n_steps, train_freq=preset.train_freq,
-        target_update_interval=preset.target_update_interval, exploration_fraction=preset.exploration_fraction,
-        exploration_initial_eps=preset.exploration_initial_eps, exploration_final_eps=preset.exploration_final_eps,
-        max_grad_norm=preset.max_grad_norm, loss=preset.loss, grad_clip=preset.grad_clip, double_q=preset.double_q,
-        policy_kwargs=policy_kwargs(preset), seed=args.seed, device="cpu",
-    )
+    model = new_model(preset, vec_env, seed=args.seed, model_class=SelfImitationDQN, demonstrations=demonstrations,
+                      margin=args.margin)
     if demonstrations is not None and args.pretrain_steps > 0:
         loss = model.pretrain(args.pretrain_steps)
         log(f"pre-trained {args.pretrain_steps} steps on {len(demonstrations)} transitions, loss {loss:.3f}")
