@@ -35,7 +35,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from agents.arguments import dataclass_parser
+from agents.arguments import parse_dataclass
 from agents.dqn.export import export
 from agents.dqn.launchpad_dqn import new_model
 from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
@@ -78,7 +78,7 @@ class ExplorerArgs:
     seed: int = field(default=0, metadata={"help": "seeds exploration, torch, numpy and the env resets"})
     out: str = field(default="runs/explorer/explorer.safetensors", metadata={
         "help": "where the weights go (.safetensors, and the .json beside it)"})
-    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
+    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (none given: the shipped Bach chorales)"})
     discover_starts: int = field(default=8, metadata={"help": "triad starts to explore from with the full budget"})
     explore_steps: int = field(default=200_000, metadata={"help": "presses of exploration per discovering start"})
     demo_starts: int = field(default=200, metadata={
@@ -104,15 +104,14 @@ class ExplorerArgs:
     demonstrations: bool = field(default=True, metadata={
         "help": "the trajectories in the replay (--no-demonstrations: no margin loss, no pre-training)"})
     network: str = field(default="mlp", metadata={
+        "choices": ("mlp", "linear"),
         "help": "the Q-network: mlp (the paper's 1024-512, the default) or linear (the paper's, a tenth of the CPU a "
                 "step, less robust to random presses)"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
 
 
 def parse_args(argv) -> ExplorerArgs:
-
-    namespace = dataclass_parser(ExplorerArgs, "python -m agents.explorer", __doc__.split("\n\n")[0]).parse_args(argv)
-    return ExplorerArgs(**vars(namespace))
+    return parse_dataclass(ExplorerArgs, argv, "python -m agents.explorer", description=__doc__.split("\n\n")[0])
 
 
 def main(argv=None) -> int:
