@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from agents.dqn.presets import Preset
-from gym_launchpad.atomic_file import remove_abandoned
+from gym_launchpad.atomic_file import remove_abandoned, write_atomically
 
 #: SB3's checkpoint name prefix for every model and replay buffer in ``checkpoints/``.
 CHECKPOINT_PREFIX = "dqn"
@@ -46,9 +46,9 @@ class Run:
         return self.path.name
 
     def write_config(self, config: dict) -> None:
-        """Create the folder and write ``config`` (:func:`run_config`)."""
+        """Create the folder and write ``config`` (:func:`run_config`), atomically as every file of a run."""
         self.path.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+        write_atomically(self.config_path, json.dumps(config, indent=2, sort_keys=True) + "\n")
 
     def config(self) -> dict:
         return json.loads(self.config_path.read_text())

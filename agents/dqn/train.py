@@ -48,7 +48,7 @@ class TrainArgs:
     timesteps: int = field(default=500_000, metadata={"help": "total env steps (a resumed run counts the steps done)"})
     logdir: str = field(default="runs/mlp", metadata={"help": "run folder: TensorBoard logs, checkpoints, models"})
     seed: int = field(default=0, metadata={"help": "seeds torch, numpy, the env resets and exploration"})
-    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
+    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (none given: the shipped Bach chorales)"})
     n_envs: int = field(default=1, metadata={"help": "parallel envs; > 1 steps the native batched vector env"})
     set: list[str] = field(default_factory=list, metadata={
         "help": "override a preset field, e.g. --set loss=mse --set buffer_size=100000 (repeatable)"})

@@ -34,13 +34,11 @@ import torch
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
-from stable_baselines3.dqn.policies import DQNPolicy
 
-from agents.arguments import dataclass_parser
+from agents.arguments import parse_dataclass
 from agents.dqn.export import export
-from agents.dqn.launchpad_dqn import linear_schedule
+from agents.dqn.launchpad_dqn import new_model
 from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
-from agents.dqn.networks import policy_kwargs
 from agents.dqn.presets import get_preset
 from agents.explorer.backward_curriculum import BackwardCurriculum
 from agents.explorer.go_explore import GoExplore, replay, shorten
@@ -80,7 +78,7 @@ class ExplorerArgs:
     seed: int = field(default=0, metadata={"help": "seeds exploration, torch, numpy and the env resets"})
     out: str = field(default="runs/explorer/explorer.safetensors", metadata={
         "help": "where the weights go (.safetensors, and the .json beside it)"})
-    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
+    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (none given: the shipped Bach chorales)"})
     discover_starts: int = field(default=8, metadata={"help": "triad starts to explore from with the full budget"})
     explore_steps: int = field(default=200_000, metadata={"help": "presses of exploration per discovering start"})
     demo_starts: int = field(default=200, metadata={
@@ -106,15 +104,14 @@ class ExplorerArgs:
     demonstrations: bool = field(default=True, metadata={
         "help": "the trajectories in the replay (--no-demonstrations: no margin loss, no pre-training)"})
     network: str = field(default="mlp", metadata={
+        "choices": ("mlp", "linear"),
         "help": "the Q-network: mlp (the paper's 1024-512, the default) or linear (the paper's, a tenth of the CPU a "
                 "step, less robust to random presses)"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
 
 
 def parse_args(argv) -> ExplorerArgs:
-
-    namespace = dataclass_parser(ExplorerArgs, "python -m agents.explorer", __doc__.split("\n\n")[0]).parse_args(argv)
-    return ExplorerArgs(**vars(namespace))
+    return parse_dataclass(ExplorerArgs, argv, "python -m agents.explorer", description=__doc__.split("\n\n")[0])
 
 
 def main(argv=None) -> int:
@@ -302,16 +299,8 @@ def train(args: ExplorerArgs):
                                     **fresh)
     vec_env = LearnerRewardVecEnv(DummyVecEnv([lambda: Monitor(curriculum)]), reward)
     vec_env.seed(args.seed)
-    model = SelfImitationDQN(
-        DQNPolicy, vec_env, demonstrations=demonstrations, margin=args.margin,
-        learning_rate=linear_schedule(preset.learning_rate_start, preset.learning_rate_end),
-        buffer_size=preset.buffer_size, learning_starts=preset.learning_starts, batch_size=preset.batch_size,
-        gamma=preset.gamma, n_steps=preset.n_steps, train_freq=preset.train_freq,
-        target_update_interval=preset.target_update_interval, exploration_fraction=preset.exploration_fraction,
-        exploration_initial_eps=preset.exploration_initial_eps, exploration_final_eps=preset.exploration_final_eps,
-        max_grad_norm=preset.max_grad_norm, loss=preset.loss, grad_clip=preset.grad_clip, double_q=preset.double_q,
-        policy_kwargs=policy_kwargs(preset), seed=args.seed, device="cpu",
-    )
+    model = new_model(preset, vec_env, seed=args.seed, model_class=SelfImitationDQN, demonstrations=demonstrations,
+                      margin=args.margin)
     if demonstrations is not None and args.pretrain_steps > 0:
         loss = model.pretrain(args.pretrain_steps)
         log(f"pre-trained {args.pretrain_steps} steps on {len(demonstrations)} transitions, loss {loss:.3f}")
