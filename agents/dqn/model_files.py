@@ -22,10 +22,8 @@ from pathlib import Path
 import numpy as np
 from gymnasium import spaces
 
-from agents.dqn.launchpad_dqn import LaunchpadDQN, linear_schedule
-from agents.dqn.networks import policy_class, policy_kwargs
+from agents.dqn.launchpad_dqn import LaunchpadDQN, dqn_kwargs
 from agents.dqn.presets import Preset
-from agents.dqn.reward_head import ActionRewardReplayBuffer
 from agents.dqn.runs import Run, prune_replay_buffers, run_of_model
 from gym_launchpad.atomic_file import write_atomically
 from gym_launchpad.launchpad import LaunchpadSpec
@@ -77,15 +75,14 @@ def preset_objects(preset: Preset) -> dict:
     """What each pickled entry of a model trained with ``preset`` is, rebuilt from the preset alone."""
     spec = LaunchpadSpec(**{k: preset.env_kwargs[k] for k in ("n_notes", "bar_bits", "low_note")
                             if k in preset.env_kwargs})
-    learning_rate = linear_schedule(preset.learning_rate_start, preset.learning_rate_end)
+    kwargs = dqn_kwargs(preset)
     return {
-        "policy_class": policy_class(preset), "policy_kwargs": policy_kwargs(preset),
+        "policy_class": kwargs["policy"], "policy_kwargs": kwargs["policy_kwargs"],
         "observation_space": observation_space(spec, preset.obs_mode),
         "action_space": spaces.Discrete(spec.n_actions),
         # SB3's _setup_model rebuilds these three from the plain fields it reads from the file.
-        "learning_rate": learning_rate, "lr_schedule": learning_rate, "exploration_schedule": None,
-        "train_freq": preset.train_freq,
-        "replay_buffer_class": ActionRewardReplayBuffer if preset.reward_head else None,
+        "learning_rate": kwargs["learning_rate"], "lr_schedule": kwargs["learning_rate"], "exploration_schedule": None,
+        "train_freq": kwargs["train_freq"], "replay_buffer_class": kwargs["replay_buffer_class"],
         **dict.fromkeys(_RUNTIME_STATE),
     }
 
