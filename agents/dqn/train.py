@@ -71,7 +71,12 @@ def main(argv: list[str]) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    train(args, preset)
+    print(f"train: {args.preset} preset, {args.timesteps} steps on {args.n_envs} env(s), into {args.logdir}; loading "
+          "the corpus and building the envs and the Q-network first (some seconds)", flush=True)
+    model = train(args, preset)
+    print(f"train: {model.num_timesteps} steps done; the run is {args.logdir}: {Run(args.logdir).final_model.name}, "
+          f"{Run(args.logdir).exported_weights.name} (play it: python -m agents play --agent {args.logdir}), "
+          f"TensorBoard: tensorboard --logdir {args.logdir}")
     return 0
 
 
