@@ -29,3 +29,12 @@ def test_the_default_agent_is_who_plays(tmp_path, capsys):
     out = tmp_path / "song.mid"
     assert cli.main(["--headless", "--bars", "2", "--seed", "1", "--out", str(out)]) == 0
     assert f"play: {policies.PLAY_DEFAULTS[0]} " in capsys.readouterr().err
+
+
+def test_the_readmes_list_every_command():
+    from agents.__main__ import COMMANDS
+
+    for doc in ("README.md", "agents/README.md"):
+        text = (ROOT / doc).read_text()
+        missing = [name for name in COMMANDS if f"`{name}`" not in text and f"python -m agents {name}" not in text]
+        assert not missing, (doc, missing)
