@@ -87,7 +87,8 @@ def main(argv: list[str]) -> int:
                                     "the composer's song, for organ", program=HELD_PROGRAM))
     tasks = ["Launchpad-v0"] + (["LaunchpadDJ-v0"] if args.corpus is None else [])
     print(f"\nevaluation of the shipped agents, the planners and the baselines of {' and '.join(tasks)} "
-          f"({args.episodes} episodes x {args.steps} bars each):")
+          f"({args.episodes} episodes x {args.steps} bars each); learned agents press a random button in 5% of bars "
+          "(epsilon 0.05, the paper's evaluation), so they may end farther from the corpus than in their songs:")
     command = ["--episodes", str(args.episodes), "--steps", str(args.steps), "--seed", str(args.seed),
                "--tasks", *tasks]
     code = evaluate.main(command + (["--corpus", args.corpus] if args.corpus else []))
@@ -109,7 +110,8 @@ def write_demo_song(name: str, midi: Path, seed: int, bars: int, title: str, **m
     loaded.env.close()
     distances, _ = songs.song_distances(songs.read_song(midi, corpus.spec, bars, corpus.cells), corpus)
     options = "".join(f" --{key} {value}" for key, value in midi_options.items())
-    print(f"\n{title}, {name} ({loaded.source.kind}) on {loaded.source.task.split('/')[-1]}, {bars} bars from "
+    called = name if loaded.source.source == name else f"{name} (the {loaded.source.source})"
+    print(f"\n{title}, {called}, {loaded.source.kind}, on {loaded.source.task.split('/')[-1]}, {bars} bars from "
           f"reset(seed={seed}), no random presses: distance {distances[-1]} at the last bar, "
           f"{distances.mean():.1f} on average\n    (`python -m agents play --headless --agent {name} --seed {seed} "
           f"--bars {bars}{options} --out {midi.name}` writes the same file)")
