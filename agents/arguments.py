@@ -4,7 +4,7 @@ command line (cleanrl's habit).
 A field's help is its ``metadata={"help": ...}`` or the ``#:`` comment lines just above it in the class body;
 ``--help`` prints every option with that text and its default. A ``bool`` field is ``--flag`` / ``--no-flag``,
 a ``list[T]`` field is repeatable, a ``tuple[T, ...]`` field takes several values; fields named in
-``positional`` are positional arguments (a positional ``tuple[T, ...]`` with a default may be left out).
+``positional`` are positional arguments. A ``tuple[T, ...]`` field whose default is empty may be given no values.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ def dataclass_parser(cls, prog: str, description: str | None = None,
         elif origin is list:
             kwargs.update(action="append", type=args[0], default=None)
         elif origin is tuple:
-            optional = f.name in positional and "default" in kwargs
-            kwargs.update(nargs="*" if optional else "+", type=args[0])
+            kwargs.update(nargs="*" if kwargs.get("default") == () else "+", type=args[0])
         else:
             kwargs["type"] = args[0] if args else hint
         if f.name in positional:
