@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gymnasium as gym
+import torch
 
 import gym_launchpad  # noqa: F401  (registers the env ids)
 from agents import policies
@@ -58,10 +59,13 @@ class DemoArgs:
     episodes: int = 3
     #: bars per evaluation episode
     steps: int = 300
+    #: torch threads of the learned agents: on a small shared CPU more threads are slower (as for train)
+    threads: int = 1
 
 
 def main(argv: list[str]) -> int:
     args = parse_dataclass(DemoArgs, argv, "python -m agents demo")
+    torch.set_num_threads(args.threads)
     if args.bars < 1 or args.song_bars < 1:
         raise SystemExit(f"--bars and --song-bars must be >= 1, got {args.bars} and {args.song_bars}")
     env = gym.make("gym_launchpad/Launchpad-v0", corpus=args.corpus, render_mode="ansi")
