@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Regenerate every committed result that comes from the shipped weights (agents/shipped/) and the planners, with
 # the repo's own commands; `git diff --stat agents/results` then shows what changed. Each part, with its time on
-# this project's shared 2-core machine:
+# this project's shared 2-core machine (load average about 5):
 #   songs    agents/results/songs/{pretrained,hopper,dj}.mid: 32 bars of seed 0, as `python -m agents play
-#            --headless` writes them (seconds; tests/agents/eval/test_results.py checks them byte for byte)
+#            --headless` writes them (15 s; tests/agents/eval/test_results.py checks them byte for byte)
 #   front    agents/results/front/: the reward-vs-variety front of every policy on both tasks, 5 songs x 300 bars
-#            (about a minute); docs/dj.md quotes front.md's table (the same test checks the copy)
+#            (30 s); docs/dj.md quotes front.md's table (the same test checks the copy)
 #   targets  agents/results/dj_targets/{hopper,dj}/songs.json: the DJ targets from 20 songs x 300 bars each, read
-#            back from the MIDI play writes (a few minutes)
+#            back from the MIDI play writes (2 minutes); docs/dj.md quotes them
 #   compare  agents/results/compare/: the shipped learned agents added to the compare table, and from random
-#            launchpads (agents/results/compare.sh learned: many minutes); the baselines' and planners' rows are
+#            launchpads (agents/results/compare.sh learned: 2 minutes); the baselines' and planners' rows are
 #            `agents/results/compare.sh planners` (an hour or more: the annealer replans for minutes an episode)
-#   all      songs, front, targets, then compare
+#   all      songs, front, targets, then compare (the default; about 5 minutes)
 # Not here: agents/results/results.md, epsilon0/ and the training figures come from training runs that are not
 # shipped (agents/results/evaluate.sh reads runs/experiment/); agents/results/toy/ from `python -m agents toy-study`.
-#   usage: scripts/regenerate_results.sh [songs|front|targets|compare|all]...   (default: songs front)
+#   usage: scripts/regenerate_results.sh [songs|front|targets|compare|all]...   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -48,7 +48,7 @@ compare() {
 }
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(songs front)
+[ ${#parts[@]} -gt 0 ] || parts=(all)
 for part in "${parts[@]}"; do
   case "$part" in
     songs|front|targets|compare) "$part" ;;
