@@ -10,7 +10,7 @@
 #            back from the MIDI play writes (2 minutes); docs/dj.md quotes them
 #   compare  agents/results/compare/: the shipped learned agents added to the compare table, and from random
 #            launchpads (agents/results/compare.sh learned: 2 minutes); the baselines' and planners' rows are
-#            `agents/results/compare.sh planners` (an hour or more: the annealer replans for minutes an episode)
+#            `agents/results/compare.sh planners` (not timed here; the annealer replans for a minute or more an episode)
 #   all      songs, front, targets, then compare (the default; about 5 minutes)
 # Not here: agents/results/results.md, epsilon0/ and the training figures come from training runs that are not
 # shipped (agents/results/evaluate.sh reads runs/experiment/); agents/results/toy/ from `python -m agents toy-study`.
