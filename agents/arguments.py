@@ -10,6 +10,7 @@ What a type hint cannot say goes in the field's metadata, handed to ``add_argume
 (:data:`ARGPARSE_KEYS`): ``choices``; ``type`` (a checking parser, e.g. "an integer >= 1"); ``metavar``;
 ``nargs`` and ``const`` (``{"nargs": "?", "const": ""}``: ``--clock-in`` alone or ``--clock-in PORT``);
 ``action`` (``"store_true"``: a flag with no ``--no-`` form, for a field named like ``no_agent``).
+A ``tuple[T, ...]`` field whose default is empty may be given no values.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def dataclass_parser(cls, prog: str, description: str | None = None,
         elif origin is list:
             kwargs.update(action="append", type=args[0], default=None)
         elif origin is tuple:
-            kwargs.update(nargs="+", type=args[0])
+            kwargs.update(nargs="*" if kwargs.get("default") == () else "+", type=args[0])
         else:
             kwargs["type"] = args[0] if args else hint
         kwargs.update({key: f.metadata[key] for key in ARGPARSE_KEYS if key in f.metadata})

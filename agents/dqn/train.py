@@ -71,11 +71,16 @@ def main(argv: list[str]) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    print(f"train: {args.preset} preset, {args.timesteps} steps on {args.n_envs} env(s), into {args.logdir}; loading "
+          "the corpus and building the envs and the Q-network first (some seconds)", flush=True)
     try:
-        train(args, preset)
+        model = train(args, preset)
     except ModelFileError as error:  # --resume over a refused or damaged checkpoint: the message names the file
         print(f"error: {error}", file=sys.stderr)
         return 2
+    print(f"train: {model.num_timesteps} steps done; the run is {args.logdir}: {Run(args.logdir).final_model.name}, "
+          f"{Run(args.logdir).exported_weights.name} (play it: python -m agents play --agent {args.logdir}), "
+          f"TensorBoard: tensorboard --logdir {args.logdir}")
     return 0
 
 

@@ -1,14 +1,16 @@
 """``python -m agents play``: the interactive launchpad, played by you and an agent together.
 
 A pygame window (:mod:`agents.play.window`) shows the button grid, the bar as a piano roll with a play
-head, and the controls. You click buttons at any time; the agent (the pretrained agent by default; any
-policy name of :mod:`agents.policies` with ``--agent``) presses one button per bar. The music plays live
+head, and the controls. You click buttons at any time; the agent presses one button per bar: any policy name of
+:mod:`agents.policies` with ``--agent``, by default the first of :data:`agents.policies.PLAY_DEFAULTS` that plays
+the corpus (:func:`default_agent_help` says who, in ``--help``). The music plays live
 to a MIDI output port (``--port``, a virtual port a synth connects to, or ``--synth``:
 :mod:`agents.play.synth`) and is recorded;
 ``--out song.mid`` saves the recording, ``--wav`` renders it.
 
 ``--headless --bars 32 --out song.mid --wav song.wav`` plays with no window and no waiting: the agent
-presses once per bar for 32 bars and the song is written. With ``--port`` a headless session plays live.
+presses once per bar for 32 bars and the song is written. Without ``--seed`` a seed is drawn and printed, so the
+song can be made again. With ``--port`` a headless session plays live.
 ``--launchpad`` adds a Novation Launchpad (X or Mini MK3) as the controller (:mod:`agents.play.novation`).
 ``--clock-in`` follows a DAW's or drum machine's MIDI clock; ``--clock-out`` sends one (docs/play.md).
 """
@@ -16,6 +18,7 @@ presses once per bar for 32 bars and the song is written. With ``--port`` a head
 from __future__ import annotations
 
 import contextlib
+import secrets
 import signal
 import sys
 import threading
@@ -23,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agents import policies
 from agents.arguments import parse_dataclass
 from agents.play.novation import NovationController
 from agents.play.session import DEFAULT_TEMPO, SB3_ALGOS, PlayError, Session, make_agent
@@ -33,6 +37,15 @@ from gym_launchpad.midi.live import PlaybackError
 from gym_launchpad.midi.ports import MidiPortError, open_clock_input
 
 
+def default_agent_help() -> str:
+    """Who plays without ``--agent``, said from :data:`agents.policies.PLAY_DEFAULTS` (the one place it is set)."""
+    first, *others = policies.PLAY_DEFAULTS
+    entries = {name: policies.REGISTRY[policies.ALIASES.get(name, name)] for name in policies.PLAY_DEFAULTS}
+    tasks = {name: entry.tasks[0].split("/")[-1] for name, entry in entries.items()}
+    return (f"default: {first} ({entries[first].kind}, {tasks[first]}); where it does not play the corpus, "
+            + ", then ".join(f"{name} ({entries[name].kind}, {tasks[name]})" for name in others))
+
+
 @dataclass
 class PlayArgs:
     """The interactive launchpad, played by you and an agent together; see docs/play.md."""
@@ -40,8 +53,7 @@ class PlayArgs:
     agent: str | None = field(default=None, metadata={
         "help": "a shipped agent (pretrained: the composer; explorer), a planner (navigator, beam, anneal; options as "
                 "beam:width=64), the DJ task's hopper (planner) or dj (learned), a baseline (greedy, random, noop), a "
-                ".safetensors file from `python -m agents train`, or an SB3 .zip model; none given: the hopper, the "
-                "best mover (on a corpus of sounding cells the pretrained agent, or greedy when there is none)"})
+                f".safetensors file from `python -m agents train`, or an SB3 .zip model ({default_agent_help()})"})
     algo: str = field(default="dqn", metadata={"choices": SB3_ALGOS, "help": "the SB3 algorithm of a .zip model"})
     trust_pickle: bool = field(default=False, metadata={
         "help": "let --agent be an SB3 .zip from outside a training run folder: loading it unpickles code stored in "
@@ -50,7 +62,8 @@ class PlayArgs:
         "action": "store_true", "help": "start with the agent off (press A to switch it on)"})
     corpus: str | None = field(default=None, metadata={"help": "corpus .npz (none given: the shipped Bach chorales)"})
     init: str = field(default="triad", metadata={"choices": ("triad", "empty", "random"), "help": "the starting state"})
-    seed: int | None = field(default=None, metadata={"help": "seed of the starting state"})
+    seed: int | None = field(default=None, metadata={
+        "help": "seed of the starting state (none given: one drawn and printed, to play the song again)"})
     bpm: float = field(default=DEFAULT_TEMPO, metadata={"help": "tempo in quarter notes a minute"})
     program: int = field(default=0, metadata={"help": "General MIDI program (instrument) 0-127"})
     port: str | None = field(default=None, metadata={
@@ -120,12 +133,17 @@ def _main(args) -> int:
         agent = make_agent(args.agent, args.corpus, args.algo, args.init, trust_pickle=args.trust_pickle)
         offline = (args.headless and args.port is None and not args.synth and args.launchpad is None
                    and args.clock_in is None)
+        drawn = args.seed is None
+        if drawn:
+            args.seed = secrets.randbelow(2**31)
         with contextlib.ExitStack() as stack:
             player = None if offline else _open_player(args, agent.env.launchpad, stack)
             session = Session(agent, agent_on=not args.no_agent, tempo_bpm=args.bpm, player=player, seed=args.seed,
                               out=args.out, wav=args.wav, soundfont=args.soundfont, program=args.program)
             controller = _open_controller(args, session, stack)
             print(f"play: {agent.label} on {agent.env.corpus!r}", file=sys.stderr)
+            if drawn:
+                print(f"play: seed {args.seed} (--seed {args.seed} plays this start again)", file=sys.stderr)
             if offline:
                 session.play_offline(args.bars)
             else:

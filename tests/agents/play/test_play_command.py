@@ -2,6 +2,7 @@
 into one clear message."""
 
 import os
+import re
 import shutil
 
 import numpy as np
@@ -80,3 +81,11 @@ def test_the_flags_a_player_types_parse_as_before():
     for bad in (["--init", "full"], ["--algo", "sac"], ["--launchpad-model", "pro"]):
         with pytest.raises(SystemExit):
             cli.parse_args(bad)
+
+
+def test_headless_without_a_seed_prints_the_seed_it_drew_and_it_plays_the_song_again(tmp_path, capsys):
+    drawn, again = tmp_path / "drawn.mid", tmp_path / "again.mid"
+    assert cli.main(["--headless", "--bars", "4", "--agent", "pretrained", "--out", str(drawn)]) == 0
+    seed = re.search(r"play: seed (\d+) \(--seed \1 plays this start again\)", capsys.readouterr().err).group(1)
+    assert cli.main(["--headless", "--bars", "4", "--agent", "pretrained", "--seed", seed, "--out", str(again)]) == 0
+    assert drawn.read_bytes() == again.read_bytes()
