@@ -56,15 +56,27 @@ class Run:
         write_atomically(self.config_path, json.dumps(config, indent=2, sort_keys=True) + "\n")
 
     def config(self) -> dict:
-        return json.loads(self.config_path.read_text())
+        """``config.json``: one :class:`~agents.dqn.model_files.ModelFileError` naming it for a file that is not
+        one (not JSON, nested too deeply, or without the ``args`` and ``preset`` objects)."""
+        try:
+            config = json.loads(self.config_path.read_text())
+        except (OSError, ValueError, RecursionError) as error:
+            raise self._not_a_config(error) from None
+        if not isinstance(config, dict):
+            raise self._not_a_config(f"it holds a JSON {type(config).__name__}, not an object")
+        for key in ("args", "preset"):
+            if not isinstance(config.get(key), dict):
+                raise self._not_a_config(f"it has no {key!r} object")
+        return config
 
     def preset(self) -> Preset:
         """The preset the run trained with; one :class:`~agents.dqn.model_files.ModelFileError` for a
-        ``config.json`` that has none, or whose preset does not describe a model this code builds."""
+        ``config.json`` whose preset does not describe a model this code builds."""
+        fields = self.config()["preset"]
         try:
-            preset = Preset(**self.config()["preset"])
+            preset = Preset(**fields)
             model_files.preset_objects(preset)  # everything a model of this run is loaded with
-        except (OSError, KeyError, TypeError, ValueError, RecursionError) as error:
+        except (KeyError, TypeError, ValueError, RecursionError) as error:
             raise self._not_a_config(error) from None
         return preset
 
@@ -131,10 +143,10 @@ class Run:
             raise SystemExit(f"--resume: {self.path} has no config.json; start the run without --resume")
         saved = self.config()
         # Through Preset, so fields added since the run started compare at their defaults.
-        if (Preset(**saved["preset"]) != Preset(**config["preset"])
-                or saved["args"]["corpus"] != config["args"]["corpus"]):
-            raise SystemExit(f"--resume: {self.path} was trained with preset {saved['preset_name']} {saved['preset']} "
-                             f"on corpus {saved['args']['corpus']}; pass the same --preset, --set and --corpus")
+        if self.preset() != Preset(**config["preset"]) or saved["args"].get("corpus") != config["args"]["corpus"]:
+            raise SystemExit(f"--resume: {self.path} was trained with preset {saved.get('preset_name')} "
+                             f"{saved['preset']} on corpus {saved['args'].get('corpus')}; pass the same --preset, "
+                             "--set and --corpus")
         models = self.checkpoint_models()
         if not models:
             raise SystemExit(f"--resume: no checkpoint in {self.checkpoints}")
