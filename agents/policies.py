@@ -31,9 +31,9 @@ import stable_baselines3
 from agents import weights
 from agents.baselines import make_baseline
 from agents.dqn import export
-from agents.dqn.model_files import ModelFileError, UntrustedModelError, load_model, untrusted_message
+from agents.dqn.model_files import ModelFileError, UntrustedModelError, untrusted_message
 from agents.dqn.presets import Preset, get_preset
-from agents.dqn.runs import run_of_model
+from agents.dqn.runs import load_model, run_of_model
 from agents.imitation import dj_policy
 from agents.planners import anneal, beam, hopper, navigator
 from agents.planners.planner import Option, parse_options

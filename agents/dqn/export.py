@@ -19,10 +19,9 @@ import torch as th
 
 from agents import weights
 from agents.arguments import dataclass_parser
-from agents.dqn.model_files import load_model
 from agents.dqn.networks import build_policy
 from agents.dqn.presets import Preset
-from agents.dqn.runs import Run
+from agents.dqn.runs import Run, load_model
 from gym_launchpad.envs import LaunchpadEnv
 from gym_launchpad.launchpad import LaunchpadSpec
 
@@ -118,10 +117,9 @@ def _preset(meta: Path, description: dict) -> Preset:
 
 def export_run(run_dir, model_name: str = "best_model.zip", *, out, trust_pickle: bool = False) -> Path:
     """Export one model of a training run (default: its best evaluation) as safetensors weights + JSON; a
-    model outside the run folder is refused unless ``trust_pickle`` (:mod:`agents.dqn.model_files`)."""
+    model outside the run folder is refused unless ``trust_pickle`` (:func:`agents.dqn.runs.load_model`)."""
     run = Run(run_dir)
-    config = run.config()
-    preset = Preset(**config["preset"])
+    config, preset = run.config(), run.preset()
     corpus = preset.load_corpus(config["args"]["corpus"])
     model = load_model(run.path / model_name, trust_pickle=trust_pickle)
     return export(model, config["preset_name"], preset, corpus, out, extra={

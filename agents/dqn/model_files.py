@@ -3,17 +3,20 @@
 An SB3 ``.zip`` stores some of its entries (the spaces, the policy class, the schedules) as cloudpickle
 bytes, and ``DQN.load`` unpickles them: a crafted ``.zip`` runs any code it likes. So:
 
-- a model of a run folder of ``python -m agents train`` (beside its ``config.json`` or in its
-  ``checkpoints/``) is loaded with every pickled entry replaced (SB3's ``custom_objects``) by the value its
-  preset gives, so nothing in the file is unpickled; an entry the preset cannot give is refused;
+- a model of a known preset (a run folder's, :meth:`agents.dqn.runs.Run.load_model`) is loaded with every
+  pickled entry replaced (SB3's ``custom_objects``) by the value the preset gives, so nothing in the file is
+  unpickled; an entry the preset cannot give is refused;
 - any other ``.zip`` is refused unless the caller trusts it (``--trust-pickle`` on the command line);
 - replay buffers are ``.npz`` files of the buffer's arrays, read with ``allow_pickle=False``;
 - every file is written under a temporary name and renamed, so a kill mid-write leaves the previous
   checkpoint whole.
+
+Which file is which (a run's checkpoints, best and final models) is :mod:`agents.dqn.runs`'s business.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -24,7 +27,6 @@ from gymnasium import spaces
 
 from agents.dqn.launchpad_dqn import LaunchpadDQN, dqn_kwargs
 from agents.dqn.presets import Preset
-from agents.dqn.runs import Run, prune_replay_buffers, run_of_model
 from gym_launchpad.atomic_file import write_atomically
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.observation import observation_space
@@ -87,63 +89,41 @@ def preset_objects(preset: Preset) -> dict:
     }
 
 
-def load_model(path, env=None, *, trust_pickle: bool = False) -> LaunchpadDQN:
-    """A DQN model file, on the CPU: a run folder's without unpickling, any other only with ``trust_pickle``.
+def load_model(path, env=None, *, trust_pickle: bool = False, preset: Preset | None = None,
+               owner: str | None = None) -> LaunchpadDQN:
+    """A DQN model file, on the CPU: one trained with ``preset`` without unpickling, any other only with
+    ``trust_pickle``. ``owner`` names where the model comes from in messages (default: its preset).
 
-    Raises :class:`UntrustedModelError` for a foreign file without ``trust_pickle``, and for a run's file
-    holding a pickled entry its preset does not give (someone put it there); :class:`ModelFileError` for a run's
-    file that does not load (damaged, or not a model of that run).
+    Raises :class:`UntrustedModelError` for a foreign file (no ``preset``) without ``trust_pickle``, and for a
+    file holding a pickled entry ``preset`` does not give (someone put it there); :class:`ModelFileError` for
+    one that does not load (damaged, or not a model of that preset).
     """
-    run = run_of_model(path)
-    if run is None:
+    if preset is None:
         if not trust_pickle:
             raise UntrustedModelError(untrusted_message(path))
         return LaunchpadDQN.load(path, env=env, device="cpu")
-    known, pickled = _untrusted_entries(run, path, trust_pickle)
+    owner = owner or f"preset {preset.network}"
+    known = preset_objects(preset)
+    pickled = refuse_unknown_entries(path, known, owner, trust_pickle)
     # Only the pickled entries: a plain JSON entry (buffer_size, gamma, ...) is read from the file as SB3 does.
     custom = {key: value for key, value in known.items() if key in pickled}
     try:
         return LaunchpadDQN.load(path, env=env, device="cpu", custom_objects=custom)
     except Exception as error:  # SB3 and torch raise many kinds for a damaged zip or one of another network
-        raise ModelFileError(f"{path} does not load as a model of run {run.path} ({type(error).__name__}: "
+        raise ModelFileError(f"{path} does not load as a model of {owner} ({type(error).__name__}: "
                              f"{error})") from error
 
 
-def check_run_models(run_dir) -> list[Path]:
-    """The model files of the run folder ``run_dir`` (its final and best models and checkpoints), each checked
-    to load without unpickling (:func:`load_model`'s rule, reading only their JSON); one
-    :class:`ModelFileError` (an :class:`UntrustedModelError` for a planted pickle) naming the first that would
-    not."""
-    run = Run(run_dir)
-    if not run.config_path.is_file():
-        raise ModelFileError(f"{run.path} is not a run folder of `python -m agents train` (no config.json)")
-    known = _run_objects(run)
-    models = [path for path in (run.final_model, run.best_model) if path.is_file()] + run.checkpoint_models()
-    for path in models:
-        _untrusted_entries(run, path, trust_pickle=False, known=known)
-    return models
-
-
-def _run_objects(run: Run) -> dict:
-    """:func:`preset_objects` of ``run``'s preset; one :class:`ModelFileError` for a config.json that has none."""
-    try:
-        return preset_objects(run.preset())
-    except (OSError, KeyError, TypeError, ValueError, RecursionError) as error:
-        raise ModelFileError(f"{run.config_path} is not the config.json of a `python -m agents train` run "
-                             f"({type(error).__name__}: {error})") from None
-
-
-def _untrusted_entries(run: Run, path, trust_pickle: bool, known: dict | None = None) -> tuple[dict, list[str]]:
-    """What ``run``'s preset gives for every pickled entry (``known``, if already read), and the pickled entries
-    of ``path``; refuses a file holding one the preset cannot give unless ``trust_pickle``."""
-    known = _run_objects(run) if known is None else known
+def refuse_unknown_entries(path, known: dict, owner: str, trust_pickle: bool = False) -> list[str]:
+    """The pickled entries of ``path``; refuses a file holding one that ``known`` (:func:`preset_objects`) does not
+    give unless ``trust_pickle``."""
     pickled = pickled_entries(path)
     unknown = [key for key in pickled if key not in known]
     if unknown and not trust_pickle:
         raise UntrustedModelError(
-            f"{path} holds pickled entries ({', '.join(unknown)}) that no model of {run.path} has: loading them "
+            f"{path} holds pickled entries ({', '.join(unknown)}) that no model of {owner} has: loading them "
             f"would run code stored in the file; pass {TRUST_PICKLE_FLAG} only if you trust whoever made it")
-    return known, pickled
+    return pickled
 
 
 # --- writing ------------------------------------------------------------------------------------------
@@ -151,7 +131,7 @@ def save_model(model, path) -> Path:
     """``model.save`` to ``path`` (``.zip``), atomically."""
     buffer = io.BytesIO()
     model.save(buffer)
-    return write_atomically(path, lambda file: file.write(buffer.getvalue()))
+    return write_atomically(path, buffer.getvalue())
 
 
 def _buffer_arrays(buffer) -> dict[str, np.ndarray]:
@@ -162,7 +142,15 @@ def save_replay_buffer(model, path) -> Path:
     """The model's replay buffer as an ``.npz`` of its arrays and its position, atomically."""
     buffer = model.replay_buffer
     arrays = {**_buffer_arrays(buffer), "pos": np.array(buffer.pos), "full": np.array(buffer.full)}
-    return write_atomically(path, lambda file: np.savez(file, **arrays))
+    return write_atomically(path, functools.partial(np.savez, **arrays))  # np.savez(file, **arrays)
+
+
+def save_checkpoint(model, model_path, buffer_path) -> Path:
+    """The model to ``model_path``, then its replay buffer to ``buffer_path`` (each atomically): a kill between
+    the two leaves a model without its buffer, never a buffer newer than its model. Returns ``model_path``."""
+    save_model(model, model_path)
+    save_replay_buffer(model, buffer_path)
+    return Path(model_path)
 
 
 def load_replay_buffer(model, path) -> None:
@@ -185,12 +173,3 @@ def load_replay_buffer(model, path) -> None:
     if not 0 <= pos < buffer.buffer_size:
         raise ModelFileError(f"replay buffer {path} cannot be used: position {pos} outside 0..{buffer.buffer_size - 1}")
     buffer.pos, buffer.full = pos, full
-
-
-def save_checkpoint(run: Run, model) -> Path:
-    """The model, then its replay buffer, as a checkpoint of ``run`` that ``--resume`` picks up; the previous
-    replay buffer is deleted only once the new one is whole."""
-    path = save_model(model, run.checkpoint_model(model.num_timesteps))
-    save_replay_buffer(model, run.replay_buffer(model.num_timesteps))
-    prune_replay_buffers(run.checkpoints)
-    return path

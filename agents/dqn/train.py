@@ -32,7 +32,7 @@ from agents.dqn.callbacks import LatestReplayCheckpoint, LaunchpadEvalCallback, 
 from agents.dqn.export import export
 from agents.dqn.launchpad_dqn import new_model
 from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
-from agents.dqn.model_files import ModelFileError, load_model, load_replay_buffer, save_checkpoint, save_model
+from agents.dqn.model_files import ModelFileError
 from agents.dqn.presets import PRESETS, Preset, get_preset, parse_overrides
 from agents.dqn.runs import Run, run_config
 from agents.dqn.sb3_vec_env import make_sb3_vec_env
@@ -96,16 +96,13 @@ def train(args: TrainArgs, preset: Preset):
     silent_distance = silence_distance(corpus)
     learner_reward = LearnerReward.of_preset(preset, silent_distance)
     vec_env = make_vec_env(preset, corpus, args.n_envs, args.seed, learner_reward)
-    checkpoint = run.resume_point(config) if args.resume else None
+    checkpoint = run.resume(config, vec_env) if args.resume else None
     if checkpoint is None:
         run.write_config(config)
         model = new_model(preset, vec_env, seed=args.seed, verbose=args.verbose)
     else:
-        model_path, buffer_path = checkpoint
-        # The run's own checkpoint: loaded without unpickling (agents.dqn.model_files).
-        model = load_model(model_path, env=vec_env)
-        if buffer_path is not None:
-            load_replay_buffer(model, buffer_path)
+        # The run's own checkpoint: loaded without unpickling (agents.dqn.runs, agents.dqn.model_files).
+        model, model_path, buffer_path = checkpoint
         print(f"resuming from {model_path} at step {model.num_timesteps}"
               + (f" with replay buffer {buffer_path.name}" if buffer_path else " without a replay buffer"))
     model.set_logger(_logger(run, args.verbose))
@@ -114,7 +111,7 @@ def train(args: TrainArgs, preset: Preset):
     callbacks = [
         MusicMetricsCallback(eval_env.unwrapped.launchpad, preset.obs_mode, silent_distance),
         LaunchpadEvalCallback(eval_env, preset.eval_freq, preset.eval_episodes, preset.eval_epsilon, silent_distance,
-                              seed=10_000 + args.seed, best_model_path=str(run.best_model)),
+                              seed=10_000 + args.seed, run=run),
     ]
     if args.checkpoint_freq > 0:
         callbacks.append(LatestReplayCheckpoint(max(args.checkpoint_freq // args.n_envs, 1), run))
@@ -133,11 +130,11 @@ def train(args: TrainArgs, preset: Preset):
         vec_env.close()
         eval_env.close()
     if stop.requested:
-        path = save_checkpoint(run, model)
+        path = run.save_checkpoint(model)
         print(f"\ninterrupted at step {model.num_timesteps}: saved {path} and its replay buffer; "
               f"continue with --resume --logdir {run.path}", file=sys.stderr)
         raise SystemExit(130)
-    save_model(model, run.final_model)
+    run.save_final(model)
     export(model, args.preset, preset, corpus, run.exported_weights,
            extra={"timesteps": int(model.num_timesteps), "seed": args.seed})
     return model

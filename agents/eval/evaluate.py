@@ -15,8 +15,8 @@ from pathlib import Path
 
 from agents import policies
 from agents.arguments import parse_dataclass
-from agents.dqn.model_files import check_run_models
 from agents.dqn.presets import get_preset
+from agents.dqn.runs import check_run_models
 from agents.eval import report
 from agents.policies import load_policy, parse_policy
 from agents.rollout import corpus_metrics, evaluate_policy

@@ -21,12 +21,10 @@ from agents.dqn.model_files import (
     TRUST_PICKLE_FLAG,
     ModelFileError,
     UntrustedModelError,
-    check_run_models,
-    load_model,
     load_replay_buffer,
     save_replay_buffer,
 )
-from agents.dqn.runs import Run
+from agents.dqn.runs import Run, check_run_models, load_model
 from agents.eval import evaluate
 from agents.play import cli as play_cli
 from agents.policies import load_policy
