@@ -193,7 +193,9 @@ def test_a_poisoned_run_is_refused_in_one_line_by_evaluate_runs_and_train_resume
     assert status == 2 and len(lines) == 1 and lines[0].startswith(f"error: {checkpoint} holds pickled"), lines
     status, lines = _agents("train", "--preset", "linear", "--timesteps", "200", "--logdir", str(copy), "--corpus",
                             synthetic_corpus_path, "--resume", *TINY)
-    assert status == 2 and len(lines) == 1 and lines[0].startswith(f"error: {checkpoint} holds pickled"), lines
+    # train says what it starts on first, then the refusal is its one error line.
+    assert status == 2 and lines[0].startswith("train: linear preset"), lines
+    assert len(lines) == 2 and lines[1].startswith(f"error: {checkpoint} holds pickled"), lines
     status, lines = _agents("play", "--headless", "--bars", "1", "--out", str(tmp_path / "x.mid"), "--agent",
                             str(checkpoint), "--corpus", synthetic_corpus_path)
     assert status == 2 and len(lines) == 1 and f"{checkpoint} holds pickled" in lines[0], lines
