@@ -120,10 +120,10 @@ def export_run(run_dir, model_name: str = "best_model.zip", *, out, trust_pickle
     model outside the run folder is refused unless ``trust_pickle`` (:func:`agents.dqn.runs.load_model`)."""
     run = Run(run_dir)
     config, preset = run.config(), run.preset()
-    corpus = preset.load_corpus(config["args"]["corpus"])
+    corpus = preset.load_corpus(config["args"].get("corpus"))
     model = load_model(run.path / model_name, trust_pickle=trust_pickle)
     return export(model, config["preset_name"], preset, corpus, out, extra={
-        "timesteps": int(model.num_timesteps), "seed": config["args"]["seed"],
+        "timesteps": int(model.num_timesteps), "seed": config["args"].get("seed"),
         "source": f"{run.name}/{model_name}",
         "command": f"python -m agents export {run.path} --model {model_name} --out {out}",
     })
