@@ -122,7 +122,7 @@ def export_run(run_dir, model_name: str = "best_model.zip", *, out, trust_pickle
     config, preset = run.config(), run.preset()
     corpus = preset.load_corpus(config["args"].get("corpus"))
     model = load_model(run.path / model_name, trust_pickle=trust_pickle)
-    return export(model, config["preset_name"], preset, corpus, out, extra={
+    return export(model, config.get("preset_name", preset.network), preset, corpus, out, extra={
         "timesteps": int(model.num_timesteps), "seed": config["args"].get("seed"),
         "source": f"{run.name}/{model_name}",
         "command": f"python -m agents export {run.path} --model {model_name} --out {out}",
