@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import gym_launchpad  # noqa: F401  (registers the ids the dataset's env spec names)
+from agents.__main__ import run_command
 from agents.imitation import demonstrations
 from gym_launchpad.launchpad import LaunchpadState
 from gym_launchpad.observation import states_from_observations
@@ -19,7 +20,7 @@ def datasets(tmp_path, monkeypatch):
 
 
 def test_the_walks_read_back_with_minari_and_replay_in_the_recovered_env(datasets, capsys):
-    assert demonstrations.main(["--episodes", "3", "--noise", "0.2", "--seed", "5"]) == 0
+    assert run_command("demos", ["--episodes", "3", "--noise", "0.2", "--seed", "5"]) == 0
     assert "3 episodes" in capsys.readouterr().out
     assert (datasets / "gym_launchpad" / "Launchpad-v0" / "navigator-v0").is_dir()
     dataset = minari.load_dataset(demonstrations.DATASET_ID)
