@@ -46,3 +46,18 @@ def test_the_walks_read_back_with_minari_and_replay_in_the_recovered_env(dataset
 def test_a_missing_dataset_is_one_message_naming_the_command(datasets):
     with pytest.raises(ValueError, match="python -m agents demos"):
         demonstrations.load("gym_launchpad/Launchpad-v0/nobody-v0")
+
+
+@pytest.mark.slow
+def test_imitate_learns_from_the_minari_dataset(datasets, tmp_path):
+    import json
+
+    from agents.imitation import composer
+
+    assert run_command("demos", ["--episodes", "4", "--seed", "2"]) == 0
+    steps = minari.load_dataset(demonstrations.DATASET_ID).total_steps
+    args = composer.ComposerArgs(out=str(tmp_path / "c.safetensors"), demos_dataset=demonstrations.DATASET_ID,
+                                 rounds=0, envs=2, epochs=1)
+    out = composer.train(args)
+    log = json.loads(out.with_suffix(".json").read_text())["training"]["log"]
+    assert log[0]["stage"] == "demonstrations" and log[0]["examples"] == steps
