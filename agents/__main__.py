@@ -23,6 +23,7 @@ COMMANDS = {
     "evaluate": ("agents.eval.evaluate", "evaluate policies (baselines, planners, learned): a table, JSON, figures"),
     "compare": ("agents.eval.compare", "baselines, planners, learned agents on 20 seeded starts; the barrier figure"),
     "front": ("agents.eval.front", "the reward-vs-variety front of every policy on both tasks, and its figure"),
+    "jam": ("agents.eval.jam", "an agent's recovery from a person's presses and new keys, on held-out starts"),
     "songs": ("agents.eval.songs", "write an agent's seeded songs as MIDI, read them back, measure them"),
     "toy-study": ("agents.toy.study", "tabular Q-learning and MCMC exploration on LaunchpadToy-v0 (paper 5.2)"),
     "play": ("agents.play.cli", "the interactive launchpad: play live with the agent, or record headless"),

@@ -10,46 +10,52 @@ cross-entropy of the teacher's action plus that of the set of presses on any sho
 (:class:`Teacher`), so the argmax of its "Q-values" is the action and :func:`agents.dqn.export.load`
 reads the weights as any DQN's, with no simulator at act time.
 
-Training is behaviour cloning then DAgger (Ross, Gordon and Bagnell 2011):
-1. *Demonstrations*: the teacher walks from starts drawn from every start distribution the env has
-   (triads, random and empty launchpads) and from the ceiling's own bars with a few random presses; with
+Training is the one behaviour cloning + DAgger loop (:mod:`agents.imitation.dagger`, Ross, Gordon and Bagnell
+2011) configured with the navigator as teacher (:func:`configuration`):
+1. *Demonstrations*: the teacher walks from starts drawn from :data:`START_MIX` (start families of
+   :mod:`agents.imitation.starts`: the env's triads, random and empty launchpads, corpus and ceiling bars
+   knocked by random presses, triads in every key), each from a seed in ``starts.TRAINING_SEEDS``; with
    probability ``noise`` a step presses a random button instead of the teacher's (its label is still the
    teacher's), so the data holds states off the teacher's path and the way back from them (DART).
 2. *DAgger rounds*: the student plays from fresh starts; the teacher labels every state it visits; the
-   student trains again on everything gathered. Its own mistakes become its training data.
+   student trains again on everything gathered. Its own mistakes become its training data. With
+   ``--take-over`` the navigator presses wherever the student comes back to a state of its episode.
 
 Episodes are played side by side on ``--envs`` envs, so the student acts on a batch of observations.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import torch as th
-from torch.nn import functional as F
 
-from agents.arguments import dataclass_parser
+from agents.arguments import parse_dataclass
 from agents.dqn.export import export
 from agents.dqn.networks import build_policy
 from agents.dqn.presets import get_preset
+from agents.imitation import dagger, starts
 from agents.planners.navigator import Navigator, ceiling_bars
 from agents.planners.walk import next_press, row_press_costs
-from gym_launchpad.launchpad import LaunchpadState
-from gym_launchpad.reward import best_row_fits
+
+#: The start families of training (:class:`agents.imitation.starts.StartFamily`), by name.
+TRAINING_FAMILIES = {family.name: family for family in (
+    starts.StartFamily("triad", init="triad"),
+    starts.StartFamily("random", init="random"),
+    starts.StartFamily("empty", init="empty"),
+    starts.StartFamily("ceiling", base="ceiling", presses=1, max_presses=6),
+    starts.StartFamily("corpus", base="corpus", presses=1, max_presses=60),
+    starts.StartFamily("key", base="key"),
+)}
 
 #: Where each demonstration or DAgger episode starts, and how often: the env's three start distributions,
 #: and "ceiling", a bar of the ceiling with a few random presses (the teacher's last steps, and staying).
 #: Random launchpads get a large share: their walks are three times as long as a triad's and cross states no
 #: triad start comes near, so a student trained mostly on triads gets lost from them.
 START_MIX = {"triad": 0.4, "random": 0.35, "empty": 0.1, "ceiling": 0.15}
-
-#: The random presses that knock a "ceiling" start off its bar.
-CEILING_KNOCKS = 6
 
 #: An episode ends one step after the teacher stops, or when it has taken twice the teacher's walk from its
 #: start plus this many presses: long enough to wander and be brought back, short enough that a student's
@@ -76,6 +82,10 @@ class ComposerArgs:
     batch_size: int = field(default=256, metadata={"help": "examples per gradient step"})
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam's learning rate, decayed to 1/10 each fit"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
+    action_weight: float = field(default=1.0, metadata={
+        "help": "weight of the navigator's own press in the loss, beside the allowed set's (0: any allowed press)"})
+    take_over: bool = field(default=False, metadata={
+        "help": "in DAgger rounds the navigator presses where the student returns to a state of its episode"})
 
 
 class Teacher:
@@ -85,7 +95,8 @@ class Teacher:
     walk to any nearest target (the no-op alone at a target). The navigator orders its walk by the
     simulator's distance, which the observation does not show; any allowed press reaches the ceiling in
     as few presses, so the student is trained to put its mass on the allowed set and, within it, on the
-    navigator's choice: where it cannot tell the order, it still walks straight.
+    navigator's choice: where it cannot tell the order, it still walks straight. The allowed set of every
+    nearest target is read at once from the navigator's walks (the same ends, ties to the first option).
     """
 
     def __init__(self, corpus):
@@ -94,187 +105,141 @@ class Teacher:
                             bar_bits=spec.bar_bits, low_note=spec.low_note, init="empty").unwrapped
         self.navigator = Navigator(self.env)
         self.noop_action = spec.noop_action
+        self.spec = spec
+        # Every target's options (targets, N, W), padded with the index of a column that costs more than any walk.
+        walks = self.navigator.walks
+        width = max(len(options) for walk in walks for options in walk.options)
+        self._pad = (1 << spec.n_patterns) * spec.steps
+        self._options = np.full((len(walks), spec.n_notes, width), self._pad)
+        for t, walk in enumerate(walks):
+            for n, options in enumerate(walk.options):
+                self._options[t, n, :len(options)] = options
+        self._rows = np.arange(spec.n_notes)[None, :, None]
+        notes = np.arange(spec.n_notes)[:, None]
+        self._toggles = notes * spec.n_patterns + np.arange(spec.n_patterns)[None, :]  # (N, P) actions
+        self._offsets = spec.n_toggle_actions + notes * spec.bar_bits + np.arange(spec.bar_bits)[None, :]  # (N, B)
 
-    def label(self, state) -> tuple[int, np.ndarray]:
-        navigator = self.navigator
-        costs = row_press_costs(navigator.spec, state.masks, state.offsets)
-        lengths = navigator.walk_lengths(state, costs)
-        allowed = np.zeros(navigator.spec.n_actions, dtype=bool)
+    def label(self, state, need_action: bool = True) -> tuple[int, np.ndarray]:
+        """The navigator's press and the allowed presses; without ``need_action`` the press is the lowest
+        allowed one (the navigator's own costs a lookahead)."""
+        spec = self.spec
+        costs = row_press_costs(spec, state.masks, state.offsets)
+        padded = np.concatenate([costs, np.full((len(costs), 1), np.iinfo(costs.dtype).max, costs.dtype)], axis=1)
+        per_option = padded[self._rows, self._options]  # (T, N, W)
+        lengths = per_option.min(axis=-1).sum(axis=-1, dtype=np.int64)
+        allowed = np.zeros(spec.n_actions, dtype=bool)
         if lengths.min() == 0:
             allowed[self.noop_action] = True
             return self.noop_action, allowed
-        for target in np.flatnonzero(lengths == lengths.min()):
-            allowed[navigator.walks[target].presses(state.masks, state.offsets, costs)] = True
-        presses = navigator.walks[int(np.argmin(lengths))].presses(state.masks, state.offsets, costs)
-        return next_press(navigator.lookahead, state, presses), allowed
+        best = np.flatnonzero(lengths == lengths.min())
+        ends = np.take_along_axis(self._options[best], per_option[best].argmin(axis=-1)[..., None], axis=-1)[..., 0]
+        end_masks, end_offsets = np.divmod(ends, spec.steps)  # (targets, N)
+        flips = state.masks[None] ^ end_masks
+        shifts = (end_offsets - state.offsets[None]) % spec.steps
+        toggle_bits = (flips[..., None] >> np.arange(spec.n_patterns)) & 1  # (targets, N, P)
+        offset_bits = (shifts[..., None] >> np.arange(spec.bar_bits)) & 1  # (targets, N, B)
+        allowed[self._toggles[toggle_bits.any(axis=0).astype(bool)]] = True
+        allowed[self._offsets[offset_bits.any(axis=0).astype(bool)]] = True
+        if not need_action:
+            return int(np.flatnonzero(allowed)[0]), allowed
+        presses = np.sort(np.concatenate([self._toggles[toggle_bits[0].astype(bool)],
+                                          self._offsets[offset_bits[0].astype(bool)]]))
+        return next_press(self.navigator.lookahead, state, presses), allowed
 
     def walk_length(self, state) -> int:
         """Presses the teacher needs from ``state`` to its target."""
         return int(self.navigator.walk_lengths(state).min())
 
 
-def draw_start(env, rng: np.random.Generator, ceiling_states) -> np.ndarray:
-    """Reset ``env`` to a start drawn from :data:`START_MIX`; returns the observation."""
-    kinds = list(START_MIX)
-    kind = kinds[rng.choice(len(kinds), p=list(START_MIX.values()))]
-    seed = int(rng.integers(2**31))
-    if kind != "ceiling":
-        return env.reset(seed=seed, options={"init": kind})[0]
-    state = ceiling_states[rng.integers(len(ceiling_states))].copy()
-    for action in rng.integers(env.action_space.n, size=rng.integers(1, CEILING_KNOCKS + 1)):
-        state.apply(int(action))
-    return env.reset(seed=seed, options={"state": state})[0]
+class EnvTeacher:
+    """:class:`Teacher` on the state of one env (:class:`agents.imitation.dagger.Teacher`)."""
+
+    def __init__(self, teacher: Teacher, env):
+        self.teacher, self.env = teacher, env.unwrapped
+
+    def label(self, need_action: bool = True):
+        return self.teacher.label(self.env.state, need_action)
+
+    def length(self) -> int:
+        return self.teacher.walk_length(self.env.state)
 
 
-@dataclass
-class Gathered:
-    """Labelled states: observations int8 ``(M, D)``, the teacher's actions ``(M,)``, the allowed presses
-    bool ``(M, A)``, and the student's own actions where a student played (else the teacher's)."""
+def start_mix(corpus, mix: dict[str, float] | None = None):
+    """``start(env, rng, episode, round_)`` for :class:`agents.imitation.dagger.Task`: a family of
+    :data:`START_MIX` drawn by its weight, its start drawn from a seed in :data:`starts.TRAINING_SEEDS`."""
+    mix = START_MIX if mix is None else mix
+    families = [TRAINING_FAMILIES[name] for name in mix]
+    weights = np.array(list(mix.values()), dtype=np.float64)
+    weights /= weights.sum()
+    ceiling = ceiling_bars(corpus)
 
-    observations: np.ndarray
-    labels: np.ndarray
-    allowed: np.ndarray
-    played: np.ndarray
-
-    def __add__(self, other: Gathered) -> Gathered:
-        return Gathered(*(np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self)))
-
-
-def gather(envs, teacher: Teacher, rng: np.random.Generator, ceiling_states, episodes: int, student=None,
-           noise: float = 0.0) -> Gathered:
-    """``episodes`` episodes from drawn starts, played side by side on ``envs``: the teacher labels every
-    state; ``student(observations) -> actions`` (a batch) presses, or the teacher when None; with probability
-    ``noise`` a step presses a random button instead. An episode ends one step after the teacher stops, or
-    after twice its walk from the start plus :data:`SLACK_PRESSES` presses."""
-    observations, labels, allowed, played = [], [], [], []
-    obs: list = [None] * len(envs)
-    budget = [0] * len(envs)
-    started = 0
-
-    def start(i: int) -> bool:
-        nonlocal started
-        if started == episodes:
-            return False
-        started += 1
-        obs[i] = draw_start(envs[i], rng, ceiling_states)
-        budget[i] = 2 * teacher.walk_length(envs[i].unwrapped.state) + SLACK_PRESSES
-        return True
-
-    active = [i for i in range(len(envs)) if start(i)]
-    while active:
-        step_labels = []
-        for i in active:
-            label, ok = teacher.label(envs[i].unwrapped.state)
-            observations.append(obs[i])
-            labels.append(label)
-            allowed.append(ok)
-            step_labels.append(label)
-        actions = (np.array(step_labels) if student is None else
-                   student(np.stack([obs[i] for i in active])))
-        noisy = rng.random(len(active)) < noise
-        actions = np.where(noisy, rng.integers(teacher.navigator.spec.n_actions, size=len(active)), actions)
-        played += [int(a) for a in actions]
-        still = []
-        for i, label, action in zip(active, step_labels, actions, strict=True):
-            budget[i] -= 1
-            if label != teacher.noop_action and budget[i] > 0:
-                obs[i] = envs[i].step(int(action))[0]
-                still.append(i)
-            elif start(i):
-                still.append(i)
-        active = still
-    n = len(labels)
-    return Gathered(np.asarray(observations, dtype=np.int8).reshape(n, -1), np.asarray(labels, dtype=np.int64),
-                    np.asarray(allowed, dtype=bool).reshape(n, -1), np.asarray(played, dtype=np.int64))
+    def start(env, rng: np.random.Generator, episode: int, round_: int):
+        family = families[rng.choice(len(families), p=weights)]
+        seed = int(rng.integers(*starts.TRAINING_SEEDS))
+        state = family.state(corpus, np.random.default_rng(seed), ceiling)
+        return env.reset(seed=seed, options={"state": state})[0]
+    return start
 
 
-def fit(q_net, data: Gathered, args: ComposerArgs, rng: np.random.Generator) -> dict:
-    """Train ``q_net`` for ``args.epochs`` passes: cross-entropy of the teacher's action plus the negative log
-    of the probability of the allowed set. Returns its training accuracy: the teacher's action, and an
-    allowed one."""
-    optimizer = th.optim.Adam(q_net.parameters(), lr=args.learning_rate)
-    n_batches = max(1, len(data.labels) // args.batch_size)
-    schedule = th.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs * n_batches,
-                                                       eta_min=args.learning_rate / 10)
-    x, y = th.as_tensor(data.observations, dtype=th.float32), th.as_tensor(data.labels)
-    ok = th.as_tensor(data.allowed)
-    q_net.train()
-    for _ in range(args.epochs):
-        for batch in np.array_split(rng.permutation(len(y)), n_batches):
-            log_p = F.log_softmax(q_net(x[batch]), dim=1)
-            allowed_log_p = th.logsumexp(log_p.masked_fill(~ok[batch], -th.inf), dim=1)
-            loss = F.nll_loss(log_p, y[batch]) - allowed_log_p.mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-    q_net.eval()
-    with th.no_grad():
-        chosen = q_net(x).argmax(dim=1)
-        return {"accuracy": float((chosen == y).float().mean()),
-                "allowed_accuracy": float(ok[th.arange(len(y)), chosen].float().mean())}
+def episode_budget(teacher: EnvTeacher) -> int:
+    """Twice the teacher's walk from the start plus :data:`SLACK_PRESSES`."""
+    return 2 * teacher.length() + SLACK_PRESSES
+
+
+def configuration(args: ComposerArgs, corpus) -> tuple[dagger.Task, dagger.Schedule, dagger.Fit]:
+    """The composer as a configuration of :func:`agents.imitation.dagger.train`."""
+    preset = get_preset(PRESET_NAME)
+    teacher = Teacher(corpus)
+    task = dagger.Task(make_env=lambda: preset.make_env(corpus), make_teacher=lambda env: EnvTeacher(teacher, env),
+                       start=start_mix(corpus), budget=episode_budget, stop_action=corpus.spec.noop_action)
+    schedule = dagger.Schedule(demos=args.demos, rounds=args.rounds, episodes=args.dagger_episodes, envs=args.envs,
+                               noise=args.noise, take_over=args.take_over)
+    fitting = dagger.Fit(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                         action_weight=args.action_weight)
+    return task, schedule, fitting
 
 
 def train(args: ComposerArgs) -> Path:
     """Behaviour cloning then DAgger, as the module says; writes the weights and their description."""
     th.set_num_threads(args.threads)
-    th.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    started, cpu_started = time.perf_counter(), time.process_time()
     preset = get_preset(PRESET_NAME)
     corpus = preset.load_corpus(args.corpus)
-    envs = [preset.make_env(corpus) for _ in range(args.envs)]
-    teacher = Teacher(corpus)
-    policy = build_policy(preset, envs[0].observation_space, envs[0].action_space)
-    q_net = policy.q_net
-    ceiling_states = [_fitted_state(corpus, i) for i in ceiling_bars(corpus)]
-
-    def student(observations):
-        with th.no_grad():
-            return q_net(th.as_tensor(observations, dtype=th.float32)).argmax(dim=1).numpy()
-
-    data = gather(envs, teacher, rng, ceiling_states, args.demos, noise=args.noise)
-    log = [{"stage": "demonstrations", "examples": len(data.labels), **fit(q_net, data, args, rng)}]
-    _report(log[-1], started)
-    for round_ in range(args.rounds):
-        new = gather(envs, teacher, rng, ceiling_states, args.dagger_episodes, student)
-        # How often the student already agreed with the teacher on its own states, before this round's fit.
-        agreement = float(np.mean(new.played == new.labels))
-        allowed = float(np.mean(new.allowed[np.arange(len(new.played)), new.played]))
-        data = data + new
-        log.append({"stage": f"dagger {round_ + 1}", "examples": len(data.labels), "student_agreement": agreement,
-                    "student_allowed": allowed})
-        log[-1].update(fit(q_net, data, args, rng))
-        _report(log[-1], started)
-    wall_clock, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    for env in envs:
-        env.close()
+    task, schedule, fitting = configuration(args, corpus)
+    env = preset.make_env(corpus)
+    th.manual_seed(args.seed)
+    policy = build_policy(preset, env.observation_space, env.action_space)
+    env.close()
+    trained = dagger.train(task, policy.q_net, schedule, fitting, args.seed,
+                           report=lambda line: print(line, flush=True))
     return export(policy, PRESET_NAME, preset, corpus, args.out, extra={
-        "source": "agents.imitation.composer: behaviour cloning + DAgger of the navigator",
+        "source": "agents.imitation.composer: behaviour cloning + DAgger of the navigator (agents.imitation.dagger)",
         "command": "python -m agents imitate " + " ".join(_flags(args)),
         "seed": args.seed,
-        "training": {**asdict(args), "wall_clock_s": round(wall_clock, 1),
-                     "cpu_s": round(cpu, 1), "log": log},
+        "start_mix": START_MIX,
+        "training_seeds": list(starts.TRAINING_SEEDS),
+        "training": {**asdict(args), "wall_clock_s": trained["wall_clock_s"], "cpu_s": trained["cpu_s"],
+                     "log": trained["log"]},
     })
 
 
 def _fitted_state(corpus, bar: int):
     """The launchpad state that plays the nearest rows to corpus bar ``bar``."""
-    _, masks, offsets = best_row_fits(corpus.spec, corpus.bars[bar])
-    return LaunchpadState(corpus.spec, masks.astype(np.int64), offsets.astype(np.int64))
-
-
-def _report(entry: dict, started: float):
-    print(json.dumps({**entry, "elapsed_s": round(time.perf_counter() - started, 1)}), flush=True)
+    return starts.fitted_state(corpus, bar)
 
 
 def _flags(args: ComposerArgs) -> list[str]:
-    return [f"--{name.replace('_', '-')} {value}" for name, value in asdict(args).items() if value is not None]
+    flags = []
+    for name, value in asdict(args).items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            flags.append(flag if value else "--no-" + flag[2:])
+        elif value is not None:
+            flags.append(f"{flag} {value}")
+    return flags
 
 
 def main(argv=None) -> int:
-    parser = dataclass_parser(ComposerArgs, "python -m agents imitate", __doc__.split("\n\n")[0])
-    args = ComposerArgs(**vars(parser.parse_args(argv)))
+    args = parse_dataclass(ComposerArgs, argv, "python -m agents imitate")
     path = train(args)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) and {path.with_suffix('.json')}")
     return 0

@@ -1,35 +1,36 @@
-"""``python -m agents.imitation.dj``: the learned dj agent, the hopper imitated from the observation alone (DAgger).
+"""``python -m agents dj-train``: the learned dj agent, the hopper imitated from the observation alone (DAgger).
 
-Round 0 plays the hopper and records (observation, the hopper's press). Every later round plays the
-network being trained (the hopper takes over a bar with probability ``beta``, halved each round), and the
-hopper labels every bar the network reached with the press it would make there; the network is trained
-on everything gathered so far. The songs are seeded apart from the evaluation's (seeds 0-19).
+    python -m agents dj-train                       # writes agents/shipped/dj.safetensors + dj.json
 
-    python -m agents.imitation.dj                       # writes agents/shipped/dj.safetensors + dj.json
+A configuration of the one imitation loop (:mod:`agents.imitation.dagger`): the demonstrations are the hopper's
+own songs (``--songs`` of ``--bars`` bars); every later round plays the network being trained (the hopper takes
+over a bar with probability ``--beta``, halved each round), and the hopper labels every bar the network
+reached with the press it would make there; the network is trained on everything gathered so far. The songs
+are seeded apart from the evaluation's (seeds 0-19): round ``r``'s song ``i`` from ``TRAIN_SEED + r * songs + i``.
+The network is a numpy MLP (:mod:`agents.imitation.dj_policy`), written in the one weights format.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
+import torch as th
 
 from agents import weights
+from agents.arguments import parse_dataclass
+from agents.imitation import dagger
 from agents.imitation import dj_policy as learned
 from agents.planners.hopper import Hopper
 
 #: Training songs start from reset(seed=TRAIN_SEED + i), away from the evaluation's seeds.
 TRAIN_SEED = 10_000
+DJ = "gym_launchpad/LaunchpadDJ-v0"
 
 
 @dataclass
-class Arguments:
-    """The training command's arguments."""
+class DJArgs:
+    """The arguments of ``python -m agents dj-train``."""
 
     #: DAgger rounds after the first (the hopper's own songs).
     rounds: int = 2
@@ -41,116 +42,106 @@ class Arguments:
     hidden: tuple[int, ...] = (512, 256)
     #: epochs over everything gathered, after each round.
     epochs: int = 60
+    #: examples per gradient step.
     batch_size: int = 128
+    #: Adam's learning rate (constant).
     learning_rate: float = 3e-3
     #: the probability the hopper plays a bar in round 1, halved each round after.
     beta: float = 0.5
+    #: seeds the network's initial weights, the batches and the hopper's share of bars.
     seed: int = 0
-    out: Path = weights.SHIPPED_DIR / "dj.safetensors"
+    #: the weights (.safetensors); the description (.json) goes beside it.
+    out: str = str(weights.SHIPPED_DIR / "dj.safetensors")
+    #: corpus of onsets (.npz; default: the DJ env's shipped one).
+    corpus: str | None = None
+    #: torch threads.
+    threads: int = 1
 
 
-def play_round(env, hopper: Hopper, network, beta: float, seeds, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Observations of songs from ``seeds`` and the hopper's press at each; the network plays (None: the
-    hopper plays), except where the hopper takes a bar with probability ``beta``."""
-    observations, labels = [], []
-    for seed in seeds:
-        obs, _ = env.reset(seed=int(seed))
-        for _ in range(env.spec.max_episode_steps if env.spec.max_episode_steps else 300):
-            expert = int(hopper.act())
-            observations.append(obs)
-            labels.append(expert)
-            action = expert if network is None or rng.random() < beta else int(network.predict(obs)[0])
-            obs, _, terminated, truncated, _ = env.step(action)
-            if terminated or truncated:
-                break
-    return np.array(observations, dtype=np.float32), np.array(labels, dtype=np.int64)
+class HopperTeacher:
+    """The hopper on one DJ env (:class:`agents.imitation.dagger.Teacher`): its press, no allowed set."""
+
+    def __init__(self, env):
+        self.hopper = Hopper(env)
+
+    def label(self, need_action: bool = True):
+        return int(self.hopper.act()), None
+
+    def length(self) -> None:
+        return None
 
 
-def fit(model, observations, labels, args: Arguments, torch_rng):
-    import torch as th
-
-    optimizer = th.optim.Adam(model.parameters(), lr=args.learning_rate)
-    x, y = th.from_numpy(observations), th.from_numpy(labels)
-    for _ in range(args.epochs):
-        order = th.randperm(len(x), generator=torch_rng)
-        for start in range(0, len(x), args.batch_size):
-            batch = order[start:start + args.batch_size]
-            loss = th.nn.functional.cross_entropy(model(x[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    with th.no_grad():
-        accuracy = float((model(x).argmax(dim=1) == y).float().mean())
-    return accuracy
-
-
-def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
-    import torch as th
-
-    return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
-            for layer in model if isinstance(layer, th.nn.Linear)]
-
-
-def train(args: Arguments) -> Path:
-    import torch as th
-
-    th.manual_seed(args.seed)
-    torch_rng = th.Generator().manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    env = gym.make("gym_launchpad/LaunchpadDJ-v0", max_episode_steps=args.bars)
-    hopper = Hopper(env)
-    sizes = (env.observation_space.shape[0], *args.hidden, env.action_space.n)
-    layers = []
+def make_network(n_inputs: int, hidden: tuple[int, ...], n_actions: int) -> th.nn.Sequential:
+    """Linear layers ``n_inputs -> *hidden -> n_actions`` with a ReLU between each."""
+    sizes = (n_inputs, *hidden, n_actions)
+    layers: list[th.nn.Module] = []
     for i in range(len(sizes) - 1):
         layers.append(th.nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(th.nn.ReLU())
-    model = th.nn.Sequential(*layers)
-    observations, labels = np.zeros((0, sizes[0]), dtype=np.float32), np.zeros(0, dtype=np.int64)
-    started = time.perf_counter()
-    network, beta = None, args.beta
-    for round_ in range(args.rounds + 1):
-        seeds = TRAIN_SEED + round_ * args.songs + np.arange(args.songs)
-        new_obs, new_labels = play_round(env, hopper, network, beta if network else 1.0, seeds, rng)
-        if network is not None:
-            agreement = float(np.mean([network.predict(o)[0] == a for o, a in zip(new_obs, new_labels, strict=True)]))
-            beta /= 2
-        else:
-            agreement = float("nan")
-        observations = np.concatenate([observations, new_obs])
-        labels = np.concatenate([labels, new_labels])
-        accuracy = fit(model, observations, labels, args, torch_rng)
-        network = learned.DJPolicy(numpy_layers(model), {})
-        print(f"round {round_}: {len(new_labels)} bars labelled (network agreed with the hopper on "
-              f"{agreement:.2f} of the bars it reached), {len(labels)} in all, training accuracy {accuracy:.3f} "
-              f"({time.perf_counter() - started:.0f} s)", flush=True)
+    return th.nn.Sequential(*layers)
+
+
+def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
+            for layer in model if isinstance(layer, th.nn.Linear)]
+
+
+def configuration(args: DJArgs) -> tuple[dagger.Task, dagger.Schedule, dagger.Fit]:
+    """The dj agent as a configuration of :func:`agents.imitation.dagger.train`."""
+    import gymnasium as gym
+
+    corpus = {} if args.corpus is None else {"corpus": args.corpus}
+
+    def start(env, rng, episode: int, round_: int):
+        return env.reset(seed=TRAIN_SEED + round_ * args.songs + episode)[0]
+
+    task = dagger.Task(make_env=lambda: gym.make(DJ, max_episode_steps=args.bars, **corpus),
+                       make_teacher=HopperTeacher, start=start, budget=lambda teacher: args.bars)
+    schedule = dagger.Schedule(demos=args.songs, rounds=args.rounds, episodes=args.songs, beta=args.beta,
+                               beta_decay=0.5)
+    fitting = dagger.Fit(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                         decay="constant", allowed_weight=0.0)
+    return task, schedule, fitting
+
+
+def train(args: DJArgs):
+    th.set_num_threads(args.threads)
+    task, schedule, fitting = configuration(args)
+    env = task.make_env()
+    th.manual_seed(args.seed)
+    model = make_network(env.observation_space.shape[0], args.hidden, env.action_space.n)
+    trained = dagger.train(task, model, schedule, fitting, args.seed, report=lambda line: print(line, flush=True))
     corpus = env.unwrapped.corpus
+    env.close()
     description = {
-        "corpus_hash": corpus.hash, "spec": corpus.spec.as_dict(), "env": "gym_launchpad/LaunchpadDJ-v0",
+        "corpus_hash": corpus.hash, "spec": corpus.spec.as_dict(), "env": DJ,
         "teacher": "agents.planners.hopper.Hopper",
-        "method": "DAgger (behaviour cloning + rounds labelled by the hopper)",
+        "method": "DAgger (behaviour cloning + rounds labelled by the hopper; agents.imitation.dagger)",
+        "command": "python -m agents dj-train " + " ".join(_flags(args)),
         "arguments": {k: v for k, v in asdict(args).items() if k != "out"},
-        "bars_labelled": len(labels), "training_seconds": round(time.perf_counter() - started),
+        "bars_labelled": trained["examples"], "training_seconds": round(trained["wall_clock_s"]),
+        "training": {"wall_clock_s": trained["wall_clock_s"], "cpu_s": trained["cpu_s"], "log": trained["log"]},
     }
     path = learned.save(numpy_layers(model), args.out, description)
     print(f"wrote {path} ({path.stat().st_size} bytes) and {path.with_suffix('.json').name}")
     return path
 
 
+def _flags(args: DJArgs) -> list[str]:
+    flags = []
+    for name, value in asdict(args).items():
+        if value is None:
+            continue
+        text = " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        flags.append(f"--{name.replace('_', '-')} {text}")
+    return flags
+
+
 def main(argv=None) -> int:
-    defaults = Arguments()
-    parser = argparse.ArgumentParser(prog="python -m agents.imitation.dj", description=__doc__.splitlines()[0])
-    for name, value in asdict(defaults).items():
-        flag = "--" + name.replace("_", "-")
-        if isinstance(value, tuple):
-            parser.add_argument(flag, type=int, nargs="+", default=list(value))
-        else:
-            parser.add_argument(flag, type=type(value), default=value)
-    parsed = vars(parser.parse_args(argv))
-    parsed["hidden"] = tuple(parsed["hidden"])
-    train(Arguments(**parsed))
+    train(parse_dataclass(DJArgs, argv, "python -m agents dj-train"))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -6,6 +6,7 @@ import pytest
 
 from agents.dqn.export import load
 from agents.imitation import composer
+from agents.planners.navigator import Navigator
 from agents.play import cli
 from agents.policies import shipped_weights
 from agents.rollout import rollout
@@ -47,6 +48,31 @@ def test_every_allowed_press_shortens_the_walk_and_the_navigators_press_is_one(t
             after = state.copy()
             after.apply(int(press))
             assert teacher.walk_length(after) == length - 1, (init, press)
+
+
+def test_the_labels_are_those_of_every_nearest_targets_walk_and_the_navigators_own_press(teacher):
+    from agents.imitation import starts
+    from agents.planners.navigator import ceiling_bars
+    from agents.planners.walk import row_press_costs
+
+    navigator, corpus = teacher.navigator, teacher.env.corpus
+    env = composer.Teacher(corpus).env
+    rng = np.random.default_rng(1)
+    for family in starts.FAMILIES.values():
+        for _ in range(4):
+            state = family.state(corpus, rng, ceiling_bars(corpus))
+            costs = row_press_costs(navigator.spec, state.masks, state.offsets)
+            lengths = navigator.walk_lengths(state, costs)
+            expected = np.zeros(navigator.spec.n_actions, dtype=bool)
+            for target in np.flatnonzero(lengths == lengths.min()):
+                expected[navigator.walks[target].presses(state.masks, state.offsets, costs)] = True
+            if lengths.min() == 0:
+                expected[corpus.spec.noop_action] = True
+            action, allowed = teacher.label(state)
+            assert (allowed == expected).all(), family.name
+            env.reset(options={"state": state})
+            assert action == Navigator(env).act()
+            assert allowed[teacher.label(state, need_action=False)[0]]
 
 
 @pytest.mark.slow
