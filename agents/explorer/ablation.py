@@ -26,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from agents import starts
 from agents.arguments import parse_dataclass
 from agents.explorer.go_explore import GoExplore, shorten
-from agents.imitation import starts
 from agents.planners.navigator import ceiling_bars
 
-#: The jam's families the shipped explorer fails on (``agents.imitation.starts.FAMILIES``), and triads to compare.
+#: The jam's families the shipped explorer fails on (``agents.starts.FAMILIES``), and triads to compare.
 FAILING = ("random launchpad", "corpus bar + 20 presses", "corpus bar + 50 presses", "ceiling bar + 5 presses")
 
 
@@ -145,7 +145,7 @@ class AblationArgs:
     starts: int = 5
     #: presses of Go-Explore per start at most (the explorer's --spread-steps)
     budget: int = 20_000
-    #: families (names of agents.imitation.starts.FAMILIES)
+    #: families (names of agents.starts.FAMILIES)
     families: tuple[str, ...] = field(default=("triad", *FAILING))
     #: also write the rows here (JSON)
     json: str | None = None

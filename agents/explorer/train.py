@@ -36,6 +36,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
+from agents import starts as start_families
 from agents.arguments import parse_dataclass
 from agents.dqn.export import export
 from agents.dqn.launchpad_dqn import new_model
@@ -44,7 +45,6 @@ from agents.dqn.presets import get_preset
 from agents.explorer.backward_curriculum import BackwardCurriculum
 from agents.explorer.go_explore import GoExplore, replay, shorten
 from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
-from agents.imitation import starts as start_families
 from agents.planners.navigator import ceiling_bars
 from gym_launchpad.reward import silence_distance
 
@@ -116,7 +116,7 @@ class ExplorerArgs:
     threads: int = field(default=1, metadata={"help": "torch threads"})
     families: tuple[str, ...] = field(default=("triad",), metadata={
         "choices": tuple(start_families.FAMILIES),
-        "help": "start families (agents.imitation.starts) the spread, the rounds and the selection draw starts "
+        "help": "start families (agents.starts) the spread, the rounds and the selection draw starts "
                 "from, in turn (a name given twice: twice as often); discovery is from triads always"})
     correction_states: int = field(default=0, metadata={
         "help": "ways back Go-Explore looks for per episode of a round, at most: from the first states it went "
@@ -205,7 +205,7 @@ def _triad(env, args: ExplorerArgs, i: int):
 
 def _family_start(env, args: ExplorerArgs | None, family: str, seed: int):
     """A start of ``family`` drawn from ``seed``: a triad is the env's ``reset(seed=seed)`` (as before the option
-    existed); any other family's state is drawn by :mod:`agents.imitation.starts` from ``seed`` (training
+    existed); any other family's state is drawn by :mod:`agents.starts` from ``seed`` (training
     seeds 100,000-399,999, apart from the jam's 500,000-599,999 and the evaluation's 0-19)."""
     if family == "triad":
         env.reset(seed=seed)
@@ -277,7 +277,7 @@ def selection_score(model, env, episodes: int = SELECTION_STARTS, presses: int =
                     families: tuple[str, ...] = ("triad",)) -> tuple[int, float]:
     """(starts within distance 10 after ``presses`` greedy presses, minus their mean final distance), from
     ``episodes`` held-out starts of each of ``families`` (triads: ``reset(seed=200_000 + i)``; any other family
-    drawn from seed ``200_000 + 10_000 f + i``, f its place in :data:`agents.imitation.starts.FAMILIES`, with
+    drawn from seed ``200_000 + 10_000 f + i``, f its place in :data:`agents.starts.FAMILIES`, with
     :data:`SELECTION_FAMILY_PRESSES` presses: the jam's window)."""
 
     finals = []

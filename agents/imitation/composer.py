@@ -13,7 +13,7 @@ reads the weights as any DQN's, with no simulator at act time.
 Training is the one behaviour cloning + DAgger loop (:mod:`agents.imitation.dagger`, Ross, Gordon and Bagnell
 2011) configured with the navigator as teacher (:func:`configuration`):
 1. *Demonstrations*: the teacher walks from starts drawn from :data:`START_MIX` (start families of
-   :mod:`agents.imitation.starts`: the env's triads, random and empty launchpads, corpus and ceiling bars
+   :mod:`agents.starts`: the env's triads, random and empty launchpads, corpus and ceiling bars
    knocked by random presses, triads in every key), each from a seed in ``starts.TRAINING_SEEDS``; with
    probability ``noise`` a step presses a random button instead of the teacher's (its label is still the
    teacher's), so the data holds states off the teacher's path and the way back from them (DART).
@@ -34,15 +34,16 @@ import gymnasium as gym
 import numpy as np
 import torch as th
 
+from agents import starts
 from agents.arguments import parse_dataclass
 from agents.dqn.export import export
 from agents.dqn.networks import build_policy
 from agents.dqn.presets import get_preset
-from agents.imitation import dagger, demonstrations, starts
+from agents.imitation import dagger, demonstrations
 from agents.planners.navigator import Navigator, ceiling_bars
 from agents.planners.walk import next_press, row_press_costs
 
-#: The start families of training (:class:`agents.imitation.starts.StartFamily`), by name.
+#: The start families of training (:class:`agents.starts.StartFamily`), by name.
 TRAINING_FAMILIES = {family.name: family for family in (
     starts.StartFamily("triad", init="triad"),
     starts.StartFamily("random", init="random"),

@@ -6,7 +6,7 @@ import pytest
 
 import gym_launchpad  # noqa: F401  (registers the env ids)
 from agents.explorer import ablation
-from agents.imitation.starts import fitted_state
+from agents.starts import fitted_state
 from gym_launchpad import LaunchpadSpec
 
 
