@@ -28,7 +28,7 @@ $(DEMO_STAMP): $(TORCH_STAMP) setup.cfg pyproject.toml
 	touch $@
 
 $(STAMP): $(DEMO_STAMP) setup.cfg pyproject.toml
-	$(PY) -m pip install --quiet -e ".[agents,zoo,live,ui,fast,build,tune,rllib,test]"
+	$(PY) -m pip install --quiet -e ".[agents,zoo,eval,offline,live,ui,fast,build,tune,rllib,test]"
 	touch $@
 
 demo: $(DEMO_STAMP)

@@ -11,12 +11,15 @@ import sys
 
 from gymnasium.error import DependencyNotInstalled
 
-#: command -> (module, one-line help). Each module has ``main(argv: list[str]) -> int``.
+#: command -> (module, one-line help). Each module has ``main(argv: list[str]) -> int`` (``module:function`` names
+#: another function of the module).
 COMMANDS = {
     "demo": ("agents.eval.demo", "the README's main job: baselines, shipped agents, the ceiling"),
     "train": ("agents.dqn.train", "train SB3 DQN with a preset (linear, mlp, rowwise)"),
     "export": ("agents.dqn.export", "export a training run's Q-network as safetensors weights + JSON"),
     "imitate": ("agents.imitation.composer", "train the composer (the pretrained agent): imitate the navigator"),
+    "demos": ("agents.imitation.composer:write_demonstrations",
+              "the navigator's walks as a Minari dataset (offline RL)"),
     "dj-train": ("agents.imitation.dj", "train the learned dj agent of LaunchpadDJ-v0 (imitating the hopper)"),
     "explore": ("agents.explorer.train", "train the explorer: Go-Explore, then DQN on its own best trajectories"),
     "evaluate": ("agents.eval.evaluate", "evaluate policies (baselines, planners, learned): a table, JSON, figures"),
@@ -48,15 +51,16 @@ def main(argv=None) -> int:
 
 def run_command(command: str, argv: list[str], prog: str | None = None) -> int:
     """Run ``command`` (one of :data:`COMMANDS`) with ``argv``; a missing [agents] dependency is one line."""
+    name, _, function = COMMANDS[command][0].partition(":")
     try:
-        module = importlib.import_module(COMMANDS[command][0])
+        module = importlib.import_module(name)
     except ModuleNotFoundError as error:
         missing = (error.name or "").partition(".")[0]
         if missing not in AGENTS_EXTRA:
             raise
         raise DependencyNotInstalled(f"python -m agents {command} needs {missing}, which is not installed: "
                                      "pip install gym_launchpad[agents]") from error
-    return int(module.main(argv) or 0)
+    return int(getattr(module, function or "main")(argv) or 0)
 
 
 def run_old_path(old: str, command: str, defaults: tuple[str, ...] = ()) -> int:

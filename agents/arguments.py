@@ -4,7 +4,13 @@ command line (cleanrl's habit).
 A field's help is its ``metadata={"help": ...}`` or the ``#:`` comment lines just above it in the class body;
 ``--help`` prints every option with that text and its default. A ``bool`` field is ``--flag`` / ``--no-flag``,
 a ``list[T]`` field is repeatable, a ``tuple[T, ...]`` field takes several values; fields named in
-``positional`` are positional arguments.
+``positional`` are positional arguments (optional ones where the field has a default).
+
+What a type hint cannot say goes in the field's metadata, handed to ``add_argument`` as it is
+(:data:`ARGPARSE_KEYS`): ``choices``; ``type`` (a checking parser, e.g. "an integer >= 1"); ``metavar``;
+``nargs`` and ``const`` (``{"nargs": "?", "const": ""}``: ``--clock-in`` alone or ``--clock-in PORT``);
+``action`` (``"store_true"``: a flag with no ``--no-`` form, for a field named like ``no_agent``).
+A ``tuple[T, ...]`` field whose default is empty may be given no values.
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ import dataclasses
 import inspect
 import re
 import typing
+
+#: Field metadata keys handed to ``argparse.ArgumentParser.add_argument`` as they are.
+ARGPARSE_KEYS = ("choices", "type", "metavar", "nargs", "const", "action")
 
 
 def dataclass_parser(cls, prog: str, description: str | None = None,
@@ -39,21 +48,25 @@ def dataclass_parser(cls, prog: str, description: str | None = None,
         elif origin is list:
             kwargs.update(action="append", type=args[0], default=None)
         elif origin is tuple:
-            kwargs.update(nargs="+", type=args[0])
+            kwargs.update(nargs="*" if kwargs.get("default") == () else "+", type=args[0])
         else:
             kwargs["type"] = args[0] if args else hint
+        kwargs.update({key: f.metadata[key] for key in ARGPARSE_KEYS if key in f.metadata})
+        if kwargs.get("action") in ("store_true", "store_false"):
+            kwargs.pop("type", None)
         if f.name in positional:
-            kwargs.pop("default", None)
+            if "default" in kwargs:
+                kwargs.setdefault("nargs", "?")
             parser.add_argument(f.name, **kwargs)
         else:
             parser.add_argument("--" + f.name.replace("_", "-"), dest=f.name, **kwargs)
     return parser
 
 
-def parse_dataclass(cls, argv, prog: str, positional: tuple[str, ...] = ()):
+def parse_dataclass(cls, argv, prog: str, positional: tuple[str, ...] = (), description: str | None = None):
     """``cls`` filled from ``argv`` by :func:`dataclass_parser` (a repeatable option never given is ``[]``, a
     ``tuple`` field a tuple)."""
-    namespace = dataclass_parser(cls, prog, positional=positional).parse_args(argv)
+    namespace = dataclass_parser(cls, prog, description, positional=positional).parse_args(argv)
     hints = typing.get_type_hints(cls)
     values = {}
     for name, value in vars(namespace).items():

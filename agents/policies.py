@@ -31,9 +31,9 @@ import stable_baselines3
 from agents import weights
 from agents.baselines import make_baseline
 from agents.dqn import export
-from agents.dqn.model_files import UntrustedModelError, load_model, untrusted_message
+from agents.dqn.model_files import ModelFileError, UntrustedModelError, untrusted_message
 from agents.dqn.presets import Preset, get_preset
-from agents.dqn.runs import run_of_model
+from agents.dqn.runs import load_model, run_of_model
 from agents.imitation import dj_policy
 from agents.planners import anneal, beam, hopper, navigator
 from agents.planners.planner import Option, parse_options
@@ -50,14 +50,15 @@ KINDS = ("baseline", "planner", "learned")
 class Registered:
     """A named policy: its kind (one of :data:`KINDS`), the tasks it plays (env ids, the first its default), a
     line on what it is, and how it is made: ``make(env, seed, **options)`` for baselines and planners (with the
-    :class:`~agents.planners.planner.Option` s it takes), or shipped ``weights`` and the ``command`` that
-    trains them for a learned agent."""
+    :class:`~agents.planners.planner.Option` s it takes, and a ``check`` of them together that raises one
+    ValueError), or shipped ``weights`` and the ``command`` that trains them for a learned agent."""
 
     kind: str
     tasks: tuple[str, ...]
     about: str
     make: Callable | None = None
     options: dict[str, Option] = field(default_factory=dict)
+    check: Callable[[dict], None] | None = None
     weights: Path | None = None
     command: str = ""
 
@@ -70,9 +71,10 @@ REGISTRY: dict[str, Registered] = {
                        lambda env, seed: make_baseline("noop", env, seed=seed)),
     "greedy": Registered("baseline", (LAUNCHPAD, DJ), "one-step lookahead: the press whose bar is nearest",
                          lambda env, seed: make_baseline("greedy", env, seed=seed)),
-    "beam": Registered("planner", (LAUNCHPAD,), "beam search over presses", beam.make, beam.OPTIONS),
+    "beam": Registered("planner", (LAUNCHPAD,), "beam search over presses", beam.make, beam.OPTIONS,
+                         beam.check),
     "anneal": Registered("planner", (LAUNCHPAD,), "the paper's MCMC annealing, then a walk to its best bar",
-                         anneal.make, anneal.OPTIONS),
+                         anneal.make, anneal.OPTIONS, anneal.check),
     "navigator": Registered("planner", (LAUNCHPAD,), "a walk to the nearest corpus bar at the ceiling",
                             navigator.make, navigator.OPTIONS),
     "hopper": Registered("planner", (DJ,), "hops from corpus bar to corpus bar, near and new",
@@ -177,7 +179,7 @@ def parse_policy(text: str, task: str | None = None) -> PolicySource:
         entry = REGISTRY[name]
         if colon and not entry.options:
             raise ValueError(f"{name} takes no options; only the planners do ({', '.join(names('planner'))})")
-        parsed = parse_options(name, options, entry.options)
+        parsed = parse_options(name, options, entry.options, entry.check)
         if entry.kind == "learned":
             shipped_weights(typed)
         if task is not None and task not in entry.tasks:
@@ -258,7 +260,7 @@ def _load_sb3(path: str, algo: str, trust_pickle: bool):
         if not trust_pickle:  # only DQN runs are trained here: any other algorithm's model is foreign
             raise UntrustedModelError(untrusted_message(path))
         return getattr(stable_baselines3, algo.upper()).load(path, device="cpu")
-    except UntrustedModelError:
+    except ModelFileError:  # refused or damaged, and the message says which file and why
         raise
     except Exception as error:  # SB3 raises many kinds for a file of another algorithm or a broken zip
         raise ValueError(f"{path} does not load as an SB3 {algo.upper()} model ({error}); name the algorithm it "

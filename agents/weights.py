@@ -16,12 +16,12 @@ and the explorer) and the dj agent's MLP (:mod:`agents.imitation.dj_policy`).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+from gym_launchpad.atomic_file import write_atomically
 
 #: Bumped when the JSON layout changes.
 FORMAT_VERSION = 1
@@ -39,15 +39,16 @@ class WeightsMismatchError(WeightsError):
 
 def write(path, tensors: Mapping[str, np.ndarray], description: Mapping) -> Path:
     """Write ``tensors`` (name -> float array) to ``path`` (``.safetensors``) and ``description`` (with
-    ``format_version`` added) to the ``.json`` beside it, each atomically; the JSON last, so a reader that
+    ``format_version`` added) to the ``.json`` beside it, each atomically
+    (:func:`gym_launchpad.atomic_file.write_atomically`); the JSON last, so a reader that
     finds it finds its tensors."""
     from safetensors.numpy import save
 
     path = Path(path)
     data = save({name: np.array(value, dtype=np.float32, order="C") for name, value in tensors.items()})
     document = json.dumps({**description, "format_version": FORMAT_VERSION}, indent=2, sort_keys=True) + "\n"
-    write_bytes_atomically(path, data)
-    write_bytes_atomically(path.with_suffix(".json"), document.encode())
+    write_atomically(path, data)
+    write_atomically(path.with_suffix(".json"), document)
     return path
 
 
@@ -70,23 +71,26 @@ def read(path, expected: Mapping[str, tuple[int, ...]] | None = None, *,
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
         raise WeightsError(f"{path} is damaged or truncated, not a whole safetensors file ({error}){hint}") from error
+    arrays = {}
     for name, tensor in tensors.items():
         if not np.issubdtype(tensor.dtype, np.floating):
             raise WeightsError(f"{path}: tensor {name} is {tensor.dtype}, not floating point: weights are floats{hint}")
-        if not np.isfinite(tensor).all():
-            raise WeightsError(f"{path}: tensor {name} holds NaN or infinite values; these weights cannot act (the "
-                               f"training diverged, or the file was altered){hint}")
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf, refused below
+            arrays[name] = tensor.astype(np.float32, copy=False)
+        if not np.isfinite(arrays[name]).all():
+            raise WeightsError(f"{path}: tensor {name} holds NaN or infinite values (or values beyond float32); "
+                               f"these weights cannot act (the training diverged, or the file was altered){hint}")
     if expected is not None:
-        missing, extra = sorted(expected.keys() - tensors.keys()), sorted(tensors.keys() - expected.keys())
+        missing, extra = sorted(expected.keys() - arrays.keys()), sorted(arrays.keys() - expected.keys())
         if missing or extra:
             parts = [f"missing {missing}" if missing else "", f"unexpected {extra}" if extra else ""]
             raise WeightsError(f"{path} does not hold the network its JSON describes: "
                                + "; ".join(part for part in parts if part))
         for name, shape in expected.items():
-            if tuple(tensors[name].shape) != tuple(shape):
-                raise WeightsError(f"{path}: tensor {name} has shape {list(tensors[name].shape)}, the network its "
+            if tuple(arrays[name].shape) != tuple(shape):
+                raise WeightsError(f"{path}: tensor {name} has shape {list(arrays[name].shape)}, the network its "
                                    f"JSON describes needs {list(shape)}")
-    return {name: tensor.astype(np.float32, copy=False) for name, tensor in tensors.items()}, description
+    return arrays, description
 
 
 def read_description(meta: Path, hint: str = "") -> dict:
@@ -102,31 +106,8 @@ def read_description(meta: Path, hint: str = "") -> dict:
                            f"not an object{hint}")
     version = description.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise WeightsError(f"{meta}: format_version is {version!r}, not a whole number (this code reads "
-                           f"{FORMAT_VERSION}){hint}")
+        raise WeightsError(f"{meta}: format_version is {version!r}, a JSON {type(version).__name__}, not a version "
+                           f"(a whole number; this code reads {FORMAT_VERSION}){hint}")
     if version != FORMAT_VERSION:
         raise WeightsMismatchError(f"{meta} has format {version}, this code reads {FORMAT_VERSION}{hint}")
     return description
-
-
-def write_bytes_atomically(path, data: bytes) -> Path:
-    """``data`` to ``path`` through a unique temporary file in its folder, flushed to disk, then renamed."""
-    return write_atomically(path, lambda file: file.write(data))
-
-
-def write_atomically(path, write_file) -> Path:
-    """Call ``write_file(file)`` on a new temporary file beside ``path`` (a name no other writer gets), flush it
-    to disk, then rename it to ``path``: a reader sees the old file or the whole new one, never half of one,
-    and the temporary file is gone however the write ends."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            write_file(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path

@@ -14,7 +14,8 @@ from gym_launchpad.corpus import cli as corpus_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="launchpad", description=__doc__.splitlines()[0])
+    # The docstring's first line, without its reStructuredText literals' backticks.
+    parser = argparse.ArgumentParser(prog="launchpad", description=__doc__.splitlines()[0].replace("``", ""))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     corpus_cli.add_cli(commands)
     midi.add_cli(commands)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
+from gym_launchpad.atomic_file import atomic_path
 from gym_launchpad.grid import action_button, grid_shape
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.render import COLORS, note_name
@@ -166,8 +167,8 @@ class LaunchpadView:
 
     def screenshot(self, path) -> Path:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.pygame.image.save(self.screen, str(path))
+        with atomic_path(path) as tmp:  # pygame reads the format from the suffix, which the temporary name keeps
+            self.pygame.image.save(self.screen, str(tmp))
         return path
 
     def close(self) -> None:

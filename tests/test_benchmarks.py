@@ -5,7 +5,10 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from gym_launchpad.midi import write_midi
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))  # the scripts import each other by name, as when run alone
@@ -13,6 +16,7 @@ sys.path.insert(0, str(BENCHMARKS))  # the scripts import each other by name, as
 import _common  # noqa: E402
 import bandwidth  # noqa: E402
 import env_step  # noqa: E402
+import repeat_cap  # noqa: E402
 import reward_kernel  # noqa: E402
 import vector_env  # noqa: E402
 
@@ -91,3 +95,16 @@ def test_synthetic_corpus_is_sparse_and_distinct():
 def test_targets_read_both_ways():
     assert _common.check(1.4, "<= 1.5x") and not _common.check(1.6, "<= 1.5x")
     assert _common.check(120, ">= 100x") and not _common.check(99, ">= 100x")
+
+
+def test_repeat_cap_runs_at_smoke_size(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for song in range(2):
+        bars = np.zeros((20, repeat_cap.SPEC.n_notes), dtype=np.uint64)
+        for bar in bars:
+            bar[rng.choice(repeat_cap.SPEC.n_notes, size=3, replace=False)] = np.uint64(2**64 - 1)
+        write_midi(bars, tmp_path / f"song{song}.mid", repeat_cap.SPEC)
+    repeat_cap.main(["--midi", str(tmp_path), "--quick", "--workers", "1"])
+    printed = capsys.readouterr().out
+    assert "2 real files, tracks merged: the most copies of one bar in a file is 1" in printed
+    assert "with it, no cap: 440 bars with repeats" in printed and "with it, cap 128: 168 bars" in printed

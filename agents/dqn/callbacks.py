@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
-from agents.dqn.model_files import save_checkpoint, save_model
 from agents.dqn.runs import Run
 from agents.dqn.tensorboard_media import record_episode_media
 from agents.rollout import ceiling_fraction, episode_metrics, mean_metrics, rollout
@@ -75,13 +74,13 @@ class MusicMetricsCallback(BaseCallback):
 class LaunchpadEvalCallback(BaseCallback):
     """The paper's evaluation: every ``eval_freq`` steps, ``n_episodes`` seeded episodes with epsilon-greedy
     actions; logs ``eval/`` scalars and the last episode's ``media/``, and keeps the best model by mean reward
-    per step."""
+    per step as ``run``'s best model (:meth:`agents.dqn.runs.Run.save_best`), if a run is given."""
 
     def __init__(self, eval_env, eval_freq: int, n_episodes: int, epsilon: float, silent_distance: int,
-                 seed: int = 0, best_model_path: str | None = None, verbose: int = 0):
+                 seed: int = 0, run: Run | None = None, verbose: int = 0):
         super().__init__(verbose)
         self.eval_env, self.eval_freq, self.n_episodes, self.epsilon = eval_env, eval_freq, n_episodes, epsilon
-        self.silent_distance, self.seed, self.best_model_path = silent_distance, seed, best_model_path
+        self.silent_distance, self.seed, self.run = silent_distance, seed, run
         self.best = -np.inf
         self._next = eval_freq
 
@@ -105,14 +104,14 @@ class LaunchpadEvalCallback(BaseCallback):
             self.logger.record(f"eval/{key}", value)
         record_episode_media(self.logger, self.eval_env, episodes[-1])
         self.logger.dump(self.num_timesteps)
-        if self.best_model_path and summary["mean_reward_per_step"] > self.best:
+        if self.run is not None and summary["mean_reward_per_step"] > self.best:
             self.best = summary["mean_reward_per_step"]
-            save_model(self.model, self.best_model_path)
+            self.run.save_best(self.model)
         return summary
 
 
 class LatestReplayCheckpoint(BaseCallback):
-    """A checkpoint of the run every ``save_freq`` calls (:func:`agents.dqn.model_files.save_checkpoint`): every
+    """A checkpoint of the run every ``save_freq`` calls (:meth:`agents.dqn.runs.Run.save_checkpoint`): every
     model is kept, but only the latest replay buffer (up to ~600 MB each)."""
 
     def __init__(self, save_freq: int, run: Run):
@@ -121,5 +120,5 @@ class LatestReplayCheckpoint(BaseCallback):
 
     def _on_step(self) -> bool:
         if self.n_calls % self.save_freq == 0:
-            save_checkpoint(self.run, self.model)
+            self.run.save_checkpoint(self.model)
         return True

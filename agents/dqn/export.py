@@ -19,14 +19,16 @@ import torch as th
 
 from agents import weights
 from agents.arguments import dataclass_parser
-from agents.dqn.model_files import load_model
 from agents.dqn.networks import build_policy
 from agents.dqn.presets import Preset
-from agents.dqn.runs import Run
+from agents.dqn.runs import Run, load_model
 from gym_launchpad.envs import LaunchpadEnv
+from gym_launchpad.launchpad import LaunchpadSpec
 
 #: The command that makes Q-network weights, named when a file is refused.
 EXPORT_COMMAND = "export them again with `python -m agents export RUN` or retrain"
+#: The env arguments that make the launchpad's spec (checked when a description is read).
+SPEC_KEYS = ("n_notes", "bar_bits", "low_note")
 
 
 def export(model, preset_name: str, preset: Preset, corpus, path, extra: dict | None = None) -> Path:
@@ -74,8 +76,12 @@ def load(path, corpus=None) -> PretrainedAgent:
             f"{path} was trained for spec {spec} on corpus {str(corpus_hash)[:12]}, "
             f"not for spec {corpus.spec.as_dict()} on corpus {corpus.hash[:12]}: evaluate it on the corpus it was "
             "trained on, or train a new agent on this one (python -m agents train --corpus ...)")
-    env = preset.make_env(corpus)
-    policy = build_policy(preset, env.observation_space, env.action_space)
+    try:
+        env = preset.make_env(corpus)
+        policy = build_policy(preset, env.observation_space, env.action_space)
+    except (TypeError, ValueError, KeyError) as error:  # a JSON written by hand may name any value
+        raise weights.WeightsError(f"{meta}: its preset does not describe a network this code builds "
+                                   f"({type(error).__name__}: {error})") from error
     env.close()
     expected = {name: tuple(tensor.shape) for name, tensor in policy.q_net.state_dict().items()}
     arrays, _ = weights.read(path, expected, retrain=EXPORT_COMMAND)
@@ -94,12 +100,15 @@ def _preset(meta: Path, description: dict) -> Preset:
                                    f"({EXPORT_COMMAND})")
     env_kwargs = fields.get("env_kwargs", {})
     allowed = set(inspect.signature(LaunchpadEnv).parameters) - {"corpus", "obs_mode", "render_mode"}
+    named = f"names {', '.join(map(repr, sorted(set(env_kwargs) - allowed)))}" if isinstance(env_kwargs, dict) \
+        else f"is a JSON {type(env_kwargs).__name__}"
     if not isinstance(env_kwargs, dict) or not set(env_kwargs) <= allowed:
-        raise weights.WeightsError(f"{meta}: the preset's env_kwargs must be an object naming only env arguments "
-                                   f"({', '.join(sorted(allowed))}); the corpus is the one the weights are loaded "
-                                   "for, and the observation is the preset's obs_mode")
+        raise weights.WeightsError(f"{meta}: the preset's env_kwargs {named}; it must be an object naming only env "
+                                   f"arguments ({', '.join(sorted(allowed))}): the corpus is the one the weights are "
+                                   "loaded for, and the observation is the preset's obs_mode")
     try:
         preset = Preset(**fields)
+        LaunchpadSpec(**{key: value for key, value in preset.env_kwargs.items() if key in SPEC_KEYS})
     except (TypeError, ValueError) as error:
         raise weights.WeightsError(f"{meta}: its preset does not describe a network this code builds "
                                    f"({type(error).__name__}: {error})") from error
@@ -108,14 +117,13 @@ def _preset(meta: Path, description: dict) -> Preset:
 
 def export_run(run_dir, model_name: str = "best_model.zip", *, out, trust_pickle: bool = False) -> Path:
     """Export one model of a training run (default: its best evaluation) as safetensors weights + JSON; a
-    model outside the run folder is refused unless ``trust_pickle`` (:mod:`agents.dqn.model_files`)."""
+    model outside the run folder is refused unless ``trust_pickle`` (:func:`agents.dqn.runs.load_model`)."""
     run = Run(run_dir)
-    config = run.config()
-    preset = Preset(**config["preset"])
-    corpus = preset.load_corpus(config["args"]["corpus"])
+    config, preset = run.config(), run.preset()
+    corpus = preset.load_corpus(config["args"].get("corpus"))
     model = load_model(run.path / model_name, trust_pickle=trust_pickle)
-    return export(model, config["preset_name"], preset, corpus, out, extra={
-        "timesteps": int(model.num_timesteps), "seed": config["args"]["seed"],
+    return export(model, config.get("preset_name", preset.network), preset, corpus, out, extra={
+        "timesteps": int(model.num_timesteps), "seed": config["args"].get("seed"),
         "source": f"{run.name}/{model_name}",
         "command": f"python -m agents export {run.path} --model {model_name} --out {out}",
     })

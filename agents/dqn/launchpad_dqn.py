@@ -34,7 +34,9 @@ class LaunchpadDQN(DQN):
     equivalent "hold" presses in any state, brings.
 
     With the defaults it trains exactly as :class:`stable_baselines3.DQN` (a test checks the parameters
-    agree). ``train`` follows SB3's ``DQN.train`` step for step, because SB3 fixes the loss inside it.
+    agree). ``train`` follows SB3's ``DQN.train`` step for step, because SB3 fixes the loss inside it; the loss of a
+    batch is one hook, :meth:`batch_loss`, built from :meth:`td_targets` and :meth:`td_loss`, and a subclass
+    overrides that hook (:class:`agents.explorer.self_imitation.SelfImitationDQN`), never the loop.
     """
 
     def __init__(self, *args, loss: str = "huber", grad_clip: str = "global", double_q: bool = False, **kwargs):
@@ -70,41 +72,57 @@ class LaunchpadDQN(DQN):
         self.policy.optimizer.step()
 
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
+        # SB3's DQN.train, step for step, with the loss of a batch in one hook (SB3 fixes it inside train).
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
-        loss_fn = F.mse_loss if self.loss == "mse" else F.smooth_l1_loss
         losses = []
         for _ in range(gradient_steps):
             replay_data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
-            discounts = replay_data.discounts if replay_data.discounts is not None else self.gamma
-            with th.no_grad():
-                next_q_values = self.next_state_values(replay_data.next_observations)
-            if hasattr(replay_data, "action_rewards"):
-                # Reward head: every action's reward by regression; the continuation of the taken action by TD.
-                rewards, continuations = self.q_net.heads(replay_data.observations)
-                current = th.gather(continuations, dim=1, index=replay_data.actions.long())
-                loss = loss_fn(current, (1 - replay_data.dones) * next_q_values) + F.mse_loss(
-                    rewards, replay_data.action_rewards)
-            else:
-                target_q_values = replay_data.rewards + (1 - replay_data.dones) * discounts * next_q_values
-                current_q_values = th.gather(self.q_net(replay_data.observations), dim=1,
-                                             index=replay_data.actions.long())
-                loss = loss_fn(current_q_values, target_q_values)
+            loss = self.batch_loss(replay_data)
             losses.append(loss.item())
             self.gradient_step(loss)
         self._n_updates += gradient_steps
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
         self.logger.record("train/loss", np.mean(losses))
 
+    def batch_loss(self, replay_data) -> th.Tensor:
+        """The loss of one gradient step on a batch of the replay buffer: the TD loss of the actions taken, or
+        with the reward head the TD loss of their continuation plus the regression of every action's reward.
+        Subclasses override this hook, never ``train``."""
+        if hasattr(replay_data, "action_rewards"):
+            # Reward head: every action's reward by regression; the continuation of the taken action by TD.
+            with th.no_grad():
+                next_q_values = self.next_state_values(replay_data.next_observations)
+            rewards, continuations = self.q_net.heads(replay_data.observations)
+            current = th.gather(continuations, dim=1, index=replay_data.actions.long())
+            return self.td_loss(current, (1 - replay_data.dones) * next_q_values) + F.mse_loss(
+                rewards, replay_data.action_rewards)
+        target_q_values = self.td_targets(replay_data)
+        current_q_values = th.gather(self.q_net(replay_data.observations), dim=1, index=replay_data.actions.long())
+        return self.td_loss(current_q_values, target_q_values)
 
-def new_model(preset: Preset, env, seed: int, verbose: int = 0) -> LaunchpadDQN:
-    """An untrained :class:`LaunchpadDQN` for ``env`` with every setting of ``preset``, on the CPU.
+    def td_targets(self, replay_data) -> th.Tensor:
+        """The TD target of each transition of a replay batch, ``r + gamma^n (1 - done) V(s')``, shape
+        ``(batch, 1)``, without gradient (:meth:`next_state_values`; the buffer's discounts with ``n_steps``)."""
+        discounts = replay_data.discounts if replay_data.discounts is not None else self.gamma
+        with th.no_grad():
+            next_q_values = self.next_state_values(replay_data.next_observations)
+        return replay_data.rewards + (1 - replay_data.dones) * discounts * next_q_values
 
-    With ``reward_head`` it stores every action's reward (:class:`ActionRewardReplayBuffer`): ``env`` must
-    be a :class:`agents.dqn.learner_reward.LearnerRewardVecEnv` with ``action_rewards=True``.
+    def td_loss(self, current: th.Tensor, target: th.Tensor) -> th.Tensor:
+        """The preset's TD loss between Q-values and their targets: Huber (SB3's) or squared error (the paper's)."""
+        return (F.mse_loss if self.loss == "mse" else F.smooth_l1_loss)(current, target)
+
+
+def dqn_kwargs(preset: Preset) -> dict:
+    """The keyword arguments of :class:`LaunchpadDQN` (or a subclass) that ``preset`` sets: the policy, its
+    network, the schedules, the replay buffer and every DQN setting; the one place they are read from a preset.
+
+    With ``reward_head`` the buffer stores every action's reward (:class:`ActionRewardReplayBuffer`): the env
+    must be a :class:`agents.dqn.learner_reward.LearnerRewardVecEnv` with ``action_rewards=True``.
     """
-    return LaunchpadDQN(
-        policy_class(preset), env,
+    return dict(
+        policy=policy_class(preset), policy_kwargs=policy_kwargs(preset),
         learning_rate=linear_schedule(preset.learning_rate_start, preset.learning_rate_end),
         buffer_size=preset.buffer_size, learning_starts=preset.learning_starts, batch_size=preset.batch_size,
         gamma=preset.gamma, n_steps=preset.n_steps, train_freq=preset.train_freq,
@@ -113,9 +131,13 @@ def new_model(preset: Preset, env, seed: int, verbose: int = 0) -> LaunchpadDQN:
         exploration_initial_eps=preset.exploration_initial_eps,
         exploration_final_eps=preset.exploration_final_eps, max_grad_norm=preset.max_grad_norm,
         loss=preset.loss, grad_clip=preset.grad_clip, double_q=preset.double_q,
-        policy_kwargs=policy_kwargs(preset),
         # None: SB3's own buffer.
         replay_buffer_class=ActionRewardReplayBuffer if preset.reward_head else None,
-        seed=seed, device="cpu", verbose=verbose,
     )
 
+
+def new_model(preset: Preset, env, seed: int, verbose: int = 0, model_class: type[LaunchpadDQN] = LaunchpadDQN,
+              **kwargs) -> LaunchpadDQN:
+    """An untrained ``model_class`` for ``env`` with every setting of ``preset`` (:func:`dqn_kwargs`), on the CPU;
+    ``kwargs`` are the subclass's own (e.g. :class:`agents.explorer.self_imitation.SelfImitationDQN`'s)."""
+    return model_class(env=env, **dqn_kwargs(preset), **kwargs, seed=seed, device="cpu", verbose=verbose)

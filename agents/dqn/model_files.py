@@ -3,31 +3,31 @@
 An SB3 ``.zip`` stores some of its entries (the spaces, the policy class, the schedules) as cloudpickle
 bytes, and ``DQN.load`` unpickles them: a crafted ``.zip`` runs any code it likes. So:
 
-- a model of a run folder of ``python -m agents train`` (beside its ``config.json`` or in its
-  ``checkpoints/``) is loaded with every pickled entry replaced (SB3's ``custom_objects``) by the value its
-  preset gives, so nothing in the file is unpickled; an entry the preset cannot give is refused;
+- a model of a known preset (a run folder's, :meth:`agents.dqn.runs.Run.load_model`) is loaded with every
+  pickled entry replaced (SB3's ``custom_objects``) by the value the preset gives, so nothing in the file is
+  unpickled; an entry the preset cannot give is refused;
 - any other ``.zip`` is refused unless the caller trusts it (``--trust-pickle`` on the command line);
 - replay buffers are ``.npz`` files of the buffer's arrays, read with ``allow_pickle=False``;
 - every file is written under a temporary name and renamed, so a kill mid-write leaves the previous
   checkpoint whole.
+
+Which file is which (a run's checkpoints, best and final models) is :mod:`agents.dqn.runs`'s business.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 from gymnasium import spaces
 
-from agents.dqn.launchpad_dqn import LaunchpadDQN, linear_schedule
-from agents.dqn.networks import policy_class, policy_kwargs
+from agents.dqn.launchpad_dqn import LaunchpadDQN, dqn_kwargs
 from agents.dqn.presets import Preset
-from agents.dqn.reward_head import ActionRewardReplayBuffer
-from agents.dqn.runs import Run, prune_replay_buffers, run_of_model
+from gym_launchpad.atomic_file import write_atomically
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.observation import observation_space
 
@@ -44,7 +44,11 @@ _RUNTIME_STATE = ("_last_obs", "_last_episode_starts", "_last_original_obs", "ep
 _MAX_DATA_BYTES = 1 << 24
 
 
-class UntrustedModelError(ValueError):
+class ModelFileError(ValueError):
+    """A model file, run folder or replay buffer that cannot be read as one; the message names the file."""
+
+
+class UntrustedModelError(ModelFileError):
     """A model file that would have to be unpickled, and the caller did not say it trusts it."""
 
 
@@ -60,10 +64,12 @@ def pickled_entries(path) -> list[str]:
             if archive.getinfo("data").file_size > _MAX_DATA_BYTES:
                 raise ValueError(f"its data entry declares {archive.getinfo('data').file_size} bytes")
             data = json.loads(archive.read("data"))
+    except RecursionError:
+        raise ModelFileError(f"{path} is not an SB3 model file (its data entry is nested too deeply)") from None
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not an SB3 model file ({type(error).__name__}: {error})") from error
+        raise ModelFileError(f"{path} is not an SB3 model file ({type(error).__name__}: {error})") from error
     if not isinstance(data, dict):
-        raise ValueError(f"{path} is not an SB3 model file (its data entry is not a JSON object)")
+        raise ModelFileError(f"{path} is not an SB3 model file (its data entry is not a JSON object)")
     return sorted(key for key, value in data.items() if isinstance(value, dict) and ":serialized:" in value)
 
 
@@ -71,64 +77,61 @@ def preset_objects(preset: Preset) -> dict:
     """What each pickled entry of a model trained with ``preset`` is, rebuilt from the preset alone."""
     spec = LaunchpadSpec(**{k: preset.env_kwargs[k] for k in ("n_notes", "bar_bits", "low_note")
                             if k in preset.env_kwargs})
-    learning_rate = linear_schedule(preset.learning_rate_start, preset.learning_rate_end)
+    kwargs = dqn_kwargs(preset)
     return {
-        "policy_class": policy_class(preset), "policy_kwargs": policy_kwargs(preset),
+        "policy_class": kwargs["policy"], "policy_kwargs": kwargs["policy_kwargs"],
         "observation_space": observation_space(spec, preset.obs_mode),
         "action_space": spaces.Discrete(spec.n_actions),
         # SB3's _setup_model rebuilds these three from the plain fields it reads from the file.
-        "learning_rate": learning_rate, "lr_schedule": learning_rate, "exploration_schedule": None,
-        "train_freq": preset.train_freq,
-        "replay_buffer_class": ActionRewardReplayBuffer if preset.reward_head else None,
+        "learning_rate": kwargs["learning_rate"], "lr_schedule": kwargs["learning_rate"], "exploration_schedule": None,
+        "train_freq": kwargs["train_freq"], "replay_buffer_class": kwargs["replay_buffer_class"],
         **dict.fromkeys(_RUNTIME_STATE),
     }
 
 
-def load_model(path, env=None, *, trust_pickle: bool = False) -> LaunchpadDQN:
-    """A DQN model file, on the CPU: a run folder's without unpickling, any other only with ``trust_pickle``.
+def load_model(path, env=None, *, trust_pickle: bool = False, preset: Preset | None = None,
+               owner: str | None = None) -> LaunchpadDQN:
+    """A DQN model file, on the CPU: one trained with ``preset`` without unpickling, any other only with
+    ``trust_pickle``. ``owner`` names where the model comes from in messages (default: its preset).
 
-    Raises :class:`UntrustedModelError` for a foreign file without ``trust_pickle``, and for a run's file
-    holding a pickled entry its preset does not give (someone put it there).
+    Raises :class:`UntrustedModelError` for a foreign file (no ``preset``) without ``trust_pickle``, and for a
+    file holding a pickled entry ``preset`` does not give (someone put it there); :class:`ModelFileError` for
+    one that does not load (damaged, or not a model of that preset).
     """
-    run = run_of_model(path)
-    if run is None:
+    if preset is None:
         if not trust_pickle:
             raise UntrustedModelError(untrusted_message(path))
         return LaunchpadDQN.load(path, env=env, device="cpu")
-    known, pickled = preset_objects(run.preset()), pickled_entries(path)
+    owner = owner or f"preset {preset.network}"
+    known = preset_objects(preset)
+    pickled = refuse_unknown_entries(path, known, owner, trust_pickle)
+    # Only the pickled entries: a plain JSON entry (buffer_size, gamma, ...) is read from the file as SB3 does.
+    custom = {key: value for key, value in known.items() if key in pickled}
+    try:
+        return LaunchpadDQN.load(path, env=env, device="cpu", custom_objects=custom)
+    except Exception as error:  # SB3 and torch raise many kinds for a damaged zip or one of another network
+        raise ModelFileError(f"{path} does not load as a model of {owner} ({type(error).__name__}: "
+                             f"{error})") from error
+
+
+def refuse_unknown_entries(path, known: dict, owner: str, trust_pickle: bool = False) -> list[str]:
+    """The pickled entries of ``path``; refuses a file holding one that ``known`` (:func:`preset_objects`) does not
+    give unless ``trust_pickle``."""
+    pickled = pickled_entries(path)
     unknown = [key for key in pickled if key not in known]
     if unknown and not trust_pickle:
         raise UntrustedModelError(
-            f"{path} holds pickled entries ({', '.join(unknown)}) that no model of {run.path} has: loading them "
+            f"{path} holds pickled entries ({', '.join(unknown)}) that no model of {owner} has: loading them "
             f"would run code stored in the file; pass {TRUST_PICKLE_FLAG} only if you trust whoever made it")
-    # Only the pickled entries: a plain JSON entry (buffer_size, gamma, ...) is read from the file as SB3 does.
-    custom = {key: value for key, value in known.items() if key in pickled}
-    return LaunchpadDQN.load(path, env=env, device="cpu", custom_objects=custom)
+    return pickled
 
 
 # --- writing ------------------------------------------------------------------------------------------
-def write_atomically(path, write) -> Path:
-    """Call ``write(file)`` on ``path``'s temporary name, flush it to disk, then rename it to ``path``:
-    a reader (or ``--resume``) sees the old file or the whole new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        with open(tmp, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def save_model(model, path) -> Path:
     """``model.save`` to ``path`` (``.zip``), atomically."""
     buffer = io.BytesIO()
     model.save(buffer)
-    return write_atomically(path, lambda file: file.write(buffer.getvalue()))
+    return write_atomically(path, buffer.getvalue())
 
 
 def _buffer_arrays(buffer) -> dict[str, np.ndarray]:
@@ -139,7 +142,15 @@ def save_replay_buffer(model, path) -> Path:
     """The model's replay buffer as an ``.npz`` of its arrays and its position, atomically."""
     buffer = model.replay_buffer
     arrays = {**_buffer_arrays(buffer), "pos": np.array(buffer.pos), "full": np.array(buffer.full)}
-    return write_atomically(path, lambda file: np.savez(file, **arrays))
+    return write_atomically(path, functools.partial(np.savez, **arrays))  # np.savez(file, **arrays)
+
+
+def save_checkpoint(model, model_path, buffer_path) -> Path:
+    """The model to ``model_path``, then its replay buffer to ``buffer_path`` (each atomically): a kill between
+    the two leaves a model without its buffer, never a buffer newer than its model. Returns ``model_path``."""
+    save_model(model, model_path)
+    save_replay_buffer(model, buffer_path)
+    return Path(model_path)
 
 
 def load_replay_buffer(model, path) -> None:
@@ -158,16 +169,7 @@ def load_replay_buffer(model, path) -> None:
                 array[...] = stored
             pos, full = int(data["pos"]), bool(data["full"])
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"replay buffer {path} cannot be used: {error}") from error
+        raise ModelFileError(f"replay buffer {path} cannot be used: {error}") from error
     if not 0 <= pos < buffer.buffer_size:
-        raise ValueError(f"replay buffer {path} cannot be used: position {pos} outside 0..{buffer.buffer_size - 1}")
+        raise ModelFileError(f"replay buffer {path} cannot be used: position {pos} outside 0..{buffer.buffer_size - 1}")
     buffer.pos, buffer.full = pos, full
-
-
-def save_checkpoint(run: Run, model) -> Path:
-    """The model, then its replay buffer, as a checkpoint of ``run`` that ``--resume`` picks up; the previous
-    replay buffer is deleted only once the new one is whole."""
-    path = save_model(model, run.checkpoint_model(model.num_timesteps))
-    save_replay_buffer(model, run.replay_buffer(model.num_timesteps))
-    prune_replay_buffers(run.checkpoints)
-    return path

@@ -32,7 +32,7 @@ from agents.dqn.callbacks import LatestReplayCheckpoint, LaunchpadEvalCallback, 
 from agents.dqn.export import export
 from agents.dqn.launchpad_dqn import new_model
 from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
-from agents.dqn.model_files import load_model, load_replay_buffer, save_checkpoint, save_model
+from agents.dqn.model_files import ModelFileError
 from agents.dqn.presets import PRESETS, Preset, get_preset, parse_overrides
 from agents.dqn.runs import Run, run_config
 from agents.dqn.sb3_vec_env import make_sb3_vec_env
@@ -48,7 +48,7 @@ class TrainArgs:
     timesteps: int = field(default=500_000, metadata={"help": "total env steps (a resumed run counts the steps done)"})
     logdir: str = field(default="runs/mlp", metadata={"help": "run folder: TensorBoard logs, checkpoints, models"})
     seed: int = field(default=0, metadata={"help": "seeds torch, numpy, the env resets and exploration"})
-    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
+    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (none given: the shipped Bach chorales)"})
     n_envs: int = field(default=1, metadata={"help": "parallel envs; > 1 steps the native batched vector env"})
     set: list[str] = field(default_factory=list, metadata={
         "help": "override a preset field, e.g. --set loss=mse --set buffer_size=100000 (repeatable)"})
@@ -71,7 +71,16 @@ def main(argv: list[str]) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    train(args, preset)
+    print(f"train: {args.preset} preset, {args.timesteps} steps on {args.n_envs} env(s), into {args.logdir}; loading "
+          "the corpus and building the envs and the Q-network first (some seconds)", flush=True)
+    try:
+        model = train(args, preset)
+    except ModelFileError as error:  # --resume over a refused or damaged checkpoint: the message names the file
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"train: {model.num_timesteps} steps done; the run is {args.logdir}: {Run(args.logdir).final_model.name}, "
+          f"{Run(args.logdir).exported_weights.name} (play it: python -m agents play --agent {args.logdir}), "
+          f"TensorBoard: tensorboard --logdir {args.logdir}")
     return 0
 
 
@@ -87,16 +96,13 @@ def train(args: TrainArgs, preset: Preset):
     silent_distance = silence_distance(corpus)
     learner_reward = LearnerReward.of_preset(preset, silent_distance)
     vec_env = make_vec_env(preset, corpus, args.n_envs, args.seed, learner_reward)
-    checkpoint = run.resume_point(config) if args.resume else None
+    checkpoint = run.resume(config, vec_env) if args.resume else None
     if checkpoint is None:
         run.write_config(config)
         model = new_model(preset, vec_env, seed=args.seed, verbose=args.verbose)
     else:
-        model_path, buffer_path = checkpoint
-        # The run's own checkpoint: loaded without unpickling (agents.dqn.model_files).
-        model = load_model(model_path, env=vec_env)
-        if buffer_path is not None:
-            load_replay_buffer(model, buffer_path)
+        # The run's own checkpoint: loaded without unpickling (agents.dqn.runs, agents.dqn.model_files).
+        model, model_path, buffer_path = checkpoint
         print(f"resuming from {model_path} at step {model.num_timesteps}"
               + (f" with replay buffer {buffer_path.name}" if buffer_path else " without a replay buffer"))
     model.set_logger(_logger(run, args.verbose))
@@ -105,7 +111,7 @@ def train(args: TrainArgs, preset: Preset):
     callbacks = [
         MusicMetricsCallback(eval_env.unwrapped.launchpad, preset.obs_mode, silent_distance),
         LaunchpadEvalCallback(eval_env, preset.eval_freq, preset.eval_episodes, preset.eval_epsilon, silent_distance,
-                              seed=10_000 + args.seed, best_model_path=str(run.best_model)),
+                              seed=10_000 + args.seed, run=run),
     ]
     if args.checkpoint_freq > 0:
         callbacks.append(LatestReplayCheckpoint(max(args.checkpoint_freq // args.n_envs, 1), run))
@@ -124,11 +130,11 @@ def train(args: TrainArgs, preset: Preset):
         vec_env.close()
         eval_env.close()
     if stop.requested:
-        path = save_checkpoint(run, model)
+        path = run.save_checkpoint(model)
         print(f"\ninterrupted at step {model.num_timesteps}: saved {path} and its replay buffer; "
               f"continue with --resume --logdir {run.path}", file=sys.stderr)
         raise SystemExit(130)
-    save_model(model, run.final_model)
+    run.save_final(model)
     export(model, args.preset, preset, corpus, run.exported_weights,
            extra={"timesteps": int(model.num_timesteps), "seed": args.seed})
     return model

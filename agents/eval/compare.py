@@ -19,37 +19,46 @@ same label is played again), so slow rows need not be played twice.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from agents.arguments import parse_dataclass
 from agents.policies import load_policy, parse_policy
 from agents.rollout import rollout
 
 HEADER = ("| policy | kind | {rewards} | final distance (max) | reached ceiling | presses to ceiling (max) | "
           "notes/bar | play s/episode | training s |")
+#: The start distributions of ``--init``.
+INITS = ("triad", "random", "empty")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m agents compare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("policies", nargs="+", help="policy names or files (python -m agents evaluate --help)")
-    parser.add_argument("--seeds", type=int, default=20, help="seeded starts, reset(seed=0..SEEDS-1) (default: 20)")
-    parser.add_argument("--bars", type=int, default=1000, help="bars per episode (default: 1000)")
-    parser.add_argument("--epsilons", type=float, nargs="+", default=[0.0, 0.05],
-                        help="random-press probabilities, each a run of every start (default: 0 0.05)")
-    parser.add_argument("--epsilon-zero-only", nargs="*", default=[], metavar="LABEL",
-                        help="policies played at the first epsilon only (the annealer replans from every random "
-                             "press, minutes an episode)")
-    parser.add_argument("--init", default="triad", choices=("triad", "random", "empty"),
-                        help="the start distribution (default: triad)")
-    parser.add_argument("--presses", type=int, default=100, help="presses the figure shows (default: 100)")
-    parser.add_argument("--out", type=Path, default=None, help="folder for compare.md, compare.json, fig_barrier.png")
-    parser.add_argument("--append", action="store_true",
-                        help="keep the other policies of OUT/compare.json, played with the same protocol")
-    return parser
+@dataclass
+class CompareArgs:
+    """Baselines, planners and learned agents on one protocol, and the barrier drawn."""
+
+    #: policy names or files (python -m agents evaluate --help)
+    policies: tuple[str, ...]
+    #: seeded starts, reset(seed=0..SEEDS-1)
+    seeds: int = 20
+    #: bars per episode
+    bars: int = 1000
+    #: random-press probabilities, each a run of every start
+    epsilons: tuple[float, ...] = (0.0, 0.05)
+    #: policies (labels) played at the first epsilon only (the annealer replans from every random press, minutes an
+    #: episode)
+    epsilon_zero_only: tuple[str, ...] = ()
+    #: the start distribution: triad, random or empty
+    init: str = "triad"
+    #: presses the figure shows
+    presses: int = 100
+    #: folder for compare.md, compare.json, fig_barrier.png
+    out: Path | None = None
+    #: keep the other policies of OUT/compare.json, played with the same protocol
+    append: bool = False
 
 
 def measure(loaded, seeds: int, bars: int, epsilon: float) -> tuple[dict, np.ndarray]:
@@ -126,16 +135,18 @@ def plot_barrier(curves: dict, kinds: dict, presses: int, title: str, path: Path
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_dataclass(CompareArgs, argv, "python -m agents compare", positional=("policies",))
     if args.seeds < 1 or args.bars < 1 or args.presses < 1:
         raise SystemExit("--seeds, --bars and --presses must be >= 1")
+    if args.init not in INITS:
+        raise SystemExit(f"--init must be one of {', '.join(INITS)}, not {args.init!r}")
     try:
         sources = [parse_policy(text) for text in args.policies]
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}")
         return 2
     epsilon_keys = [f"{e:g}" for e in args.epsilons]
-    protocol = {"seeds": args.seeds, "bars": args.bars, "init": args.init, "epsilons": args.epsilons}
+    protocol = {"seeds": args.seeds, "bars": args.bars, "init": args.init, "epsilons": list(args.epsilons)}
     rows, curves = [], {}
     if args.append:
         if args.out is None or not (args.out / "compare.json").is_file():

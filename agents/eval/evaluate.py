@@ -9,59 +9,85 @@ Each policy (:mod:`agents.policies`: a baseline, a planner, a learned agent) pla
 
 from __future__ import annotations
 
-import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from agents import policies
+from agents.arguments import parse_dataclass
 from agents.dqn.presets import get_preset
+from agents.dqn.runs import check_run_models
 from agents.eval import report
 from agents.policies import load_policy, parse_policy
 from agents.rollout import corpus_metrics, evaluate_policy
 from gym_launchpad.reward import silence_distance
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m agents evaluate",
-        description="Evaluate policies on seeded episodes; print a markdown table, write results.md, "
-                    "results.json and (with --runs) figures like the paper's 5-7.")
-    parser.add_argument("policies", nargs="*", help="a baseline (random, noop, greedy), a planner (beam, anneal, "
-                        "navigator, options as anneal:sweeps=50), a shipped agent (pretrained, explorer), the DJ "
-                        "task's hopper (planner) or dj (learned) on LaunchpadDJ-v0, a .safetensors / SB3 .zip / run "
-                        "folder, or LABEL=any of them (default: the shipped agents whose weights are there, on the "
-                        "shipped corpus, the planners and the baselines)")
-    parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
-    parser.add_argument("--episodes", type=int, default=5, help="seeded episodes per policy")
-    parser.add_argument("--steps", type=int, default=1000, help="bars per episode")
-    parser.add_argument("--epsilon", type=float, default=0.05,
-                        help="random-action probability of learned policies (the paper's evaluation: 0.05); "
-                             "baselines act as defined")
-    parser.add_argument("--seed", type=int, default=0, help="episode i starts from reset(seed=SEED+i)")
-    parser.add_argument("--out", default=None, help="folder for results.md, results.json and the figures")
-    parser.add_argument("--runs", nargs="*", default=[], help="training run folders to plot (Figures 5 and 6)")
-    parser.add_argument("--trust-pickle", action="store_true",
-                        help="let a policy be an SB3 .zip from outside a training run folder: loading it unpickles "
-                             "code stored in it, so only for a file you trust")
-    return parser
+@dataclass
+class EvaluateArgs:
+    """Evaluate policies on seeded episodes; print a markdown table per task, write results.md, results.json and
+    (with --runs) figures like the paper's 5-7."""
+
+    #: a baseline (random, noop, greedy), a planner (beam, anneal, navigator, options as anneal:sweeps=50), a
+    #: shipped agent (pretrained, explorer), the DJ task's hopper (planner) or dj (learned) on LaunchpadDJ-v0, a
+    #: .safetensors / SB3 .zip / run folder, or LABEL=any of them (default: on each of --tasks, the shipped agents
+    #: whose weights are there, on the shipped corpus, the planners and the baselines)
+    policies: tuple[str, ...] = ()
+    #: corpus .npz (default: the shipped Bach chorales)
+    corpus: str | None = None
+    #: seeded episodes per policy
+    episodes: int = 5
+    #: bars per episode
+    steps: int = 1000
+    #: random-action probability of learned policies (the paper's evaluation: 0.05); baselines and planners act
+    #: as defined
+    epsilon: float = 0.05
+    #: episode i starts from reset(seed=SEED+i)
+    seed: int = 0
+    #: folder for results.md, results.json and the figures
+    out: str | None = None
+    #: training run folders to plot (Figures 5 and 6)
+    runs: tuple[str, ...] = ()
+    #: let a policy be an SB3 .zip from outside a training run folder: loading it unpickles code stored in it, so
+    #: only for a file you trust
+    trust_pickle: bool = False
+    #: the tasks whose policies play when none are named (Launchpad-v0, LaunchpadDJ-v0); a table each
+    tasks: tuple[str, ...] = ("Launchpad-v0",)
+
+
+PROG = "python -m agents evaluate"
+
+
+def default_policies(tasks, corpus) -> list:
+    """What plays when no policy is named: on each task, the shipped learned agents (on the shipped corpus), the
+    planners and the baselines."""
+    sources = []
+    for task in tasks:
+        shipped = policies.shipped_names(task) if corpus is None else []
+        for name in shipped + sorted(policies.names("planner", task)) + policies.names("baseline", task):
+            sources.append(parse_policy(name, task))
+    return sources
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_dataclass(EvaluateArgs, argv, PROG, positional=("policies",))
     if args.episodes < 1 or args.steps < 1:
         raise SystemExit("--episodes and --steps must be >= 1")
-    # The shipped agents were trained on the shipped corpus; on another corpus only the baselines and the planners
-    # play by default.
-    shipped = policies.shipped_names() if args.corpus is None else []
-    texts = args.policies or shipped + sorted(policies.names("planner", policies.LAUNCHPAD)) + policies.names(
-        "baseline")
+    tasks = [task if "/" in task else f"gym_launchpad/{task}" for task in args.tasks]
     try:
-        sources = [parse_policy(text) for text in texts]
+        unknown = [task for task in tasks if task not in report.TASK_COLUMNS]
+        if unknown:
+            raise ValueError(f"--tasks: {', '.join(unknown)} is not a task ({', '.join(report.TASK_COLUMNS)})")
+        # The shipped agents were trained on the shipped corpus; on another corpus only the baselines and the
+        # planners play by default.
+        sources = [parse_policy(text) for text in args.policies] or default_policies(tasks, args.corpus)
+        for run in args.runs:  # a run whose model files would run code is refused before anything plays
+            check_run_models(run)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}")
         return 2
     corpus = get_preset("mlp").load_corpus(args.corpus)
-    results = {}
+    results, corpora = {}, {}
     for source in sources:
         # The DJ agents play their own corpus of onsets unless --corpus is one.
         own_corpus = corpus if source.task == policies.LAUNCHPAD or corpus.cells == "onsets" else None
@@ -72,16 +98,20 @@ def main(argv: list[str]) -> int:
             print(f"error: {error}")
             return 2
         epsilon = args.epsilon if source.kind == "learned" else 0.0
-        results[source.label] = {"kind": source.kind, **evaluate_policy(
-            loaded.policy, loaded.env, args.episodes, args.steps, args.seed, epsilon)}
+        key = source.label if source.label not in results else f"{source.label} [{source.task.split('/')[-1]}]"
+        results[key] = {"label": source.label, "kind": source.kind, "task": source.task, "epsilon": epsilon,
+                        **evaluate_policy(loaded.policy, loaded.env, args.episodes, args.steps, args.seed, epsilon)}
+        corpora.setdefault(source.task, loaded.env.unwrapped.corpus)
         loaded.env.close()
-    results["corpus"] = corpus_metrics(corpus)
+    for task, played in corpora.items():
+        key = "corpus" if "corpus" not in results else f"corpus [{task.split('/')[-1]}]"
+        results[key] = {"label": "corpus", "task": task, **corpus_metrics(played)}
     ceiling = get_preset("mlp").make_env(corpus).unwrapped.ceiling
     heading = (f"{args.episodes} episodes x {args.steps} bars from reset(seed={args.seed}+i), learned policies with "
-               f"epsilon {args.epsilon}; corpus {corpus.hash[:12]} ({len(corpus)} bars); ceiling: distance "
-               f"{ceiling.distance} (reward {-ceiling.distance} per step); silence: distance "
-               f"{silence_distance(corpus)}\n\n")
-    table = heading + report.markdown_table(results)
+               f"epsilon {args.epsilon} (a random press in that share of bars; the eps column); Launchpad-v0's "
+               f"corpus {corpus.hash[:12]} ({len(corpus)} bars); ceiling: distance {ceiling.distance} (reward "
+               f"{-ceiling.distance} per step); silence: distance {silence_distance(corpus)}\n\n")
+    table = heading + report.task_tables(results)
     if args.runs:
         table += "\ntraining runs (steps/s on this machine, shared with other jobs):\n\n" + report.runs_table(args.runs)
     print(table)

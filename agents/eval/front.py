@@ -1,6 +1,6 @@
-"""``python -m agents.eval.front``: the reward-vs-variety front of every policy on both tasks, as a table and a figure.
+"""``python -m agents front``: the reward-vs-variety front of every policy on both tasks, as a table and a figure.
 
-    python -m agents.eval.front --episodes 5 --bars 300 --out agents/results/front
+    python -m agents front --episodes 5 --bars 300 --out agents/results/front
 
 ``Launchpad-v0`` (sounding cells) is played by the shipped pretrained agent and the baselines; ``LaunchpadDJ-v0``
 (onsets) by the learned dj agent, the hopper planner and the baselines. Every policy plays the same seeded
@@ -12,12 +12,13 @@ use the env as a simulator) are labelled so. The figure puts distance against di
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from agents import policies
+from agents.arguments import parse_dataclass
 from agents.eval import report
 from agents.rollout import evaluate_policy
 
@@ -26,6 +27,20 @@ from agents.rollout import evaluate_policy
 TASKS = {task: [name for name in policies.names(task=task)
                 if policies.REGISTRY[name].kind != "planner" or task == policies.DJ]
          for task in (policies.LAUNCHPAD, policies.DJ)}
+
+
+@dataclass
+class FrontArgs:
+    """The reward-vs-variety front of every policy on both tasks, as a table and a figure."""
+
+    #: folder for front.md, front.json and front.png
+    out: Path
+    #: seeded songs per policy
+    episodes: int = 5
+    #: bars a song
+    bars: int = 300
+    #: song i starts from reset(seed=SEED+i)
+    seed: int = 0
 
 
 def evaluate_front(episodes: int, bars: int, seed: int, tasks=TASKS) -> dict:
@@ -46,12 +61,7 @@ def evaluate_front(episodes: int, bars: int, seed: int, tasks=TASKS) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agents.eval.front", description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=5, help="seeded songs per policy (default: 5)")
-    parser.add_argument("--bars", type=int, default=300, help="bars a song (default: 300)")
-    parser.add_argument("--seed", type=int, default=0, help="song i starts from reset(seed=SEED+i)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for front.md, front.json and front.png")
-    args = parser.parse_args(argv)
+    args = parse_dataclass(FrontArgs, argv, "python -m agents front")
     rows = evaluate_front(args.episodes, args.bars, args.seed)
     table = (f"{args.episodes} songs x {args.bars} bars from reset(seed={args.seed}+i), no exploration; distance "
              "after the first 30 bars, to the task's own corpus (sounding cells for Launchpad-v0, onsets for "

@@ -4,7 +4,7 @@
 
 The paper's demo has a person perturb the agent's launchpad "to a different key and see if the agent can find a
 way to recover". This plays any policy (:mod:`agents.policies`; the table says its kind) from the start
-families of :mod:`agents.imitation.starts` on held-out seeds (family ``f``'s start ``i`` from seed
+families of :mod:`agents.starts` on held-out seeds (family ``f``'s start ``i`` from seed
 ``500_000 + 10_000 f + i``, apart from every training seed and from evaluation's 0-19), ``--starts`` starts each
 (the keys family: one start per key, all 24 at 20 starts or more), ``--bars`` presses each:
 
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from agents import starts
 from agents.arguments import parse_dataclass
-from agents.imitation import starts
 from agents.planners.navigator import ceiling_bars
 from agents.policies import load_policy
 

@@ -16,37 +16,67 @@ from agents.dqn.runs import Run
 from agents.policies import load_policy
 from agents.rollout import rollout
 
-#: The table's columns: (key, header, format).
-COLUMNS = (
-    ("mean_reward_per_step", "reward/step", "{:.1f}"),
-    ("final_distance", "final dist.", "{:.1f}"),
-    ("ceiling_fraction", "ceiling frac.", "{:.2f}"),
-    ("notes_per_bar", "notes/bar", "{:.1f}"),
-    ("pitch_class_entropy", "PC entropy", "{:.2f}"),
-    ("in_scale_ratio", "in scale", "{:.2f}"),
-    ("bar_to_bar_change", "change/bar", "{:.2f}"),
-    ("distinct_nearest_bars", "distinct near", "{:.1f}"),
-    ("mean_distance", "dist. after 30", "{:.1f}"),
-    ("onsets_per_bar", "onsets/bar", "{:.1f}"),
-    ("heard_change_fraction", "heard change", "{:.2f}"),
-    ("distinct_nearest_per_100_bars", "near/100 bars", "{:.1f}"),
-)
+#: Every column a table of policies may have: key -> (header, format, the legend's line on what it means).
+COLUMNS = {
+    "epsilon": ("eps", "{:g}", "the chance of a random press each bar (learned agents are evaluated as in the paper; "
+                               "baselines and planners act as defined, at 0)"),
+    "mean_reward_per_step": ("reward/step", "{:.1f}", "the env's reward a bar, mean ± std over the episodes"),
+    "final_distance": ("final dist.", "{:.1f}", "cells between the last bar and its nearest corpus bar (0: a "
+                                               "corpus bar)"),
+    "ceiling_fraction": ("ceiling frac.", "{:.2f}", "how far the last bar came from silence (0) to the exact ceiling "
+                                                   "(1); below 0 is worse than silence"),
+    "onsets_per_bar": ("notes/bar", "{:.1f}", "notes struck a bar, as a listener counts them (a note held over "
+                                             "several steps is one note)"),
+    "pitch_class_entropy": ("PC entropy", "{:.2f}", "pitch-class entropy in bits (0: one pitch class)"),
+    "in_scale_ratio": ("in scale", "{:.2f}", "the fraction of cells in the best-fitting major or minor key"),
+    "bar_to_bar_change": ("change/bar", "{:.2f}", "cells that differ between consecutive bars"),
+    "distinct_nearest_bars": ("distinct near", "{:.1f}", "distinct corpus bars that were nearest during an episode"),
+    "mean_distance": ("dist. after 30", "{:.1f}", "mean distance to the nearest corpus bar after the first 30 bars"),
+    "heard_change_fraction": ("heard change", "{:.2f}", "the fraction of bars a listener hears differ from the "
+                                                       "bar before"),
+    "distinct_nearest_per_100_bars": ("near/100 bars", "{:.1f}", "distinct nearest corpus bars per 100 bars"),
+}
+#: The columns of each task's table (after policy and kind): Launchpad-v0 is judged by where its bars end, the
+#: DJ task by how close its bars stay while they move.
+TASK_COLUMNS = {
+    "gym_launchpad/Launchpad-v0": ("epsilon", "mean_reward_per_step", "final_distance", "ceiling_fraction",
+                                   "onsets_per_bar", "pitch_class_entropy", "in_scale_ratio", "bar_to_bar_change",
+                                   "distinct_nearest_bars"),
+    "gym_launchpad/LaunchpadDJ-v0": ("epsilon", "mean_reward_per_step", "mean_distance", "onsets_per_bar",
+                                     "heard_change_fraction", "distinct_nearest_per_100_bars", "pitch_class_entropy",
+                                     "in_scale_ratio"),
+}
 
 
-def markdown_table(results: dict) -> str:
-    """The results as a markdown table, one row per policy, with its kind (baseline, planner or learned)."""
-    header = "| policy | kind | " + " | ".join(h for _, h, _ in COLUMNS) + " |"
-    lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
-    for label, row in results.items():
+def markdown_table(results: dict, columns=TASK_COLUMNS["gym_launchpad/Launchpad-v0"]) -> str:
+    """The results as a markdown table, one row per policy (its ``label`` when it has one, else its key) with its
+    kind (baseline, planner or learned), then a legend: one line per column."""
+    header = "| policy | kind | " + " | ".join(COLUMNS[key][0] for key in columns) + " |"
+    lines = [header, "|" + "---|" * (len(columns) + 2)]
+    for key_label, row in results.items():
         cells = []
-        for key, _, fmt in COLUMNS:
-            value = row[key]
+        for key in columns:
+            _, fmt, _ = COLUMNS[key]
+            value = row.get(key)
             cell = "—" if value is None or np.isnan(value) else fmt.format(value)
             if key == "mean_reward_per_step" and row.get("mean_reward_per_step_std") is not None:
                 cell += f" ± {row['mean_reward_per_step_std']:.1f}"
             cells.append(cell)
-        lines.append(f"| {label} | {row.get('kind', '—')} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        lines.append(f"| {row.get('label', key_label)} | {row.get('kind', '—')} | " + " | ".join(cells) + " |")
+    legend = ["", "- kind: baseline (a fixed rule), planner (searches in the env as a simulator), learned (reads "
+                  "the observation alone)"]
+    legend += [f"- {COLUMNS[key][0]}: {COLUMNS[key][2]}" for key in columns]
+    return "\n".join(lines + legend) + "\n"
+
+
+def task_tables(results: dict) -> str:
+    """One :func:`markdown_table` per task of ``results`` (rows with a ``task``; a row without one is
+    Launchpad-v0's), each under a heading naming the task."""
+    by_task: dict[str, dict] = {}
+    for label, row in results.items():
+        by_task.setdefault(row.get("task", "gym_launchpad/Launchpad-v0"), {})[label] = row
+    return "\n".join(f"{task.split('/')[-1]}:\n\n" + markdown_table(rows, TASK_COLUMNS[task])
+                     for task, rows in by_task.items())
 
 
 #: The front's metrics (:func:`agents.music_metrics.front_metrics`) and their table headers.

@@ -7,11 +7,12 @@ with the paper's epsilon 0.05. The agent acts from the observation alone.
 
 from __future__ import annotations
 
-import argparse
 import json
+from dataclasses import dataclass
 
 import numpy as np
 
+from agents.arguments import parse_dataclass
 from agents.dqn.export import load
 from agents.rollout import rollout
 
@@ -63,12 +64,21 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class ReportArgs:
+    """The explorer's table from the 20 seeded triad starts."""
+
+    #: the explorer's weights (.safetensors, the .json beside it)
+    weights: str = "agents/shipped/explorer.safetensors"
+    #: presses per episode
+    steps: int = 1000
+    #: also write the result here (JSON)
+    json: str | None = None
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agents.explorer.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("weights", nargs="?", default="agents/shipped/explorer.safetensors")
-    parser.add_argument("--steps", type=int, default=1000, help="presses per episode")
-    parser.add_argument("--json", help="also write the result here")
-    args = parser.parse_args(argv)
+    args = parse_dataclass(ReportArgs, argv, "python -m agents.explorer.report", positional=("weights",),
+                           description=__doc__.split("\n\n")[0])
     result = report(args.weights, steps=args.steps)
     print(markdown(result))
     if args.json:

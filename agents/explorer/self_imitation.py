@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch as th
-from torch.nn import functional as F
 
 from agents.dqn.launchpad_dqn import LaunchpadDQN
 from agents.dqn.learner_reward import LearnerReward
@@ -70,8 +69,9 @@ class Demonstrations:
 
 
 class SelfImitationDQN(LaunchpadDQN):
-    """:class:`agents.dqn.networks.LaunchpadDQN` whose every gradient step adds a batch of its own demonstrations:
-    their n-step TD error and DQfD's large-margin loss, weighted by ``margin_weight``."""
+    """:class:`agents.dqn.launchpad_dqn.LaunchpadDQN` whose every gradient step adds a batch of its own
+    demonstrations: their n-step TD error and DQfD's large-margin loss, weighted by ``margin_weight``. It overrides
+    only the loss of a batch (:meth:`batch_loss`); the training loop is LaunchpadDQN's."""
 
     def __init__(self, *args, demonstrations: Demonstrations | None = None, demo_batch_size: int = 32,
                  margin: float = 0.8, margin_weight: float = 1.0, **kwargs):
@@ -85,44 +85,33 @@ class SelfImitationDQN(LaunchpadDQN):
         self.policy.set_training_mode(True)
         loss = 0.0
         for step in range(gradient_steps):
-            loss = self._step(None)
+            batch_loss = self.batch_loss(None)
+            self.gradient_step(batch_loss)
+            loss = batch_loss.item()
             if step % self.target_update_interval == 0:
                 self.q_net_target.load_state_dict(self.q_net.state_dict())
         self.q_net_target.load_state_dict(self.q_net.state_dict())
         return loss
 
-    def train(self, gradient_steps: int, batch_size: int = 100) -> None:
-        self.policy.set_training_mode(True)
-        self._update_learning_rate(self.policy.optimizer)
-        losses = [self._step(self.replay_buffer.sample(batch_size, env=self._vec_normalize_env))
-                  for _ in range(gradient_steps)]
-        self._n_updates += gradient_steps
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-        self.logger.record("train/loss", np.mean(losses))
-
-    def _step(self, replay_data) -> float:
-        loss_fn = F.mse_loss if self.loss == "mse" else F.smooth_l1_loss
-        observations, actions, targets, demo = [], [], [], self.demonstrations is not None
+    def batch_loss(self, replay_data) -> th.Tensor:
+        """The TD loss of a replay batch (None in pre-training) and of a batch of demonstrations, through one
+        forward pass, plus DQfD's large-margin loss on the demonstrations weighted by ``margin_weight``."""
+        if self.demonstrations is None:
+            return super().batch_loss(replay_data)
+        observations, actions, targets = [], [], []
         if replay_data is not None:
-            discounts = replay_data.discounts if replay_data.discounts is not None else self.gamma
-            with th.no_grad():
-                bootstrap = self.next_state_values(replay_data.next_observations)
+            targets.append(self.td_targets(replay_data))
             observations.append(replay_data.observations)
             actions.append(replay_data.actions.long())
-            targets.append(replay_data.rewards + (1 - replay_data.dones) * discounts * bootstrap)
-        if demo:
-            demo_obs, demo_actions, returns, demo_next, demo_discounts = self.demonstrations.sample(
-                self.demo_batch_size, self.demo_rng)
-            with th.no_grad():
-                targets.append(returns + demo_discounts * self.next_state_values(demo_next))
-            observations.append(demo_obs)
-            actions.append(demo_actions)
+        demo_obs, demo_actions, returns, demo_next, demo_discounts = self.demonstrations.sample(
+            self.demo_batch_size, self.demo_rng)
+        with th.no_grad():
+            targets.append(returns + demo_discounts * self.next_state_values(demo_next))
+        observations.append(demo_obs)
+        actions.append(demo_actions)
         q_values = self.q_net(th.cat(observations))
         taken = th.gather(q_values, dim=1, index=th.cat(actions))
-        loss = loss_fn(taken, th.cat(targets))
-        if demo:
-            demo_q, demo_taken = q_values[-self.demo_batch_size:], taken[-self.demo_batch_size:]
-            margins = th.full_like(demo_q, self.margin).scatter_(1, demo_actions, 0.0)
-            loss = loss + self.margin_weight * ((demo_q + margins).max(dim=1, keepdim=True)[0] - demo_taken).mean()
-        self.gradient_step(loss)
-        return loss.item()
+        loss = self.td_loss(taken, th.cat(targets))
+        demo_q, demo_taken = q_values[-self.demo_batch_size:], taken[-self.demo_batch_size:]
+        margins = th.full_like(demo_q, self.margin).scatter_(1, demo_actions, 0.0)
+        return loss + self.margin_weight * ((demo_q + margins).max(dim=1, keepdim=True)[0] - demo_taken).mean()

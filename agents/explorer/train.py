@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,25 +35,28 @@ import torch
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
-from stable_baselines3.dqn.policies import DQNPolicy
 
-from agents.arguments import dataclass_parser
+from agents import starts as start_families
+from agents.arguments import parse_dataclass
 from agents.dqn.export import export
-from agents.dqn.launchpad_dqn import linear_schedule
+from agents.dqn.launchpad_dqn import new_model
 from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
-from agents.dqn.networks import policy_kwargs
 from agents.dqn.presets import get_preset
 from agents.explorer.backward_curriculum import BackwardCurriculum
 from agents.explorer.go_explore import GoExplore, replay, shorten
 from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
+from agents.planners.navigator import ceiling_bars
 from gym_launchpad.reward import silence_distance
 
 #: Seeds of the triad starts the explorer explores from and selects its weights on, far from the
 #: evaluation's 0..19.
 EXPLORE_SEED_BASE, SELECTION_SEED_BASE, CORRECTION_SEED_BASE = 100_000, 200_000, 300_000
 
-#: Held-out triad starts the weights are selected on.
+#: Held-out triad starts the weights are selected on (and as many of each other family of ``--families``).
 SELECTION_STARTS = 20
+#: Presses from a selection start of a family other than triads: the jam's window (a random launchpad's way to
+#: the aim is about 80 presses, ``python -m agents.explorer.ablation``).
+SELECTION_FAMILY_PRESSES = 100
 
 #: A self-correction episode: its presses and the share of them that are random (the evaluation's epsilon).
 CORRECTION_PRESSES, CORRECTION_EPSILON = 120, 0.05
@@ -80,7 +84,7 @@ class ExplorerArgs:
     seed: int = field(default=0, metadata={"help": "seeds exploration, torch, numpy and the env resets"})
     out: str = field(default="runs/explorer/explorer.safetensors", metadata={
         "help": "where the weights go (.safetensors, and the .json beside it)"})
-    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
+    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (none given: the shipped Bach chorales)"})
     discover_starts: int = field(default=8, metadata={"help": "triad starts to explore from with the full budget"})
     explore_steps: int = field(default=200_000, metadata={"help": "presses of exploration per discovering start"})
     demo_starts: int = field(default=200, metadata={
@@ -106,15 +110,21 @@ class ExplorerArgs:
     demonstrations: bool = field(default=True, metadata={
         "help": "the trajectories in the replay (--no-demonstrations: no margin loss, no pre-training)"})
     network: str = field(default="mlp", metadata={
+        "choices": ("mlp", "linear"),
         "help": "the Q-network: mlp (the paper's 1024-512, the default) or linear (the paper's, a tenth of the CPU a "
                 "step, less robust to random presses)"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
+    families: tuple[str, ...] = field(default=("triad",), metadata={
+        "choices": tuple(start_families.FAMILIES),
+        "help": "start families (agents.starts) the spread, the rounds and the selection draw starts "
+                "from, in turn (a name given twice: twice as often); discovery is from triads always"})
+    correction_states: int = field(default=0, metadata={
+        "help": "ways back Go-Explore looks for per episode of a round, at most: from the first states it went "
+                "astray (0: from every one)"})
 
 
 def parse_args(argv) -> ExplorerArgs:
-
-    namespace = dataclass_parser(ExplorerArgs, "python -m agents.explorer", __doc__.split("\n\n")[0]).parse_args(argv)
-    return ExplorerArgs(**vars(namespace))
+    return parse_dataclass(ExplorerArgs, argv, "python -m agents.explorer", description=__doc__.split("\n\n")[0])
 
 
 def main(argv=None) -> int:
@@ -161,7 +171,9 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
         if time.time() > deadline:
             break
         options = [t.actions for t in aimed[-args.options:]]
-        trajectory = _go_explore(env, args, _triad(env, args, args.discover_starts + i), args.spread_steps,
+        start = _family_start(env, args, args.families[i % len(args.families)],
+                              EXPLORE_SEED_BASE + 1000 * args.seed + args.discover_starts + i)
+        trajectory = _go_explore(env, args, start, args.spread_steps,
                                  seed=args.discover_starts + i, options=options, aim=aim_words)
         if ends_on(env, trajectory, aim_words):
             aimed.append(trajectory)
@@ -189,6 +201,18 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
 def _triad(env, args: ExplorerArgs, i: int):
     env.reset(seed=EXPLORE_SEED_BASE + 1000 * args.seed + i)
     return env.unwrapped.state.copy()
+
+
+def _family_start(env, args: ExplorerArgs | None, family: str, seed: int):
+    """A start of ``family`` drawn from ``seed``: a triad is the env's ``reset(seed=seed)`` (as before the option
+    existed); any other family's state is drawn by :mod:`agents.starts` from ``seed`` (training
+    seeds 100,000-399,999, apart from the jam's 500,000-599,999 and the evaluation's 0-19)."""
+    if family == "triad":
+        env.reset(seed=seed)
+        return env.unwrapped.state.copy()
+    corpus, kind = env.unwrapped.corpus, start_families.FAMILIES[family]
+    ceiling = ceiling_bars(corpus) if kind.base == "ceiling" else None
+    return kind.state(corpus, np.random.default_rng(seed), ceiling)
 
 
 def _go_explore(env, args: ExplorerArgs, start, steps: int, seed: int, options=(), aim=None):
@@ -229,7 +253,9 @@ def correct(model, env, args: ExplorerArgs, aim, round_index: int) -> list:
     corrections = []
     rng = np.random.default_rng(CORRECTION_SEED_BASE + 1000 * args.seed + round_index)
     for i in range(args.round_starts):
-        obs, _ = env.reset(seed=CORRECTION_SEED_BASE + 1000 * args.seed + round_index * args.round_starts + i)
+        seed = CORRECTION_SEED_BASE + 1000 * args.seed + round_index * args.round_starts + i
+        start = _family_start(env, args, args.families[i % len(args.families)], seed)
+        obs, _ = env.reset(seed=seed, options={"state": start})
         states, home = [env.unwrapped.state.copy()], [False]
         for _ in range(CORRECTION_PRESSES):
             if rng.random() < CORRECTION_EPSILON:
@@ -239,25 +265,36 @@ def correct(model, env, args: ExplorerArgs, aim, round_index: int) -> list:
             obs, _, _, _, _ = env.step(action)
             states.append(env.unwrapped.state.copy())
             home.append(np.array_equal(env.unwrapped.words, aim))
-        for k in range(15, len(states), 15):
-            if any(home[k:k + 16]):
-                continue
+        astray = [k for k in range(15, len(states), 15) if not any(home[k:k + 16])]
+        for k in astray[:args.correction_states or None]:
             trajectory = _go_explore(env, args, states[k], args.spread_steps, seed=20_000 + 1000 * i + k, aim=aim)
             if ends_on(env, trajectory, aim):
                 corrections.append(trajectory)
     return corrections
 
 
-def selection_score(model, env, episodes: int = SELECTION_STARTS, presses: int = 60) -> tuple[int, float]:
-    """(starts within distance 10 after ``presses`` greedy presses, minus their mean final distance)."""
+def selection_score(model, env, episodes: int = SELECTION_STARTS, presses: int = 60,
+                    families: tuple[str, ...] = ("triad",)) -> tuple[int, float]:
+    """(starts within distance 10 after ``presses`` greedy presses, minus their mean final distance), from
+    ``episodes`` held-out starts of each of ``families`` (triads: ``reset(seed=200_000 + i)``; any other family
+    drawn from seed ``200_000 + 10_000 f + i``, f its place in :data:`agents.starts.FAMILIES`, with
+    :data:`SELECTION_FAMILY_PRESSES` presses: the jam's window)."""
 
     finals = []
-    for i in range(episodes):
-        obs, info = env.reset(seed=SELECTION_SEED_BASE + i)
-        for _ in range(presses):
-            action, _ = model.predict(obs, deterministic=True)
-            obs, _, _, _, info = env.step(int(action))
-        finals.append(info["distance"])
+    names = list(start_families.FAMILIES)
+    for family in dict.fromkeys(families):
+        for i in range(episodes):
+            if family == "triad":
+                obs, info = env.reset(seed=SELECTION_SEED_BASE + i)
+                steps = presses
+            else:
+                start = _family_start(env, None, family, SELECTION_SEED_BASE + 10_000 * names.index(family) + i)
+                obs, info = env.reset(options={"state": start})
+                steps = SELECTION_FAMILY_PRESSES
+            for _ in range(steps):
+                action, _ = model.predict(obs, deterministic=True)
+                obs, _, _, _, info = env.step(int(action))
+            finals.append(info["distance"])
     finals = np.array(finals)
     return int((finals <= 10).sum()), -float(finals.mean())
 
@@ -302,23 +339,19 @@ def train(args: ExplorerArgs):
                                     **fresh)
     vec_env = LearnerRewardVecEnv(DummyVecEnv([lambda: Monitor(curriculum)]), reward)
     vec_env.seed(args.seed)
-    model = SelfImitationDQN(
-        DQNPolicy, vec_env, demonstrations=demonstrations, margin=args.margin,
-        learning_rate=linear_schedule(preset.learning_rate_start, preset.learning_rate_end),
-        buffer_size=preset.buffer_size, learning_starts=preset.learning_starts, batch_size=preset.batch_size,
-        gamma=preset.gamma, n_steps=preset.n_steps, train_freq=preset.train_freq,
-        target_update_interval=preset.target_update_interval, exploration_fraction=preset.exploration_fraction,
-        exploration_initial_eps=preset.exploration_initial_eps, exploration_final_eps=preset.exploration_final_eps,
-        max_grad_norm=preset.max_grad_norm, loss=preset.loss, grad_clip=preset.grad_clip, double_q=preset.double_q,
-        policy_kwargs=policy_kwargs(preset), seed=args.seed, device="cpu",
-    )
+    model = new_model(preset, vec_env, seed=args.seed, model_class=SelfImitationDQN, demonstrations=demonstrations,
+                      margin=args.margin)
     if demonstrations is not None and args.pretrain_steps > 0:
         loss = model.pretrain(args.pretrain_steps)
         log(f"pre-trained {args.pretrain_steps} steps on {len(demonstrations)} transitions, loss {loss:.3f}")
 
     selection_env = preset.make_env(corpus)
-    best = {"score": selection_score(model, selection_env), "weights": _weights(model), "step": 0}
-    log(f"after pre-training: {best['score'][0]}/{SELECTION_STARTS} held-out starts within 10, "
+    def select(model):
+        return selection_score(model, selection_env, families=args.families)
+
+    best = {"score": select(model), "weights": _weights(model), "step": 0}
+    selected = SELECTION_STARTS * len(set(args.families))
+    log(f"after pre-training: {best['score'][0]}/{selected} held-out starts within 10, "
         f"mean final {-best['score'][1]:.1f}")
     aim, corrected = final_bar(env, trajectories[0]), []
     for round_index in range(args.rounds if demonstrations is not None else 0):
@@ -330,24 +363,24 @@ def train(args: ExplorerArgs):
             demonstrations.extend(Demonstrations.from_trajectories(env, corrections, reward, preset.gamma,
                                                                    preset.n_steps, args.hold_steps))
             model.pretrain(args.round_steps)
-        score = selection_score(model, selection_env)
+        score = select(model)
         if score >= best["score"]:
             best.update(score=score, weights=_weights(model))
         log(f"round {round_index}: {len(corrections)} ways back from where it went astray, "
-            f"{len(demonstrations)} transitions; {score[0]}/{SELECTION_STARTS} within 10, mean final {-score[1]:.1f}")
+            f"{len(demonstrations)} transitions; {score[0]}/{selected} within 10, mean final {-score[1]:.1f}")
 
     class Robustify(BaseCallback):
         """Stops at the deadline; every ``eval_freq`` steps keeps the weights best on held-out starts."""
 
         def _on_step(self) -> bool:
             if self.num_timesteps % args.eval_freq == 0:
-                score = selection_score(self.model, selection_env)
+                score = select(self.model)
                 if score > best["score"]:
                     best.update(score=score, weights=_weights(self.model), step=self.num_timesteps)
-                log(f"step {self.num_timesteps}: {score[0]}/{SELECTION_STARTS} within 10, mean final {-score[1]:.1f}; "
+                log(f"step {self.num_timesteps}: {score[0]}/{selected} within 10, mean final {-score[1]:.1f}; "
                     f"curriculum {curriculum.progress:.2f}, eps {self.model.exploration_rate:.3f}, "
                     f"self-imitated {len(imitated)}; "
-                    f"best {best['score'][0]}/{SELECTION_STARTS} at {best['step']}")
+                    f"best {best['score'][0]}/{selected} at {best['step']}")
             return time.time() < deadline
 
     model.learn(args.timesteps, callback=Robustify())
@@ -360,7 +393,7 @@ def train(args: ExplorerArgs):
         "trajectories": {"count": len(trajectories), "presses": int(sum(len(t.actions) for t in trajectories)),
                          "final_distance": trajectories[0].final_distance},
         "corrections": corrected, "demonstration_transitions": len(demonstrations) if demonstrations else 0,
-        "self_imitated": len(imitated),
+        "self_imitated": len(imitated), "aim": aim.tolist(), "selection_families": list(dict.fromkeys(args.families)),
         "args": dataclasses.asdict(args),
         "command": "python -m agents.explorer " + " ".join(_argv(args)),
     })
@@ -380,5 +413,10 @@ def _argv(args: ExplorerArgs) -> list[str]:
         value = getattr(args, f.name)
         if value != getattr(defaults, f.name):
             name = f.name.replace("_", "-")
-            flags.append(f"--{name}" if value is True else f"--no-{name}" if value is False else f"--{name} {value}")
+            if isinstance(value, tuple):
+                flags.append(" ".join([f"--{name}", *map(shlex.quote, value)]))
+            elif isinstance(value, bool):
+                flags.append(f"--{name}" if value else f"--no-{name}")
+            else:
+                flags.append(f"--{name} {value}")
     return flags

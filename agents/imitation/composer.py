@@ -13,7 +13,7 @@ reads the weights as any DQN's, with no simulator at act time.
 Training is the one behaviour cloning + DAgger loop (:mod:`agents.imitation.dagger`, Ross, Gordon and Bagnell
 2011) configured with the navigator as teacher (:func:`configuration`):
 1. *Demonstrations*: the teacher walks from starts drawn from :data:`START_MIX` (start families of
-   :mod:`agents.imitation.starts`: the env's triads, random and empty launchpads, corpus and ceiling bars
+   :mod:`agents.starts`: the env's triads, random and empty launchpads, corpus and ceiling bars
    knocked by random presses, triads in every key), each from a seed in ``starts.TRAINING_SEEDS``; with
    probability ``noise`` a step presses a random button instead of the teacher's (its label is still the
    teacher's), so the data holds states off the teacher's path and the way back from them (DART).
@@ -34,15 +34,16 @@ import gymnasium as gym
 import numpy as np
 import torch as th
 
+from agents import starts
 from agents.arguments import parse_dataclass
 from agents.dqn.export import export
 from agents.dqn.networks import build_policy
 from agents.dqn.presets import get_preset
-from agents.imitation import dagger, starts
+from agents.imitation import dagger, demonstrations
 from agents.planners.navigator import Navigator, ceiling_bars
 from agents.planners.walk import next_press, row_press_costs
 
-#: The start families of training (:class:`agents.imitation.starts.StartFamily`), by name.
+#: The start families of training (:class:`agents.starts.StartFamily`), by name.
 TRAINING_FAMILIES = {family.name: family for family in (
     starts.StartFamily("triad", init="triad"),
     starts.StartFamily("random", init="random"),
@@ -87,6 +88,9 @@ class ComposerArgs:
         "help": "weight of the navigator's own press in the loss, beside the allowed set's (0: any allowed press)"})
     take_over: bool = field(default=True, metadata={
         "help": "in DAgger rounds the navigator presses where the student returns to a state of its episode"})
+    demos_dataset: str | None = field(default=None, metadata={
+        "help": "a Minari dataset id to read the behaviour-cloning demonstrations from (written by `python -m agents "
+                "demos`); none given: the navigator's walks are played here"})
 
 
 class Teacher:
@@ -217,8 +221,9 @@ def train(args: ComposerArgs) -> Path:
     th.manual_seed(args.seed)
     policy = build_policy(preset, env.observation_space, env.action_space)
     env.close()
+    demos = demonstrations.load(args.demos_dataset) if args.demos_dataset else None
     trained = dagger.train(task, policy.q_net, schedule, fitting, args.seed,
-                           report=lambda line: print(line, flush=True))
+                           report=lambda line: print(line, flush=True), demonstrations=demos)
     return export(policy, PRESET_NAME, preset, corpus, args.out, extra={
         "source": "agents.imitation.composer: behaviour cloning + DAgger of the navigator (agents.imitation.dagger)",
         "command": "python -m agents imitate " + " ".join(_flags(args)),
@@ -244,6 +249,41 @@ def _flags(args: ComposerArgs) -> list[str]:
         elif value is not None:
             flags.append(f"{flag} {value}")
     return flags
+
+
+@dataclass
+class DemosArgs:
+    """Write the navigator's walks, the composer's behaviour-cloning demonstrations, as a Minari dataset."""
+
+    #: the Minari dataset id
+    dataset_id: str = demonstrations.DATASET_ID
+    #: teacher episodes, from the composer's start families
+    episodes: int = 2000
+    #: probability that a step presses a random button instead of the navigator's
+    noise: float = 0.1
+    #: seeds the starts and the noise
+    seed: int = 0
+    #: corpus .npz (none given: the shipped Bach chorales)
+    corpus: str | None = None
+
+
+def write_demonstrations(argv=None) -> int:
+    """``python -m agents demos``."""
+    args = parse_dataclass(DemosArgs, argv, "python -m agents demos")
+    preset = get_preset(PRESET_NAME)
+    corpus = preset.load_corpus(args.corpus)
+    task, _, _ = configuration(ComposerArgs(seed=args.seed, corpus=args.corpus), corpus)
+    buffers = demonstrations.record(task, args.episodes, args.noise, args.seed)
+    env = preset.make_env(args.corpus)  # by path, so the dataset's env spec can make it again
+    try:
+        dataset = demonstrations.save(buffers, env, args.dataset_id, "navigator planner (agents.planners.navigator)",
+                                      "The navigator's walks to the exact ceiling from the composer's start families, "
+                                      f"a random press with probability {args.noise}.")
+    finally:
+        env.close()
+    print(f"wrote the Minari dataset {args.dataset_id}: {dataset.total_episodes} episodes, {dataset.total_steps} "
+          f"steps (minari.load_dataset({args.dataset_id!r}))")
+    return 0
 
 
 def main(argv=None) -> int:

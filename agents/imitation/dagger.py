@@ -212,9 +212,12 @@ def act(network) -> Callable[[np.ndarray], np.ndarray]:
     return student
 
 
-def train(task: Task, network, schedule: Schedule, fitting: Fit, seed: int, report=print) -> dict:
+def train(task: Task, network, schedule: Schedule, fitting: Fit, seed: int, report=print,
+          demonstrations: Gathered | None = None) -> dict:
     """Behaviour cloning, then ``schedule.rounds`` DAgger rounds, as the module says; trains ``network`` in place
-    and returns its log (one entry a stage), the examples gathered and the wall clock and CPU seconds."""
+    and returns its log (one entry a stage), the examples gathered and the wall clock and CPU seconds.
+    ``demonstrations`` (e.g. read from a Minari dataset, :mod:`agents.imitation.demonstrations`) replace the
+    teacher's walks that behaviour cloning would otherwise play."""
     rng = np.random.default_rng(seed)
     started, cpu_started = time.perf_counter(), time.process_time()
     envs = [task.make_env() for _ in range(schedule.envs)]
@@ -226,7 +229,8 @@ def train(task: Task, network, schedule: Schedule, fitting: Fit, seed: int, repo
 
     log: list[dict] = []
     need_action = fitting.action_weight > 0
-    data = gather(envs, teachers, task, rng, schedule.demos, 0, noise=schedule.noise, need_action=need_action)
+    data = demonstrations if demonstrations is not None else gather(
+        envs, teachers, task, rng, schedule.demos, 0, noise=schedule.noise, need_action=need_action)
     log_stage({"stage": "demonstrations", "examples": len(data), **fit(network, data, fitting, rng)})
     beta = schedule.beta
     for round_ in range(1, schedule.rounds + 1):

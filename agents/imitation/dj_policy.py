@@ -81,12 +81,12 @@ def _layers(path: Path, tensors: dict, n_layers: int, n_inputs: int, n_actions: 
     layers, width = [], n_inputs
     for i in range(n_layers):
         weight, bias = tensors[f"layer{i}.weight"], tensors[f"layer{i}.bias"]
-        out = n_actions if i == n_layers - 1 else (weight.shape[0] if weight.ndim == 2 else -1)
+        out = n_actions if i == n_layers - 1 else (weight.shape[0] if weight.ndim == 2 and weight.shape[0] else -1)
         if weight.shape != (out, width) or bias.shape != (out,):
             raise weights.WeightsError(
                 f"{path}: layer {i} has weight {list(weight.shape)} and bias {list(bias.shape)}; after "
-                f"{width} inputs it needs weight [{'outputs' if out < 0 else out}, {width}] and a bias of its "
-                f"outputs (the env reads {n_inputs} numbers and has {n_actions} actions)")
+                f"{width} inputs it needs weight [{'outputs (at least 1)' if out < 0 else out}, {width}] and a "
+                f"bias of its outputs (the env reads {n_inputs} numbers and has {n_actions} actions)")
         layers.append((weight, bias))
         width = out
     return layers

@@ -14,10 +14,26 @@ import numpy as np
 
 from agents.planners.planner import Option, Planner, state_key
 
-#: The options of ``beam:...``; the bounds keep one press within a few seconds here (the search is width x depth
-#: lookaheads of every press).
-OPTIONS = {"width": Option(int, 1, 1024, "a wider beam costs more than a few seconds a press"),
-           "depth": Option(int, 1, 16, "a deeper search costs more than a few seconds a press")}
+#: The beam's defaults, and the most bars one search may expand: it expands at most ``width`` bars at each of
+#: ``depth`` levels, each by every press, so a press costs about ``width * depth`` lookaheads. Measured on the
+#: shipped corpus (2 busy cores): 256x4 took 2.0-2.9 s for its first press, 128x8 2.2 s, 16x64 and 1x1024 1.9 s,
+#: 1024x2 0.6 s (the first level holds at most the 312 presses' bars); 512x4 (refused) took 3.5 s.
+DEFAULT_WIDTH, DEFAULT_DEPTH, MAX_WIDTH_X_DEPTH = 16, 4, 1024
+#: The options of ``beam:...``: each bounded by :data:`MAX_WIDTH_X_DEPTH` alone, and together by :func:`check`.
+OPTIONS = {"width": Option(int, 1, MAX_WIDTH_X_DEPTH, f"and width x depth at most {MAX_WIDTH_X_DEPTH}: "
+                                                      "256x4 took up to 2.9 s a press here"),
+           "depth": Option(int, 1, MAX_WIDTH_X_DEPTH, f"and width x depth at most {MAX_WIDTH_X_DEPTH}: "
+                                                      "16x64 took 1.9 s a press here")}
+
+
+def check(options: dict) -> None:
+    """One ValueError when ``width * depth`` (each given or its default) passes :data:`MAX_WIDTH_X_DEPTH`."""
+    width, depth = options.get("width", DEFAULT_WIDTH), options.get("depth", DEFAULT_DEPTH)
+    if width * depth > MAX_WIDTH_X_DEPTH:
+        given = ", ".join(f"{key}={value}" + ("" if key in options else " (its default)")
+                          for key, value in (("width", width), ("depth", depth)))
+        raise ValueError(f"beam options {given} search up to {width * depth} bars a press; "
+                         f"width x depth is at most {MAX_WIDTH_X_DEPTH} (256x4 took up to 2.9 s a press here)")
 
 
 class BeamSearch(Planner):
@@ -25,7 +41,7 @@ class BeamSearch(Planner):
 
     name = "beam"
 
-    def __init__(self, env, width: int = 16, depth: int = 4):
+    def __init__(self, env, width: int = DEFAULT_WIDTH, depth: int = DEFAULT_DEPTH):
         super().__init__(env)
         if width < 1 or depth < 1:
             raise ValueError(f"beam width and depth must be at least 1, got width={width}, depth={depth}")
@@ -81,6 +97,6 @@ class BeamSearch(Planner):
         return best_path
 
 
-def make(env, seed=None, width: int = 16, depth: int = 4) -> BeamSearch:
+def make(env, seed=None, width: int = DEFAULT_WIDTH, depth: int = DEFAULT_DEPTH) -> BeamSearch:
     """A beam search for ``env`` (deterministic: ``seed`` is accepted for the registry and unused)."""
     return BeamSearch(env, width=width, depth=depth)

@@ -190,8 +190,9 @@ class Hopper:
         return (distances.sum() - self.novelty_weight * new) / len(distances)
 
 
-#: The options of ``hopper:...``.
-OPTIONS = {"radius": Option(int, 0, 64, "the target table grows with the radius"),
+#: The options of ``hopper:...``. The target table grows with the radius; on the shipped onsets a press took
+#: 0.04 s at radius 64, as at 0 (measured with 2 busy cores); the weight costs nothing.
+OPTIONS = {"radius": Option(int, 0, 64, "a press took 0.04 s at 64 here; the target table grows with it"),
            "novelty_weight": Option(float, 0.0, 1e6)}
 
 

@@ -9,49 +9,67 @@ that one press stays within a few seconds on a small machine.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from gym_launchpad.launchpad import LaunchpadState
 
+#: A number as an option's value: digits, an optional fraction and exponent (no ``inf``, ``nan``, ``0x``, ``_``).
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
 
 @dataclass(frozen=True)
 class Option:
-    """One option of a planner: its type (``int`` or ``float``), its bounds, and why the upper one is there."""
+    """One option of a planner: its type (``int`` or ``float``), its bounds, and why the upper one is there
+    (what one press cost at it, measured)."""
 
     type: type
     low: float
     high: float
     why: str = ""
 
+    def allowed(self) -> str:
+        kind = "an integer" if self.type is int else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g}" + (f" ({self.why})" if self.why else "")
+
     def parse(self, planner: str, key: str, text: str) -> int | float:
         """``text`` as this option's value, or one ValueError naming the option and what it allows."""
-        allowed = f"{self.type.__name__} from {self.low:g} to {self.high:g}" + (f" ({self.why})" if self.why else "")
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"{planner} option {key}={text!r} is not a number; {key} is a {allowed}") from None
-        if not math.isfinite(value) or (self.type is int and not value.is_integer()):
-            raise ValueError(f"{planner} option {key}={text} is not a {allowed}")
-        if not self.low <= value <= self.high:
-            raise ValueError(f"{planner} option {key}={text} is out of range: {key} is a {allowed}")
+        shown = _shown(text)
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(f"{planner} option {key}={shown!r} is not a number; {key} is {self.allowed()}")
+        value = float(text)  # digits beyond a float's range read as inf: out of range
+        if math.isfinite(value) and self.type is int and not value.is_integer():
+            raise ValueError(f"{planner} option {key}={shown} is not a whole number; {key} is {self.allowed()}")
+        if not (math.isfinite(value) and self.low <= value <= self.high):
+            raise ValueError(f"{planner} option {key}={shown} is out of range; {key} is {self.allowed()}")
         return int(value) if self.type is int else value
 
 
-def parse_options(planner: str, text: str, options: dict[str, Option]) -> tuple[tuple[str, int | float], ...]:
-    """``width=64,depth=4`` as ``(("width", 64), ("depth", 4))``, each checked by its :class:`Option`; one
-    ValueError for an unknown, repeated or malformed option."""
+def parse_options(planner: str, text: str, options: dict[str, Option],
+                  check: Callable[[dict[str, int | float]], None] | None = None) -> tuple[tuple[str, int | float], ...]:
+    """``width=64,depth=4`` as ``(("width", 64), ("depth", 4))``, each checked by its :class:`Option`, then all
+    together by ``check`` (a planner's limit on options jointly, e.g. beam's width x depth); one ValueError for an
+    unknown, repeated, malformed or out-of-range option."""
     parsed: dict[str, int | float] = {}
-    for item in filter(None, text.split(",")):
+    for item in text.split(",") if text else ():
         key, sep, value = item.partition("=")
         if not sep or key not in options:
-            raise ValueError(f"{planner} option {item!r} is not OPTION=VALUE with OPTION one of "
+            raise ValueError(f"{planner} option {_shown(item)!r} is not OPTION=VALUE with OPTION one of "
                              f"{', '.join(options) or '(none: it takes no options)'}")
         if key in parsed:
             raise ValueError(f"{planner} option {key} is given twice; give it once")
         parsed[key] = options[key].parse(planner, key, value)
+    if check is not None:
+        check(parsed)
     return tuple(parsed.items())
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` as a refusal quotes it: cut to ``limit`` characters, so a hostile value stays one short line."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def state_key(state: LaunchpadState) -> bytes:

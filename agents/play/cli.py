@@ -1,28 +1,33 @@
 """``python -m agents play``: the interactive launchpad, played by you and an agent together.
 
 A pygame window (:mod:`agents.play.window`) shows the button grid, the bar as a piano roll with a play
-head, and the controls. You click buttons at any time; the agent (the pretrained agent by default; any
-policy name of :mod:`agents.policies` with ``--agent``) presses one button per bar. The music plays live
+head, and the controls. You click buttons at any time; the agent presses one button per bar: any policy name of
+:mod:`agents.policies` with ``--agent``, by default the first of :data:`agents.policies.PLAY_DEFAULTS` that plays
+the corpus (:func:`default_agent_help` says who, in ``--help``). The music plays live
 to a MIDI output port (``--port``, a virtual port a synth connects to, or ``--synth``:
 :mod:`agents.play.synth`) and is recorded;
 ``--out song.mid`` saves the recording, ``--wav`` renders it.
 
 ``--headless --bars 32 --out song.mid --wav song.wav`` plays with no window and no waiting: the agent
-presses once per bar for 32 bars and the song is written. With ``--port`` a headless session plays live.
+presses once per bar for 32 bars and the song is written. Without ``--seed`` a seed is drawn and printed, so the
+song can be made again. With ``--port`` a headless session plays live.
 ``--launchpad`` adds a Novation Launchpad (X or Mini MK3) as the controller (:mod:`agents.play.novation`).
 ``--clock-in`` follows a DAW's or drum machine's MIDI clock; ``--clock-out`` sends one (docs/play.md).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
+import secrets
 import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from agents import policies
+from agents.arguments import parse_dataclass
 from agents.play.novation import NovationController
 from agents.play.session import DEFAULT_TEMPO, SB3_ALGOS, PlayError, Session, make_agent
 from agents.play.synth import open_player, start_synth
@@ -32,55 +37,67 @@ from gym_launchpad.midi.live import PlaybackError
 from gym_launchpad.midi.ports import MidiPortError, open_clock_input
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m agents play",
-                                     description="The interactive launchpad, played by you and an agent together; "
-                                                 "see docs/play.md.")
-    parser.add_argument("--agent", default=None,
-                        help="a shipped agent (pretrained: the composer; explorer), a planner (navigator, beam, "
-                             "anneal; options as beam:width=64), the DJ task's hopper (planner) or dj (learned), a "
-                             "baseline (greedy, random, noop), a .safetensors file from `python -m agents train`, or "
-                             "an SB3 .zip model (default: the hopper, the best mover; on a corpus of sounding cells "
-                             "the pretrained agent, or greedy when there is none)")
-    parser.add_argument("--algo", choices=SB3_ALGOS, default="dqn",
-                        help="the SB3 algorithm of a .zip model (default: dqn)")
-    parser.add_argument("--trust-pickle", action="store_true",
-                        help="let --agent be an SB3 .zip from outside a training run folder: loading it unpickles "
-                             "code stored in it, so only for a file you trust")
-    parser.add_argument("--no-agent", action="store_true", help="start with the agent off (press A to switch it on)")
-    parser.add_argument("--corpus", default=None, help="corpus .npz (default: the shipped Bach chorales)")
-    parser.add_argument("--init", choices=("triad", "empty", "random"), default="triad",
-                        help="the starting state (default: triad)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the starting state")
-    parser.add_argument("--bpm", type=float, default=DEFAULT_TEMPO,
-                        help=f"tempo in quarter notes a minute (default: {DEFAULT_TEMPO})")
-    parser.add_argument("--program", type=int, default=0, help="General MIDI program (instrument) 0-127 (default: 0)")
-    parser.add_argument("--port", default=None,
-                        help="MIDI output port to play to (a part of its name will do); default: open a virtual "
-                             "port 'gym_launchpad:out' that a synthesizer connects to")
-    parser.add_argument("--synth", action="store_true",
-                        help="start FluidSynth with a General MIDI soundfont (--soundfont) and play to it")
-    parser.add_argument("--api", default=None, help="MIDI system: auto, alsa, jack, coremidi "
-                                                    "(default: $GYM_LAUNCHPAD_MIDI_API, else auto)")
-    parser.add_argument("--clock-in", nargs="?", const="", default=None, metavar="PORT",
-                        help="follow the MIDI clock a DAW or drum machine sends (start, stop, continue; bar lines on "
-                             "its bar lines, at its tempo) from the output port PORT (part of its name will do); "
-                             "default: open a virtual input 'gym_launchpad-clock:in' to send it to")
-    parser.add_argument("--clock-out", action="store_true",
-                        help="lead: send MIDI clock (24 pulses a quarter, start and stop) with the notes")
-    parser.add_argument("--out", type=Path, default=None, help="save the recording to this .mid file on exit")
-    parser.add_argument("--wav", type=Path, default=None, help="also render the recording to this .wav file")
-    parser.add_argument("--soundfont", default=None, help=".sf2 soundfont for --wav (default: a system GM one)")
-    parser.add_argument("--headless", action="store_true", help="no window: play --bars bars and write --out")
-    parser.add_argument("--bars", type=int, default=32, help="bars a headless session plays (default: 32)")
-    parser.add_argument("--launchpad", nargs="?", const="", default=None, metavar="PORT",
-                        help="use a Novation Launchpad X or Mini MK3 as the controller (PORT: part of its MIDI "
-                             "port name; default: the first one found)")
-    parser.add_argument("--launchpad-model", choices=("x", "mini"), default=None,
-                        help="which Launchpad (default: told by its port name)")
-    parser.add_argument("--frames", type=int, default=None, help="close the window after this many frames")
-    parser.add_argument("--screenshot", type=Path, default=None, help="save a picture of the window on exit")
-    return parser
+def default_agent_help() -> str:
+    """Who plays without ``--agent``, said from :data:`agents.policies.PLAY_DEFAULTS` (the one place it is set)."""
+    first, *others = policies.PLAY_DEFAULTS
+    entries = {name: policies.REGISTRY[policies.ALIASES.get(name, name)] for name in policies.PLAY_DEFAULTS}
+    tasks = {name: entry.tasks[0].split("/")[-1] for name, entry in entries.items()}
+    return (f"default: {first} ({entries[first].kind}, {tasks[first]}); where it does not play the corpus, "
+            + ", then ".join(f"{name} ({entries[name].kind}, {tasks[name]})" for name in others))
+
+
+@dataclass
+class PlayArgs:
+    """The interactive launchpad, played by you and an agent together; see docs/play.md."""
+
+    agent: str | None = field(default=None, metadata={
+        "help": "a shipped agent (pretrained: the composer; explorer), a planner (navigator, beam, anneal; options as "
+                "beam:width=64), the DJ task's hopper (planner) or dj (learned), a baseline (greedy, random, noop), a "
+                f".safetensors file from `python -m agents train`, or an SB3 .zip model ({default_agent_help()})"})
+    algo: str = field(default="dqn", metadata={"choices": SB3_ALGOS, "help": "the SB3 algorithm of a .zip model"})
+    trust_pickle: bool = field(default=False, metadata={
+        "help": "let --agent be an SB3 .zip from outside a training run folder: loading it unpickles code stored in "
+                "it, so only for a file you trust"})
+    no_agent: bool = field(default=False, metadata={
+        "action": "store_true", "help": "start with the agent off (press A to switch it on)"})
+    corpus: str | None = field(default=None, metadata={"help": "corpus .npz (none given: the shipped Bach chorales)"})
+    init: str = field(default="triad", metadata={"choices": ("triad", "empty", "random"), "help": "the starting state"})
+    seed: int | None = field(default=None, metadata={
+        "help": "seed of the starting state (none given: one drawn and printed, to play the song again)"})
+    bpm: float = field(default=DEFAULT_TEMPO, metadata={"help": "tempo in quarter notes a minute"})
+    program: int = field(default=0, metadata={"help": "General MIDI program (instrument) 0-127"})
+    port: str | None = field(default=None, metadata={
+        "help": "MIDI output port to play to (a part of its name will do); none given: open a virtual port "
+                "'gym_launchpad:out' that a synthesizer connects to"})
+    synth: bool = field(default=False, metadata={
+        "help": "start FluidSynth with a General MIDI soundfont (--soundfont) and play to it"})
+    api: str | None = field(default=None, metadata={
+        "help": "MIDI system: auto, alsa, jack, coremidi (none given: $GYM_LAUNCHPAD_MIDI_API, else auto)"})
+    clock_in: str | None = field(default=None, metadata={
+        "nargs": "?", "const": "", "metavar": "PORT",
+        "help": "follow the MIDI clock a DAW or drum machine sends (start, stop, continue; bar lines on its bar lines, "
+                "at its tempo) from the output port PORT (part of its name will do); --clock-in alone: open a "
+                "virtual input 'gym_launchpad-clock:in' to send it to"})
+    clock_out: bool = field(default=False, metadata={
+        "help": "lead: send MIDI clock (24 pulses a quarter, start and stop) with the notes"})
+    out: Path | None = field(default=None, metadata={"help": "save the recording to this .mid file on exit"})
+    wav: Path | None = field(default=None, metadata={"help": "also render the recording to this .wav file"})
+    soundfont: str | None = field(default=None, metadata={
+        "help": ".sf2 soundfont for --wav (none given: a system GM one)"})
+    headless: bool = field(default=False, metadata={"help": "no window: play --bars bars and write --out"})
+    bars: int = field(default=32, metadata={"help": "bars a headless session plays"})
+    launchpad: str | None = field(default=None, metadata={
+        "nargs": "?", "const": "", "metavar": "PORT",
+        "help": "use a Novation Launchpad X or Mini MK3 as the controller (PORT: part of its MIDI port name; "
+                "--launchpad alone: the first one found)"})
+    launchpad_model: str | None = field(default=None, metadata={
+        "choices": ("x", "mini"), "help": "which Launchpad (none given: told by its port name)"})
+    frames: int | None = field(default=None, metadata={"help": "close the window after this many frames"})
+    screenshot: Path | None = field(default=None, metadata={"help": "save a picture of the window on exit"})
+
+
+def parse_args(argv: list[str]) -> PlayArgs:
+    return parse_dataclass(PlayArgs, argv, "python -m agents play")
 
 
 #: Signals that end a session as Ctrl-C does (a terminal closing, `kill`, a service manager stopping it). SIGINT
@@ -97,7 +114,7 @@ def _stop_like_ctrl_c(signum, frame):
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     # Python delivers signals to the main thread only, and only it may install handlers: main() called from another
     # thread (an app embedding the player) leaves the signals to that app.
     on_main_thread = threading.current_thread() is threading.main_thread()
@@ -116,12 +133,17 @@ def _main(args) -> int:
         agent = make_agent(args.agent, args.corpus, args.algo, args.init, trust_pickle=args.trust_pickle)
         offline = (args.headless and args.port is None and not args.synth and args.launchpad is None
                    and args.clock_in is None)
+        drawn = args.seed is None
+        if drawn:
+            args.seed = secrets.randbelow(2**31)
         with contextlib.ExitStack() as stack:
             player = None if offline else _open_player(args, agent.env.launchpad, stack)
             session = Session(agent, agent_on=not args.no_agent, tempo_bpm=args.bpm, player=player, seed=args.seed,
                               out=args.out, wav=args.wav, soundfont=args.soundfont, program=args.program)
             controller = _open_controller(args, session, stack)
             print(f"play: {agent.label} on {agent.env.corpus!r}", file=sys.stderr)
+            if drawn:
+                print(f"play: seed {args.seed} (--seed {args.seed} plays this start again)", file=sys.stderr)
             if offline:
                 session.play_offline(args.bars)
             else:

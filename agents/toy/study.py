@@ -19,12 +19,13 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gymnasium as gym
 import numpy as np
 
 import gym_launchpad  # noqa: F401  (registers the envs)
+from agents.arguments import parse_dataclass
 from agents.toy.mcmc import GREEDY_STEPS, REPEATS, BetaCurve, beta_curve
 from agents.toy.tabular import QLearningRun, TransitionTable, q_learning
 from gym_launchpad.launchpad import LaunchpadState
@@ -184,24 +185,25 @@ def _at_least(minimum: int):
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m agents toy-study", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=os.path.join("agents", "results", "toy"),
-                        help="folder for the PNGs and toy_study.json (created)")
-    parser.add_argument("--seeds", type=_at_least(1), default=20, help="Q-learning runs, seeds 0..SEEDS-1")
-    parser.add_argument("--steps", type=_at_least(1), default=5000, help="steps of each Q-learning run")
-    parser.add_argument("--replace-every", type=_at_least(1), default=500,
-                        help="steps between random state replacements")
-    parser.add_argument("--sweeps", type=_at_least(1), nargs="+", default=[100, 400, 1600],
-                        help="MCMC sweeps of the action space before the greedy phase, one curve each")
-    parser.add_argument("--repeats", type=_at_least(2), default=REPEATS,
-                        help="MCMC runs per beta (>= 2, for a standard error)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the MCMC streams")
-    return parser
+@dataclass
+class StudyArgs:
+    """The paper's section 5.2 on LaunchpadToy-v0: tabular Q-learning and MCMC exploration, three figures."""
+
+    out: str = field(default=os.path.join("agents", "results", "toy"), metadata={
+        "help": "folder for the PNGs and toy_study.json (created)"})
+    seeds: int = field(default=20, metadata={"type": _at_least(1), "help": "Q-learning runs, seeds 0..SEEDS-1"})
+    steps: int = field(default=5000, metadata={"type": _at_least(1), "help": "steps of each Q-learning run"})
+    replace_every: int = field(default=500, metadata={
+        "type": _at_least(1), "help": "steps between random state replacements"})
+    sweeps: tuple[int, ...] = field(default=(100, 400, 1600), metadata={
+        "type": _at_least(1), "help": "MCMC sweeps of the action space before the greedy phase, one curve each"})
+    repeats: int = field(default=REPEATS, metadata={
+        "type": _at_least(2), "help": "MCMC runs per beta (>= 2, for a standard error)"})
+    seed: int = field(default=0, metadata={"help": "seed of the MCMC streams"})
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_dataclass(StudyArgs, argv, "python -m agents toy-study", description=__doc__.split("\n\n")[0])
     import matplotlib  # an optional dependency (gym_launchpad[agents]): only the figures need it
 
     matplotlib.use("Agg")

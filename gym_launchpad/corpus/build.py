@@ -3,7 +3,7 @@
 Files are walked (iteratively, so no depth of folders ends the build) and read in worker processes, so a
 file that hangs, crashes its parser or needs too much memory costs one file, never the build: each file's
 bars and notes are capped and each worker's memory is limited where the OS allows it. Workers die with
-the build. A first Ctrl-C or SIGTERM stops reading and keeps the bars read so far. The report counts every
+the build. A first Ctrl-C, SIGTERM or SIGHUP stops reading and keeps the bars read so far. The report counts every
 failure and every skipped entry by reason. :func:`describe` and :func:`plot_bars` look at the result.
 """
 
@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
+from gym_launchpad.atomic_file import atomic_path, is_temporary, write_atomically
+from gym_launchpad.corpus.chorales import BUILDER, BUILDER_NAME
 from gym_launchpad.corpus.corpus import Corpus, CorpusError
 from gym_launchpad.corpus.quantize import (
     DEFAULT_MIN_CELLS,
@@ -37,6 +39,9 @@ from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.read import MidiReadError, parser_version, read_midi_notes, resolve_parser
 
 MIDI_SUFFIXES = (".mid", ".midi")
+#: What stops a build and keeps the bars read so far: Ctrl-C, SIGTERM, and SIGHUP (the terminal or ssh session
+#: closed), where the OS has it.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 #: Seconds one file may take in a worker before it is killed and counted as ``timeout``.
 DEFAULT_TIMEOUT = 60.0
@@ -48,6 +53,11 @@ DEFAULT_MAX_NOTES = 200_000
 #: MB of memory a worker may take on top of what it starts with (0: no limit); a file that needs more is
 #: counted as ``out of memory``.
 DEFAULT_MAX_MEMORY_MB = 2048
+#: Copies of one bar one file may add (0: no cap); the rest are dropped and counted as ``bars_over_repeat_cap``,
+#: so a file of one bar repeated thousands of times cannot take over the ``sampled`` reward's draws. Real music
+#: stays below it: on Debian's simutrans-data and mma MIDI files a bar repeats at most 12 times in a file with
+#: tracks merged and 79 times with ``--per-track`` (see docs/corpus.md).
+DEFAULT_MAX_REPEATS_PER_FILE = 128
 
 
 def read_midi_bars(path, spec: LaunchpadSpec | None = None, *, parser: str = "auto", fold: bool = True,
@@ -70,8 +80,9 @@ def find_midi_files(paths, skipped: dict | None = None) -> list[tuple[Path, str]
     sorted by name; a folder's files are named relative to it.
 
     What is passed over is counted by reason in ``skipped``: entries named like MIDI files that are not
-    regular files (folders, broken links, fifos, ...), folders that cannot be read, and linked folders
-    (never followed, so a link loop cannot trap the walk).
+    regular files (folders, broken links, fifos, ...), folders that cannot be read, linked folders
+    (never followed, so a link loop cannot trap the walk), and the temporary files of a MIDI file whose
+    writer was killed (:func:`gym_launchpad.atomic_file.is_temporary`).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -113,6 +124,9 @@ def _walk(root: Path, skipped: dict):
                     if is_link and entry.is_dir():
                         skip("linked folder (not followed)")
                     continue
+                if is_temporary(entry.name):
+                    skip("temporary file of an unfinished write")
+                    continue
                 mode = os.stat(entry.path).st_mode
             except FileNotFoundError:
                 skip("broken link")
@@ -131,23 +145,37 @@ def _walk(root: Path, skipped: dict):
 # --- building a corpus from many files ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class FileLimits:
-    """What one file may cost: bars of its bar grid, notes, and MB of worker memory (0: no memory limit)."""
+    """What one file may cost: bars of its bar grid, notes, MB of worker memory (0: no memory limit), and the
+    copies of one bar it may add to the corpus (0: no cap; copies past it are dropped, not the file)."""
 
     max_bars: int = DEFAULT_MAX_BARS
     max_notes: int = DEFAULT_MAX_NOTES
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+    max_repeats_per_file: int = DEFAULT_MAX_REPEATS_PER_FILE
 
     def __post_init__(self):
         for name in ("max_bars", "max_notes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.max_memory_mb < 0:
-            raise ValueError(f"max_memory_mb must be >= 0 (0: no limit), got {self.max_memory_mb}")
+        for name in ("max_memory_mb", "max_repeats_per_file"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0 (0: no limit), got {getattr(self, name)}")
+
+
+def count_repeats(bars: FileBars, max_repeats: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """One file's bars as ``(distinct words, counts, first bar number, copies dropped)``, each count capped at
+    ``max_repeats`` (0: no cap)."""
+    words, inverse, counts = np.unique(bars.words, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    first = np.full(len(words), np.iinfo(np.int64).max)
+    np.minimum.at(first, inverse, bars.bar_number.astype(np.int64))
+    capped = np.minimum(counts, max_repeats) if max_repeats else counts
+    return words, capped.astype(np.int64), first, int(counts.sum() - capped.sum())
 
 
 def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str, limits: FileLimits):
-    """What a worker sends back for one file: ``("ok", words, bar_number, stats)`` or
-    ``("failed", reason, detail)``; it never raises."""
+    """What a worker sends back for one file: ``("ok", words, counts, bar_number, stats)`` (distinct bars, each
+    count capped at ``limits.max_repeats_per_file``) or ``("failed", reason, detail)``; it never raises."""
     try:
         notes = read_midi_notes(path, parser)
         if len(notes.starts) > limits.max_notes:
@@ -163,13 +191,15 @@ def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str,
         if len(grid.starts) > limits.max_bars:
             return ("failed", "too many bars", f"{len(grid.starts)} bars, more than {limits.max_bars}")
         bars = score_bars(spec, notes, options, grid=grid)
+        words, counts, bar_number, dropped = count_repeats(bars, limits.max_repeats_per_file)
     except MidiReadError as error:
         return ("failed", error.reason, error.detail)
     except MemoryError:
         return ("failed", "out of memory", f"needs more than the worker's {limits.max_memory_mb} MB")
     except Exception as error:  # noqa: BLE001 - one bad file must never end a build
         return ("failed", "error", f"{type(error).__name__}: {error}")
-    return ("ok", bars.words, bars.bar_number, bars.stats)
+    stats = {**bars.stats, "bars_kept": bars.stats["bars_kept"] - dropped, "bars_over_repeat_cap": dropped}
+    return ("ok", words, counts, bar_number, stats)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -214,9 +244,10 @@ def _limit_memory(max_memory_mb: int) -> None:
 
 def _worker_loop(conn, parent, spec, options, parser, limits):
     _die_with_parent(parent)
-    # Ctrl-C and SIGTERM are the parent's to handle: it stops the build, saves what it has and ends us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Ctrl-C, SIGTERM and a closed terminal are the parent's to handle: it stops the build, saves what it has
+    # and ends us.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     _limit_memory(limits.max_memory_mb)
     while True:
         try:
@@ -309,16 +340,17 @@ class _BarAccumulator:
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (words, counts, first occurrence)
         self._pending = 0
 
-    def add(self, file_index: int, words: np.ndarray, bar_number: np.ndarray):
+    def add(self, file_index: int, words: np.ndarray, counts: np.ndarray, bar_number: np.ndarray):
         if len(words):
             first = (np.int64(file_index) << 32) | bar_number.astype(np.int64)
-            self._parts.append((words, np.ones(len(words), dtype=np.int64), first))
+            self._parts.append((words, counts, first))
             self._pending += len(words)
             if self._pending >= self.consolidate_every:
                 self._consolidate()
 
     def _consolidate(self):
-        if len(self._parts) > 1:
+        # Whatever arrived since the last call, even one file alone, may repeat a bar.
+        if self._pending:
             words = np.concatenate([p[0] for p in self._parts])
             counts = np.concatenate([p[1] for p in self._parts])
             first = np.concatenate([p[2] for p in self._parts])
@@ -361,28 +393,34 @@ class _Progress:
 
     def update(self, bars: int, failures: int):
         self.done += 1
-        if self.bar is not None:
-            self.bar.set_postfix(bars=bars, failed=failures, refresh=False)
-            self.bar.update()
-        elif self.enabled and (time.monotonic() - self.printed > 5 or self.done == self.total):
-            self.printed = time.monotonic()
-            rate = self.done / max(self.printed - self.started, 1e-9)
-            print(f"{self.done}/{self.total} files ({rate:.1f} files/s), {bars} bars kept, {failures} failed",
-                  file=sys.stderr)
+        try:
+            if self.bar is not None:
+                self.bar.set_postfix(bars=bars, failed=failures, refresh=False)
+                self.bar.update()
+            elif self.enabled and (time.monotonic() - self.printed > 5 or self.done == self.total):
+                self.printed = time.monotonic()
+                rate = self.done / max(self.printed - self.started, 1e-9)
+                print(f"{self.done}/{self.total} files ({rate:.1f} files/s), {bars} bars kept, {failures} failed",
+                      file=sys.stderr)
+        except OSError:  # the terminal is gone (SIGHUP): the build goes on and saves what it read, unseen
+            self.bar, self.enabled = None, False
 
     def close(self):
         if self.bar is not None:
-            self.bar.close()
+            try:
+                self.bar.close()
+            except OSError:
+                pass
 
 
 class _StopOnCtrlC:
-    """Turns the first Ctrl-C or SIGTERM into a request to stop cleanly; a second one acts at once."""
+    """Turns the first of :data:`STOP_SIGNALS` into a request to stop cleanly; a second one acts at once."""
 
     def __init__(self):
         self._requested = False
         self._previous = {}
         if threading.current_thread() is threading.main_thread():
-            self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
 
     def _handle(self, signum, frame):
         self._requested = True
@@ -413,7 +451,9 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
 
     Never stops on a bad file: each failure is counted by reason and listed in ``report["failures"]``,
     a file past ``limits`` (:class:`FileLimits`) among them; entries passed over by the walk are counted in
-    ``report["skipped_by_reason"]``. On Ctrl-C or SIGTERM it stops reading and returns the bars read so far,
+    ``report["skipped_by_reason"]``. Copies of one bar past ``limits.max_repeats_per_file`` in one file are
+    dropped and counted in ``report["bars_over_repeat_cap"]`` (``report["bars_kept"]`` counts the bars the
+    corpus holds, repeats included). On Ctrl-C, SIGTERM or SIGHUP it stops reading and returns the bars read so far,
     with ``report["interrupted"] = True``.
     ``sample`` (a fraction, drawn with ``seed``) and then ``limit`` (the first N) take a reproducible
     subset of the sorted file list.
@@ -432,15 +472,15 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     files = files[:limit]
     workers = workers or os.cpu_count() or 1
     accumulator = _BarAccumulator(spec.n_notes)
-    totals = {"bars": 0, "bars_4_4": 0, "bars_other_meter": 0, "bars_kept": 0}
+    totals = {"bars": 0, "bars_4_4": 0, "bars_other_meter": 0, "bars_kept": 0, "bars_over_repeat_cap": 0}
     failures, parsed = [], set()
     bar_progress = _Progress(len(files), progress)
     started = time.perf_counter()
 
     def on_result(index, result):
         if result[0] == "ok":
-            _, words, bar_number, stats = result
-            accumulator.add(index, words, bar_number)
+            _, words, counts, bar_number, stats = result
+            accumulator.add(index, words, counts, bar_number)
             for key in totals:
                 totals[key] += stats[key]
             parsed.add(index)
@@ -495,9 +535,13 @@ def report_path(output) -> Path:
 
 
 def write_report(report: dict, output) -> Path:
-    path = report_path(output)
-    path.write_text(json.dumps(report, indent=1) + "\n")
-    return path
+    """Write ``report`` beside the corpus ``output`` (:func:`report_path`), replacing any old one at once.
+
+    Write the corpus first and put its hash in the report (``report["corpus_hash"]``, None when no corpus was
+    written): a report is then never newer than the corpus it describes, and a report beside a corpus with
+    another hash (two builds of one path at once) says so.
+    """
+    return write_atomically(report_path(output), json.dumps(report, indent=1) + "\n")
 
 
 # --- looking at a corpus -------------------------------------------------------------------------------------
@@ -507,20 +551,30 @@ def describe(corpus: Corpus) -> str:
     cells = np.bitwise_count(corpus.bars).sum(axis=1)
     pitch_cells = (np.bitwise_count(corpus.bars) * counts[:, None].astype(np.float64)).sum(axis=0)
     meta = corpus.metadata
+    builder = meta.get("builder", "unknown")
+    builder = BUILDER if builder == BUILDER_NAME else builder  # the shipped files keep the name they were built by
     lines = [
         f"bars: {len(corpus)} distinct, {corpus.total_count} with repeats, from {len(corpus.sources)} sources",
         f"spec: n_notes={spec.n_notes} bar_bits={spec.bar_bits} low_note={spec.low_note} ({spec.steps} steps a bar)",
         f"hash: {corpus.hash}",
-        f"built by: {meta.get('builder', 'unknown')}"
+        f"built by: {builder}"
         + (f" with {meta['parser']} {meta.get('parser_version', '')}" if "parser" in meta else "")
         + (f" (music21 {meta['music21_version']})" if "music21_version" in meta else ""),
         f"cells: {corpus.cells}",
         f"options: {json.dumps(meta.get('options', {}), sort_keys=True)}",
     ]
     if "failures_by_reason" in meta:
-        lines.append(f"files: {meta.get('files')} read, {meta.get('files_failed')} failed "
-                     f"{json.dumps(meta['failures_by_reason'], sort_keys=True)}"
+        lines.append(f"files: {meta.get('files_read')} of {meta.get('files')} read, {meta.get('files_failed')} "
+                     f"failed {json.dumps(meta['failures_by_reason'], sort_keys=True)}"
                      + (" (interrupted)" if meta.get("interrupted") else ""))
+    cap = meta.get("limits", {}).get("max_repeats_per_file")
+    if cap is not None:
+        lines.append(f"repeats: {meta.get('bars_over_repeat_cap', 0)} copies of a bar past {cap} in one file dropped"
+                     if cap else "repeats: no cap on the copies of a bar in one file")
+    top = int(np.argmax(counts))
+    source, bar = corpus.source_of(top)
+    lines.append(f"most frequent bar: {counts[top]} times, {counts[top] / corpus.total_count:.1%} of the sampled "
+                 f"reward's draws ({source}, bar {bar})")
     # Quantiles weighted by count, without repeating each bar count times (counts may be in the billions).
     order = np.argsort(cells, kind="stable")
     cumulative = np.cumsum(counts[order].astype(np.float64))
@@ -556,7 +610,8 @@ def plot_bars(corpus: Corpus, path, n: int = 4, seed: int = 0) -> Path:
     axes[0][0].set_ylabel("MIDI pitch")
     figure.tight_layout()
     path = Path(path)
-    figure.savefig(path, dpi=100)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, dpi=100, format=path.suffix[1:] or "png")
     plt.close(figure)
     return path
 

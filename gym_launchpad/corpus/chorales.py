@@ -24,6 +24,9 @@ SCORE_TICKS_PER_QUARTER = 480
 #: The builder named in the shipped corpus's metadata: its name before the corpus package existed, kept
 #: so that a rebuild of ``bach_chorales.npz`` stays byte for byte the shipped file.
 BUILDER_NAME = "gym_launchpad.corpus_build.build_bach_corpus"
+#: What ``launchpad corpus info`` says built a corpus whose metadata names ``BUILDER_NAME``: the function as it is
+#: named now, and the command that runs it.
+BUILDER = f"{__name__}.build_bach_corpus (python scripts/build_default_corpus.py)"
 
 #: Files music21 lists under Bach that are not chorales.
 NOT_CHORALES = frozenset({"bwv846.mxl"})

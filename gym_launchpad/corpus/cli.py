@@ -6,12 +6,14 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from gym_launchpad.corpus.build import (
     DEFAULT_MAX_BARS,
     DEFAULT_MAX_MEMORY_MB,
     DEFAULT_MAX_NOTES,
+    DEFAULT_MAX_REPEATS_PER_FILE,
     DEFAULT_TIMEOUT,
     FileLimits,
     build_from_midi,
@@ -20,7 +22,7 @@ from gym_launchpad.corpus.build import (
     report_path,
     write_report,
 )
-from gym_launchpad.corpus.corpus import Corpus, CorpusError
+from gym_launchpad.corpus.corpus import MAX_BARS, Corpus, CorpusError
 from gym_launchpad.corpus.quantize import CELLS, DEFAULT_MIN_CELLS, DEFAULT_MIN_PITCHES, BarOptions
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.read import PARSERS
@@ -63,6 +65,9 @@ def add_cli(subparsers):
     build.add_argument("--max-memory", type=int, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                        help="memory a worker may take to read one file, where the OS allows a limit; a file that "
                             f"needs more fails as 'out of memory' (default: {DEFAULT_MAX_MEMORY_MB}; 0: no limit)")
+    build.add_argument("--max-repeats-per-file", type=int, default=DEFAULT_MAX_REPEATS_PER_FILE, metavar="N",
+                       help="copies of one bar one file may add; more are dropped and counted, so one file cannot "
+                            f"dominate the sampled reward (default: {DEFAULT_MAX_REPEATS_PER_FILE}; 0: no cap)")
     build.add_argument("--n-notes", type=int, default=LaunchpadSpec.n_notes)
     build.add_argument("--bar-bits", type=int, default=LaunchpadSpec.bar_bits)
     build.add_argument("--low-note", type=int, default=LaunchpadSpec.low_note)
@@ -104,7 +109,7 @@ def _cli_build(args) -> int:
         options = BarOptions(fold=not args.drop_out_of_range, min_cells=args.min_cells,
                              min_pitches=args.min_pitches, min_onsets=args.min_onsets, per_track=args.per_track,
                              cells=args.cells)
-        limits = FileLimits(args.max_bars, args.max_notes, args.max_memory)
+        limits = FileLimits(args.max_bars, args.max_notes, args.max_memory, args.max_repeats_per_file)
         result = build_from_midi(args.dirs, spec, options, parser=args.parser, workers=args.workers,
                                  limit=args.limit, sample=args.sample, seed=args.seed, timeout=args.timeout,
                                  limits=limits, progress=not args.quiet)
@@ -112,6 +117,9 @@ def _cli_build(args) -> int:
         print(f"launchpad corpus build: {error}", file=sys.stderr)
         return 2
     report = result.report
+    # The corpus first, then the report naming its hash: a report is never newer than the corpus it describes.
+    saved = None if result.corpus is None else _save(result.corpus, args.output, "build")
+    report["corpus_hash"] = None if saved is None or result.corpus is None else result.corpus.hash
     try:
         report_file = write_report(report, args.output)
     except OSError as error:
@@ -122,21 +130,50 @@ def _cli_build(args) -> int:
           f"{report['files_failed']} failed {json.dumps(report['failures_by_reason'])}"
           + (f"; skipped {json.dumps(report['skipped_by_reason'])}" if report["skipped_by_reason"] else ""))
     print(f"bars: {report['bars_4_4']} in 4/4, {report['bars_other_meter']} in other meters skipped, "
-          f"{report['bars_kept']} kept, {report['distinct_bars']} distinct")
-    if result.corpus is None:
-        print(f"no bar was kept, so no corpus was written; see {report_file}", file=sys.stderr)
+          f"{report['bars_kept']} kept, {report['distinct_bars']} distinct"
+          + (f"; {report['bars_over_repeat_cap']} copies of a bar past --max-repeats-per-file "
+             f"{args.max_repeats_per_file} in one file dropped" if report["bars_over_repeat_cap"] else ""))
+    if saved is None:
+        if result.corpus is None:
+            print(f"no bar was kept, so no corpus was written; see {report_file}", file=sys.stderr)
         return 1
-    try:
-        path = result.corpus.save(args.output)
-    except (CorpusError, OSError) as error:
-        print(f"launchpad corpus build: {error}", file=sys.stderr)
+    if not saved.ours:
         return 1
-    print(f"wrote {path} ({path.stat().st_size} bytes, hash {result.corpus.hash[:16]}) and {report_file}")
+    print(f"wrote {saved} and {report_file}")
     if report["interrupted"]:
-        print(f"interrupted: the corpus holds the {report['files_read']} files read before Ctrl-C (or SIGTERM), "
-              f"not all {report['files']}", file=sys.stderr)
+        print(f"interrupted: the corpus holds the {report['files_read']} files read before the build was stopped "
+              f"(Ctrl-C, SIGTERM or SIGHUP), not all {report['files']}", file=sys.stderr)
         return 130
     return 0
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """A corpus file as read back after writing it, so what is printed is what is on disk."""
+
+    path: Path
+    size: int
+    hash: str
+    ours: bool
+
+    def __str__(self):
+        return f"{self.path} ({self.size} bytes, hash {self.hash[:16]})"
+
+
+def _save(corpus: Corpus, output: Path, command: str) -> _Saved | None:
+    """Save ``corpus`` at ``output`` and read it back; None (with the reason printed) if that failed. A file that
+    another process replaced in between (two builds into one path) is reported on stderr, ``ours`` False."""
+    try:
+        path = corpus.save(output)
+        on_disk = Corpus.load(path, max_bars=max(MAX_BARS, len(corpus)))
+        saved = _Saved(path, path.stat().st_size, on_disk.hash, on_disk.hash == corpus.hash)
+    except (CorpusError, OSError) as error:
+        print(f"launchpad corpus {command}: {error}", file=sys.stderr)
+        return None
+    if not saved.ours:
+        print(f"launchpad corpus {command}: another process wrote {path} after this one (hash {saved.hash[:16]}, "
+              f"this {command} made {corpus.hash[:16]}); give each {command} its own -o", file=sys.stderr)
+    return saved
 
 
 def _cli_info(args) -> int:
@@ -158,7 +195,9 @@ def _cli_merge(args) -> int:
     except CorpusError as error:
         print(f"launchpad corpus merge: {error}", file=sys.stderr)
         return 2
-    path = merged.save(args.output)
-    print(f"wrote {path}: {len(merged)} distinct bars ({merged.total_count} with repeats) from "
-          f"{len(args.files)} corpora, hash {merged.hash[:16]}")
-    return 0
+    saved = _save(merged, args.output, "merge")
+    if saved is None:
+        return 1
+    print(f"wrote {saved}: {len(merged)} distinct bars ({merged.total_count} with repeats) from "
+          f"{len(args.files)} corpora")
+    return 0 if saved.ours else 1

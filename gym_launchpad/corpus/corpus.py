@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gym_launchpad.atomic_file import atomic_path
 from gym_launchpad.launchpad import LaunchpadSpec
 
 #: Bumped when the file layout changes; a file of another version is refused.
@@ -238,12 +239,15 @@ class Corpus:
 
     # --- files -------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the corpus as an ``.npz`` (written to a temporary name first, so a crash loses nothing)."""
+        """Write the corpus as an ``.npz`` (``.npz`` is added to a name without it) and return its path.
+
+        The file is replaced at once (:func:`gym_launchpad.atomic_file.atomic_path`): a reader sees the old file
+        or the whole new one, an error or Ctrl-C mid-write leaves the old one, and two saves of one path at
+        once leave one of the two corpora, whole.
+        """
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npz")
         spec = np.array([self.spec.n_notes, self.spec.bar_bits, self.spec.low_note], dtype=np.int64)
         arrays = {
             "bars": self.bars, "counts": self.counts, "source_index": self.source_index,
@@ -252,13 +256,12 @@ class Corpus:
             "metadata": np.array(json.dumps(self.metadata, sort_keys=True)),
         }
         # np.savez stamps each member with the current time; a fixed stamp makes a rebuild byte-identical.
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, array in arrays.items():
                 info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 with archive.open(info, "w") as member:
                     np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
-        os.replace(tmp, path)
         return path
 
     @classmethod

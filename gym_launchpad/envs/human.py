@@ -96,13 +96,15 @@ def _stacklevel_of_user_code() -> int:
 class HumanRenderer:
     """The window and the sound of one env, opened at its first render."""
 
-    def __init__(self, spec: LaunchpadSpec, render_fps: float, caption: str):
+    def __init__(self, spec: LaunchpadSpec, render_fps: float, caption: str, cells: str = "sounding"):
+        """``cells``: what the env's bars are (its corpus's cells); bars of onsets sound as the files written of
+        them do (the default :class:`~gym_launchpad.midi.release.Release`)."""
         self.spec = spec
         self.tempo_bpm = tempo_of(render_fps)  # checked before the window opens
         self.view = LaunchpadView(spec, caption=caption, below=LEGEND_H)
         try:
             self.sink, self.sound, self._synth = open_sound()
-            self.player = MidiPlayer(spec, self.sink, tempo_bpm=self.tempo_bpm)
+            self.player = MidiPlayer(spec, self.sink, tempo_bpm=self.tempo_bpm, cells=cells)
         except BaseException:
             self.view.close()
             raise

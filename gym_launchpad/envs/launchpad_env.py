@@ -16,6 +16,7 @@ from gym_launchpad.envs.pipeline import (
     check_arguments,
     check_reset_options,
     info,
+    reset_options,
     start_state,
 )
 from gym_launchpad.launchpad import LaunchpadState
@@ -77,7 +78,8 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
              obs_mode="toggles", init="triad", n_notes=24, bar_bits=6, low_note=47, render_mode=None)
     ```
     `corpus` is None (the shipped Bach chorales), a path to a `.npz` built by `launchpad corpus build`,
-    a `Corpus`, or an array of bars as binary rolls `(K, N, 2**B)`. Its spec must match the env's.
+    a `Corpus`, or an array of bars: `(K, N)` uint64 row words or `(K, N, 2**B)` binary rolls. Its spec must
+    match the env's; anything else is one ValueError that says what is allowed.
 
     ## Rendering
     `"ansi"`: the grid as text; `"rgb_array"`: the grid as an image; `"human"`: a pygame window of the
@@ -134,7 +136,7 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        options = dict(options or {})
+        options = reset_options(options)
         check_reset_options(options)
         self._start(start_state(self.launchpad, options, self.init, self.np_random))
         if self.render_mode == "human":
@@ -156,7 +158,8 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
             return render.ansi(self.state, self.last_action, self._distance)
         if self.render_mode == "human":
             if self._human is None:
-                self._human = HumanRenderer(self.launchpad, self.metadata["render_fps"], "gym_launchpad")
+                self._human = HumanRenderer(self.launchpad, self.metadata["render_fps"], "gym_launchpad",
+                                            cells=self.corpus.cells)
             self._human.show(self.state, self._info(), self.last_action, self._steps)
             return None
         return render.rgb_array(self.state, self.last_action)

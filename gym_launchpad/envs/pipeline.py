@@ -10,6 +10,7 @@ keys of :data:`INFO_KEYS` with :func:`info` and :func:`infos`, so the two cannot
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -77,11 +78,30 @@ def check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, b
                          "use init='empty' or init='random'")
     if not isinstance(sample_size, (int, np.integer)) or sample_size < 1:
         raise ValueError(f"sample_size must be a positive int, got {sample_size!r}")
-    if corpus is not None and not isinstance(corpus, (Corpus, str)) and not hasattr(corpus, "__fspath__"):
-        corpus = Corpus.from_bars(spec, np.asarray(corpus), metadata={"builder": "LaunchpadEnv(corpus=array)"})
-    corpus = resolve_corpus(corpus, spec)
+    corpus = corpus_argument(corpus, spec)
     return Arguments(spec, corpus, best_reachable_distance(corpus, spec), reward_mode, int(sample_size),
                      obs_mode, init, render_mode)
+
+
+def corpus_argument(corpus: object, spec: LaunchpadSpec) -> Corpus:
+    """The env's ``corpus``, resolved: None (the shipped corpus), a path to a corpus ``.npz`` (``str`` or
+    ``os.PathLike``), a :class:`Corpus`, or bars as an ``(M, n_notes)`` array of uint64 words or an
+    ``(M, n_notes, steps)`` binary roll; anything else is one ValueError that says what is allowed."""
+    if corpus is None or isinstance(corpus, (Corpus, str, os.PathLike)):
+        return resolve_corpus(corpus, spec)
+    allowed = (f"None (the shipped corpus), a path to a corpus .npz, a Corpus, or bars as an (M, {spec.n_notes}) "
+               f"array of uint64 words or an (M, {spec.n_notes}, {spec.steps}) array of 0/1")
+    try:
+        bars = None if isinstance(corpus, (bytes, bytearray, memoryview)) else np.asarray(corpus)
+    except (TypeError, ValueError):  # a ragged list
+        bars = None
+    shapes = {2: (spec.n_notes,), 3: (spec.n_notes, spec.steps)}
+    if bars is None or bars.dtype.kind not in "biu" or shapes.get(bars.ndim) != bars.shape[1:] \
+            or (bars.dtype.kind == "i" and (bars < 0).any()) or (bars.ndim == 3 and (bars > 1).any()):
+        got = f"an array of {corpus.dtype} of shape {corpus.shape}" if isinstance(corpus, np.ndarray) else \
+            f"{type(corpus).__name__} {corpus!r:.60}"
+        raise ValueError(f"corpus must be {allowed}; got {got}")
+    return Corpus.from_bars(spec, bars, metadata={"builder": "LaunchpadEnv(corpus=array)"})
 
 
 def check_choice(name: str, value, choices):
@@ -90,6 +110,18 @@ def check_choice(name: str, value, choices):
 
 
 # --- reset ---------------------------------------------------------------------------------------
+def reset_options(options: object, also_known: tuple[str, ...] = ()) -> dict:
+    """``reset(options=...)`` as a dict of its own (None: no options); anything but a mapping is one ValueError
+    naming the keys :data:`RESET_OPTIONS` and ``also_known``."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        known = ", ".join(map(repr, (*RESET_OPTIONS, *also_known)))
+        raise ValueError(f"reset options must be a dict (keys: {known}) or None, got {type(options).__name__} "
+                         f"{options!r:.60}")
+    return dict(options)
+
+
 def check_reset_options(options: dict, also_known: tuple[str, ...] = ()):
     """Refuse options other than :data:`RESET_OPTIONS` (and ``also_known``, which the caller took out)."""
     unknown = set(options) - set(RESET_OPTIONS)

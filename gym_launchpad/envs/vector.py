@@ -24,6 +24,7 @@ from gym_launchpad.envs.pipeline import (
     check_arguments,
     check_reset_options,
     infos,
+    reset_options,
     start_state,
 )
 from gym_launchpad.launchpad import NOOP, LaunchpadState, press_rows, state_indices
@@ -150,7 +151,7 @@ class LaunchpadVectorEnv(VectorEnv):
             seeds = list(seed)
             if len(seeds) != self.num_envs:
                 raise ValueError(f"reset(seed=...) as a list needs num_envs={self.num_envs} seeds, got {len(seeds)}")
-        options = dict(options or {})
+        options = reset_options(options, also_known=("reset_mask",))
         envs = self._all
         if "reset_mask" in options:
             mask = options.pop("reset_mask")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gym_launchpad.atomic_file import atomic_path
+
 #: The peak every rendered WAV is brought to: 1 dB under full scale, headroom for a player's resampling.
 PEAK_DBFS = -1.0
 
@@ -53,7 +55,7 @@ def write_wav(path, audio: np.ndarray, sample_rate: int) -> None:
     audio = np.asarray(audio, dtype=np.float64)
     frames = audio[:, None] if audio.ndim == 1 else audio
     samples = np.clip(np.round(frames * 32767), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
+    with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as out:
         out.setnchannels(frames.shape[1])
         out.setsampwidth(2)
         out.setframerate(sample_rate)

@@ -37,7 +37,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,6 +45,7 @@ import numpy as np
 
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.clock import CLOCK, CONTINUE, PULSES_PER_BAR, START, STOP, pulse_offsets
+from gym_launchpad.midi.release import Release, check_release
 from gym_launchpad.midi.write import check_bars, check_midi_settings, step_seconds, write_midi
 
 NOTE_ON, NOTE_OFF, PROGRAM_CHANGE = 0x90, 0x80, 0xC0
@@ -124,6 +125,12 @@ class MidiPlayer:
         tempo_bpm: quarter notes per minute; a bar is four quarters, so a step is ``60 / tempo * 4 / 2**B`` s.
         velocity, channel, program: of every note (``channel`` 0-15, ``program`` General MIDI 0-127).
         hold: a note sounding on consecutive steps is held (the default); ``False`` strikes every step.
+        cells: what a bar's cells are: steps where notes ``"sounding"`` (the default) or struck notes,
+            ``"onsets"`` (the DJ task's bars), each sounding until ``release`` ends it.
+        release: how long a struck note of a bar of onsets sounds, a
+            :class:`~gym_launchpad.midi.release.Release` or its name (None: the instrument's default,
+            :data:`~gym_launchpad.midi.release.DEFAULT_RELEASE`). It is the rule :meth:`save_midi` and
+            :func:`~gym_launchpad.midi.write.write_midi` write, applied step by step as the bars play.
         on_bar_start: called as ``on_bar_start(bar_index, words)`` when a bar's first step has been sent.
             It runs on a thread of its own, so a slow callback never delays the music.
         log_events: keep a :class:`PlayedEvent` for every message in ``event_log`` (timing studies, tests).
@@ -147,7 +154,8 @@ class MidiPlayer:
     """
 
     def __init__(self, spec: LaunchpadSpec, sink: MidiSink, *, tempo_bpm: float = 120.0, velocity: int = 90,
-                 channel: int = 0, program: int = 0, hold: bool = True,
+                 channel: int = 0, program: int = 0, hold: bool = True, cells: str = "sounding",
+                 release: Release | str | None = None,
                  on_bar_start: Callable[[int, np.ndarray], None] | None = None, log_events: bool = False,
                  spin_s: float = DEFAULT_SPIN_S, realtime: bool = True, gil_switch_s: float | None = GIL_SWITCH_S,
                  clock=None, send_clock: bool = False):
@@ -157,6 +165,7 @@ class MidiPlayer:
         self.spec = spec
         self.sink = sink
         self.velocity, self.channel, self.program, self.hold = int(velocity), int(channel), int(program), hold
+        self.cells, self.release = cells, check_release(cells, release)
         self.on_bar_start = on_bar_start
         self.spin_s = spin_s
         self.realtime = realtime
@@ -179,7 +188,7 @@ class MidiPlayer:
         self._resumed.set()
         self._stopping = False
         self._position = (-1, -1)
-        self._sounding: set[int] = set()
+        self._sounding: dict[int, int] = {}  # row -> the step (counted from the start) it was struck
         self._thread: threading.Thread | None = None
         self._callbacks: queue.SimpleQueue | None = None
 
@@ -273,7 +282,8 @@ class MidiPlayer:
         """Write the bars played so far to a ``.mid`` file at the current tempo; returns its path."""
         return write_midi(np.array(self.played_bars, dtype=np.uint64).reshape(-1, self.spec.n_notes), path,
                           self.spec, tempo_bpm=self._tempo_bpm, program=self.program, velocity=self.velocity,
-                          channel=self.channel, join=self.hold if join is None else join)
+                          channel=self.channel, join=self.hold if join is None else join, cells=self.cells,
+                          release=self.release)
 
     def __enter__(self):
         return self
@@ -419,16 +429,21 @@ class MidiPlayer:
             pass
 
     def _send_step(self, bar_index: int, step: int, deadline: float, rows: frozenset):
-        sounding = self._sounding
-        ending = sounding - rows if self.hold else sounding
-        starting = rows - sounding if self.hold else rows
+        sounding, now = self._sounding, bar_index * self.spec.steps + step
+        ending: Collection[int]
+        if self.release is not None:  # bars of onsets: every lit cell strikes; the release ends notes
+            ending, starting = self.release.ends(sounding, rows, now, self.spec.steps), rows
+        elif self.hold:
+            ending, starting = sounding.keys() - rows, rows - sounding.keys()
+        else:
+            ending, starting = list(sounding), rows
         low = self.spec.low_note
         for row in sorted(ending):
             self._send(bar_index, step, deadline, (NOTE_OFF | self.channel, low + row, 0))
-            sounding.discard(row)
+            del sounding[row]
         for row in sorted(starting):
             self._send(bar_index, step, deadline, (NOTE_ON | self.channel, low + row, self.velocity))
-            sounding.add(row)
+            sounding[row] = now
 
     def _send(self, bar_index, step, deadline, message):
         self.sink.send(message)

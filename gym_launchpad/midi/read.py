@@ -79,8 +79,10 @@ def check_midi_bytes(data: bytes) -> None:
     """
     if not data:
         raise MidiReadError("empty file")
-    if data[:4] != b"MThd" or len(data) < 14:
+    if data[:4] != b"MThd":
         raise MidiReadError("not a MIDI file", f"starts with {data[:4]!r}, not b'MThd'")
+    if len(data) < 14:
+        raise MidiReadError("truncated", f"the header chunk needs 14 bytes, the file has {len(data)}")
     header_length = int.from_bytes(data[4:8], "big")
     n_tracks = int.from_bytes(data[10:12], "big")
     offset = 8 + header_length

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import warnings
 import wave
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,8 +33,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gym_launchpad.atomic_file import atomic_path
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.levels import normalize_peak, write_wav
+from gym_launchpad.midi.release import Release, check_release
 
 if TYPE_CHECKING:  # imported where used: it takes 0.3 s
     import pretty_midi
@@ -96,19 +99,20 @@ def check_midi_settings(tempo_bpm: float, program: int, velocity: int, channel: 
             raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
 
 
-def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True,
-               cells: str = "sounding") -> list[tuple[int, int, int]]:
+def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True, cells: str = "sounding",
+               release: Release | str | None = None) -> list[tuple[int, int, int]]:
     """``(row, first_step, end_step)`` of every note of a composition, steps counted from its start.
 
     ``cells="sounding"``: with ``join`` a run of sounding steps of one row is one note; otherwise each
-    sounding step is a note one step long. ``cells="onsets"``: each cell is a struck note, held to the
-    next onset of its pitch or the bar line (a bar of onsets says when keys are struck, not how long).
+    sounding step is a note one step long. ``cells="onsets"``: each cell is a struck note, which sounds
+    until ``release`` ends it (:class:`~gym_launchpad.midi.release.Release`; None is the instrument's
+    default, :data:`~gym_launchpad.midi.release.DEFAULT_RELEASE`): a bar of onsets says when keys are
+    struck, not how long they sound. ``release`` is refused for sounding cells, which say how long.
     """
     bars = check_bars(bars, spec)
-    if cells == "onsets":
-        return _onset_spans(bars, spec)
-    if cells != "sounding":
-        raise ValueError(f"cells must be 'sounding' or 'onsets', got {cells!r}")
+    release = check_release(cells, release)
+    if release is not None:
+        return _onset_spans(bars, spec, release)
     # (N, M * steps): each row's whole timeline, so a note held across a bar line stays one note.
     timeline = spec.words_to_roll(bars).transpose(1, 0, 2).reshape(spec.n_notes, -1)
     spans: list[tuple[int, int, int]] = []
@@ -123,14 +127,27 @@ def note_spans(bars: np.ndarray, spec: LaunchpadSpec, *, join: bool = True,
     return sorted(spans, key=lambda span: (span[1], span[0]))
 
 
-def _onset_spans(bars: np.ndarray, spec: LaunchpadSpec) -> list[tuple[int, int, int]]:
+def _onset_spans(bars: np.ndarray, spec: LaunchpadSpec, release: Release) -> list[tuple[int, int, int]]:
+    # Step by step through Release.ends, the rule the live player applies, so a file is what was heard.
+    timeline = spec.words_to_roll(bars).transpose(1, 0, 2).reshape(spec.n_notes, -1)
+    total = timeline.shape[1]
+    struck_at: dict[int, list[int]] = {}
+    for step, row in zip(*np.nonzero(timeline.T), strict=True):
+        struck_at.setdefault(int(step), []).append(int(row))
+    events = set(struck_at)
+    if release.bar_line:
+        events.update(range(0, total, spec.steps))
+    sounding: dict[int, int] = {}
     spans: list[tuple[int, int, int]] = []
-    for index, bar in enumerate(spec.words_to_roll(bars)):
-        origin = index * spec.steps
-        for row, cells in enumerate(bar):
-            starts = np.flatnonzero(cells)
-            ends = np.append(starts[1:], spec.steps)[:len(starts)]
-            spans.extend((row, origin + int(s), origin + int(e)) for s, e in zip(starts, ends, strict=True))
+    for step in range(total):
+        if step not in events and (release.gate is None or not sounding):
+            continue
+        struck = frozenset(struck_at.get(step, ()))
+        for row in release.ends(sounding, struck, step, spec.steps):
+            spans.append((row, sounding.pop(row), step))
+        for row in struck:
+            sounding[row] = step
+    spans.extend((row, start, total) for row, start in sounding.items())
     return sorted(spans, key=lambda span: (span[1], span[0]))
 
 
@@ -144,6 +161,7 @@ def bars_to_midi(
     channel: int = 0,
     join: bool = True,
     cells: str = "sounding",
+    release: Release | str | None = None,
     name: str = "launchpad",
 ) -> pretty_midi.PrettyMIDI:
     """A bar or a composition as a ``pretty_midi.PrettyMIDI`` of one instrument at ``resolution=480``.
@@ -151,11 +169,22 @@ def bars_to_midi(
     The file is 4/4 at ``tempo_bpm`` and spans every bar, trailing empty bars included (a text event
     ``"end"`` marks the end of the last bar). ``channel`` 9 makes the instrument a drum kit, as in
     General MIDI; any other channel is applied when the file is written (:func:`write_midi`), since
-    pretty_midi assigns channels itself. ``cells`` says what a bar's cells are (:func:`note_spans`).
+    pretty_midi assigns channels itself. ``cells`` says what a bar's cells are and ``release`` how long a
+    struck note of a bar of onsets sounds (:func:`note_spans`).
     """
+    bars = check_bars(bars, spec)
+    return spans_to_midi(note_spans(bars, spec, join=join, cells=cells, release=release), len(bars), spec,
+                         tempo_bpm=tempo_bpm, program=program, velocity=velocity, channel=channel, name=name)
+
+
+def spans_to_midi(spans: Iterable[tuple[int, int, int]], n_bars: int, spec: LaunchpadSpec, *,
+                  tempo_bpm: float = 120.0, program: int = 0, velocity: int = 90, channel: int = 0,
+                  name: str = "launchpad") -> pretty_midi.PrettyMIDI:
+    """Notes ``(row, first_step, end_step)`` (as :func:`note_spans` gives them) over ``n_bars`` bars as a
+    ``pretty_midi.PrettyMIDI``, written as :func:`bars_to_midi` writes bars (music that is not bars, such as a
+    score's own note lengths on the launchpad's grid, is then written the same way)."""
     import pretty_midi  # imported when used: it takes 0.3 s, and `launchpad --help` loads this module
 
-    bars = check_bars(bars, spec)
     check_midi_settings(tempo_bpm, program, velocity, channel)
     step_s = step_seconds(spec, tempo_bpm)
     midi = pretty_midi.PrettyMIDI(resolution=RESOLUTION, initial_tempo=float(tempo_bpm))
@@ -164,10 +193,10 @@ def bars_to_midi(
     pitches = spec.pitches
     instrument.notes = [
         pretty_midi.Note(velocity=int(velocity), pitch=int(pitches[row]), start=start * step_s, end=end * step_s)
-        for row, start, end in note_spans(bars, spec, join=join, cells=cells)
+        for row, start, end in spans
     ]
     midi.instruments.append(instrument)
-    midi.text_events.append(pretty_midi.Text("end", len(bars) * spec.steps * step_s))
+    midi.text_events.append(pretty_midi.Text("end", n_bars * spec.steps * step_s))
     return midi
 
 
@@ -186,7 +215,8 @@ def write_midi(bars: ArrayLike, path: str | os.PathLike, spec: LaunchpadSpec, *,
             if not message.is_meta and hasattr(message, "channel"):
                 message.channel = channel
     path = Path(path)
-    file.save(path)
+    with atomic_path(path) as tmp:
+        file.save(tmp)
     return path
 
 

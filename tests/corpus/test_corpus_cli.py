@@ -1,17 +1,19 @@
 """``launchpad corpus build|info|merge``: what each command writes and prints, and Ctrl-C mid-build."""
 
 import argparse
+import importlib
 import json
 import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from midi_song import SONG_BARS, SPEC
 
-from gym_launchpad.corpus import Corpus, cli
+from gym_launchpad.corpus import Corpus, cli, default_corpus_path
 from gym_launchpad.launchpad import LaunchpadSpec
 
 
@@ -33,6 +35,23 @@ def test_cli_build_writes_the_corpus_and_a_report_beside_it(mostly_broken, tmp_p
                                                           ("deep/text1.mid", "not a MIDI file")}
     assert not {"a_song.mid", "deep/er/b_song.MIDI"} & {f[0] for f in report["failures"]}
     assert Corpus.load(output).counts.tolist() == [2] * len(SONG_BARS)
+
+
+def test_what_build_prints_is_what_is_on_disk_and_the_report_names_it(mostly_broken, tmp_path, capsys, monkeypatch):
+    output = tmp_path / "songs.npz"
+    assert run_cli("build", mostly_broken, "-o", output, "--workers", "1", "-q") == 0
+    on_disk = Corpus.load(output)
+    assert f"hash {on_disk.hash[:16]}" in capsys.readouterr().out
+    assert json.loads((tmp_path / "songs.report.json").read_text())["corpus_hash"] == on_disk.hash
+    # Another build into the same path finishes just after this one's save: this one must not claim the file.
+    other = Corpus.from_bars(SPEC, np.array([SONG_BARS[0]]))
+    save = Corpus.save
+    monkeypatch.setattr(Corpus, "save", lambda corpus, path: (save(corpus, path), save(other, path))[0])
+    assert run_cli("build", mostly_broken, "-o", output, "--workers", "1", "-q") == 1
+    printed = capsys.readouterr()
+    assert f"another process wrote {output} after this one (hash {other.hash[:16]}" in printed.err
+    assert "wrote" not in printed.out
+    assert json.loads((tmp_path / "songs.report.json").read_text())["corpus_hash"] == on_disk.hash
 
 
 def test_cli_build_options_reach_the_builder(mostly_broken, tmp_path):
@@ -61,6 +80,23 @@ def test_cli_info_and_merge(tmp_path, fixtures, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_info_names_the_builder_of_the_shipped_corpus_as_it_is_called_now(capsys):
+    assert run_cli("info", default_corpus_path()) == 0
+    builder = re.search(r"^built by: (\S+)\.(\w+) \(python (\S+)\)", capsys.readouterr().out, re.MULTILINE)
+    module, function, script = builder.groups()
+    assert callable(getattr(importlib.import_module(module), function))
+    assert (Path(__file__).parents[2] / script).is_file()
+
+
+def test_info_on_an_interrupted_build_counts_the_files_read_not_those_found(tmp_path, capsys):
+    path = tmp_path / "partial.npz"
+    metadata = {"files": 820, "files_read": 18, "files_failed": 1, "failures_by_reason": {"truncated": 1},
+                "interrupted": True}
+    Corpus.from_bars(SPEC, np.array([SONG_BARS[0]]), metadata=metadata).save(path)
+    assert run_cli("info", path) == 0
+    assert 'files: 18 of 820 read, 1 failed {"truncated": 1} (interrupted)' in capsys.readouterr().out
+
+
 def test_cli_merge_refuses_other_specs(tmp_path, capsys):
     first, second = tmp_path / "a.npz", tmp_path / "b.npz"
     Corpus.from_bars(SPEC, np.array([SONG_BARS[0]])).save(first)
@@ -86,7 +122,8 @@ def start_long_build(folder, song, copies: int, output, *flags: str) -> subproce
 
 
 @pytest.mark.slow
-def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_ctrl_c_or_a_closed_terminal_writes_a_valid_smaller_corpus(tmp_path, fixtures, capsys, sig):
     output = tmp_path / "partial.npz"
     process = start_long_build(tmp_path / "many", fixtures["song"], 3000, output)
     # Interrupt once the progress bar shows the build under way: a fixed sleep raced the build on a fast
@@ -98,7 +135,7 @@ def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
             break
         err_parts.append(chunk)
         if chunk in "\r\n" and re.search(r"\b([1-9]\d*)/3000\b", "".join(err_parts[-200:])):
-            process.send_signal(signal.SIGINT)
+            process.send_signal(sig)
             break
     out, rest = process.communicate(timeout=120)
     err = "".join(err_parts) + rest
@@ -108,3 +145,5 @@ def test_ctrl_c_writes_a_valid_smaller_corpus(tmp_path, fixtures):
     report = json.loads(output.with_name("partial.report.json").read_text())
     assert report["interrupted"] is True and 0 < report["files_read"] < 3000
     assert corpus.total_count == report["bars_kept"] == report["files_parsed"] * len(SONG_BARS)
+    assert run_cli("info", output) == 0
+    assert f"files: {report['files_read']} of 3000 read" in capsys.readouterr().out

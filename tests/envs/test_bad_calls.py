@@ -85,3 +85,27 @@ def test_the_vector_env_refuses_the_same(actions, message):
     vector.reset(seed=0)
     with pytest.raises(ValueError, match=message):
         vector.step(actions)
+
+
+@pytest.mark.parametrize("corpus", [123, b"x", 4.5, [[1, 2], [3]], np.zeros((3, 23), dtype=np.uint64),
+                                    np.full((2, 24), -1), np.full((2, 24, 64), 2), np.zeros((2, 24, 63), dtype=bool)],
+                         ids=repr)
+def test_a_corpus_that_is_no_corpus_is_one_clear_error(corpus):
+    with pytest.raises(ValueError, match=r"^corpus must be None \(the shipped corpus\), a path to a corpus \.npz, a "
+                                         r"Corpus, or bars as an \(M, 24\) array of uint64 words .*; got "):
+        gym.make("gym_launchpad/Launchpad-v0", corpus=corpus)
+
+
+def test_bars_given_as_words_or_rolls_make_a_corpus():
+    words = gym.make("gym_launchpad/Launchpad-v0", corpus=[[1] * 24, [1] * 24]).unwrapped.corpus
+    rolls = gym.make("gym_launchpad/Launchpad-v0", corpus=np.eye(64, dtype=bool)[None, :24]).unwrapped.corpus
+    assert words.counts.tolist() == [2] and rolls.bars.tolist() == [[1 << n for n in range(24)]]
+
+
+@pytest.mark.parametrize("options", [[1, 2], "init", 3], ids=repr)
+def test_reset_options_that_are_no_dict_are_one_clear_error(env, options):
+    with pytest.raises(ValueError, match=r"^reset options must be a dict \(keys: 'state', 'init'\) or None, got "):
+        env.reset(options=options)
+    vector = gym.make_vec("gym_launchpad/Launchpad-v0", num_envs=2)
+    with pytest.raises(ValueError, match=r"^reset options must be a dict \(keys: 'state', 'init', 'reset_mask'\)"):
+        vector.reset(options=options)

@@ -20,6 +20,7 @@ from gym_launchpad.corpus import Corpus
 from gym_launchpad.envs.human import HumanRenderer, tempo_of
 from gym_launchpad.grid import lit_buttons
 from gym_launchpad.launchpad import LaunchpadSpec
+from gym_launchpad.midi import DEFAULT_RELEASE
 from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON
 from gym_launchpad.window import COLORS
 
@@ -74,7 +75,7 @@ def test_human_is_declared_with_a_bar_a_frame():
 @pytest.mark.parametrize("env_id", REGISTERED_IDS)
 def test_every_id_shows_a_bar_at_the_reset_and_after_each_step(env_id, monkeypatch):
     shown = []  # the step number of each bar the renderer was shown: no window, no sound here
-    monkeypatch.setattr(HumanRenderer, "__init__", lambda self, spec, render_fps, caption: None)
+    monkeypatch.setattr(HumanRenderer, "__init__", lambda self, spec, render_fps, caption, cells="sounding": None)
     monkeypatch.setattr(HumanRenderer, "show", lambda self, state, info, last_action, steps: shown.append(steps))
     monkeypatch.setattr(HumanRenderer, "close", lambda self: None)
     env = gym.make(env_id, render_mode="human")
@@ -89,6 +90,24 @@ def test_a_tempo_midi_cannot_carry_is_refused_before_the_window_opens():
     env = human_env(bars_per_second=10.0)
     with pytest.raises(ValueError, match="render_fps.* is 2400 BPM; the tempo must be 4..1000 BPM"):
         env.reset(seed=0)
+
+
+def test_the_dj_task_is_heard_as_struck_notes_released_as_its_files_are_written(pygame_dummy):
+    env = gym.make("gym_launchpad/LaunchpadDJ-v0", render_mode="human")
+    env.unwrapped.metadata = {**env.unwrapped.metadata, "render_fps": 4.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no MIDI system here: the renderer says it plays no sound
+        env.reset(seed=0)
+    player = env.unwrapped._human.player
+    assert (player.cells, player.release) == ("onsets", DEFAULT_RELEASE)
+    env.close()
+    plain = gym.make("gym_launchpad/Launchpad-v0", corpus=small_corpus(), render_mode="human")
+    plain.unwrapped.metadata = {**plain.unwrapped.metadata, "render_fps": 4.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain.reset(seed=0)
+    assert (plain.unwrapped._human.player.cells, plain.unwrapped._human.player.release) == ("sounding", None)
+    plain.close()
 
 
 @pytest.mark.jack

@@ -7,7 +7,7 @@ import pytest
 
 from gym_launchpad.corpus.build import read_midi_bars
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
-from gym_launchpad.midi import step_seconds
+from gym_launchpad.midi import note_spans, step_seconds
 from gym_launchpad.midi.live import NOTE_OFF, NOTE_ON, MidiPlayer, PlaybackError, RecordingSink
 from gym_launchpad.midi.ports import RtMidiSink
 
@@ -79,6 +79,32 @@ def test_plays_each_queued_bar_once_then_repeats_the_last(hold):
     assert played_events(player, 5) == reference_events(SMALL, played, hold=hold)
     assert sink.messages[0][1] == (0xC0, 0)  # the program change comes first
     assert left_sounding(m for _, m in sink.messages) == set()
+
+
+def spans_as_events(spec, spans, channel=0, velocity=90):
+    """``(global step, message)`` of notes ``(row, start, end)``: at each step the note-offs, then the note-ons."""
+    offs = [(end, 0, (NOTE_OFF | channel, spec.low_note + row, 0)) for row, _, end in spans]
+    ons = [(start, 1, (NOTE_ON | channel, spec.low_note + row, velocity)) for row, start, _ in spans]
+    return [(step, message) for step, _, message in sorted(offs + ons)]
+
+
+@pytest.mark.parametrize("release", [None, "ring", "voice:1", "gate:3", "voice:2,gate:12,free"])
+def test_bars_of_onsets_sound_live_exactly_as_the_file_writes_them(tmp_path, release):
+    bars = [random_bar(SMALL, seed, density=0.4) for seed in range(3)]
+    player, sink = play(SMALL, bars, until_bar=5, cells="onsets", release=release)
+    played = np.array(player.played_bars[:5])
+    written = spans_as_events(SMALL, note_spans(played, SMALL, cells="onsets", release=release))
+    assert played_events(player, 5) == [event for event in written if event[0] < 5 * SMALL.steps]
+    assert left_sounding(m for _, m in sink.messages) == set()
+    every = np.array(player.played_bars)
+    read = read_midi_bars(player.save_midi(tmp_path / "live.mid"), SMALL, cells="onsets")
+    np.testing.assert_array_equal(read.words, every[read.bar_number])
+    assert set(read.bar_number.tolist()) == set(np.flatnonzero(every.any(axis=1)).tolist())
+
+
+def test_a_release_for_a_player_of_sounding_cells_is_refused():
+    with pytest.raises(ValueError, match="release= applies to bars of onsets"):
+        MidiPlayer(SMALL, RecordingSink(), release="voice")
 
 
 def test_the_newest_bar_queued_wins():

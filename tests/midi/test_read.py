@@ -35,12 +35,19 @@ def test_a_written_bar_reads_back_as_its_notes_in_ticks(written, parser):
 def test_broken_bytes_fail_with_the_same_reason_whatever_the_parser(written, tmp_path, parser):
     data = written.read_bytes()
     for blob, reason in ((b"", "empty file"), (b"hello, not MIDI", "not a MIDI file"),
-                         (data[:len(data) - 5], "truncated")):
+                         (data[:len(data) - 5], "truncated"), (data[:10], "truncated")):
         path = tmp_path / "broken.mid"
         path.write_bytes(blob)
         with pytest.raises(MidiReadError) as raised:
             read_midi_notes(path, parser)
         assert raised.value.reason == reason
+
+
+def test_a_file_cut_inside_its_header_is_truncated_not_a_file_of_another_kind(written, tmp_path):
+    path = tmp_path / "ten_bytes.mid"
+    path.write_bytes(written.read_bytes()[:10])
+    with pytest.raises(MidiReadError, match=r"^truncated: the header chunk needs 14 bytes, the file has 10$"):
+        read_midi_notes(path)
 
 
 def test_a_note_off_ends_every_earlier_note_of_its_pitch_and_a_zero_length_note_is_dropped():

@@ -236,16 +236,72 @@ def test_the_soundfont_found_by_default_exists():
     assert midi.find_soundfont().is_file()
 
 
-def test_onsets_are_struck_and_held_to_the_next_onset_of_their_pitch_or_the_bar_line(tmp_path):
+def test_onsets_rung_are_struck_and_held_to_the_next_onset_of_their_pitch_or_the_bar_line(tmp_path):
     spec = LaunchpadSpec()
     bars = np.zeros((2, spec.n_notes), dtype=np.uint64)
     bars[0, 3] = (1 << 0) | (1 << 16) | (1 << 63)  # three strikes of one pitch
     bars[1, 3] = 1 << 0  # struck again on the next downbeat: a new note, not a longer one
     bars[1, 5] = 1 << 40
-    spans = midi.note_spans(bars, spec, cells="onsets")
+    spans = midi.note_spans(bars, spec, cells="onsets", release="ring")
     assert spans == [(3, 0, 16), (3, 16, 63), (3, 63, 64), (3, 64, 128), (5, 104, 128)]
-    path = midi.write_midi(bars, tmp_path / "onsets.mid", spec, cells="onsets")
+    path = midi.write_midi(bars, tmp_path / "onsets.mid", spec, cells="onsets", release="ring")
     read = read_midi_bars(path, spec, cells="onsets")
     np.testing.assert_array_equal(read.words, bars)
     with pytest.raises(ValueError, match="cells must be 'sounding' or 'onsets'"):
         midi.note_spans(bars, spec, cells="held")
+
+
+def test_by_default_a_struck_note_sounds_until_a_pitch_within_4_semitones_is_struck():
+    spec = LaunchpadSpec()
+    bars = np.zeros((2, spec.n_notes), dtype=np.uint64)
+    bars[0, 0] = 1 << 0   # row 0 struck at 0 ...
+    bars[0, 10] = 1 << 0  # ... with row 10, 6 or more from everything struck after it: rings to the bar line
+    bars[0, 5] = 1 << 8   # 5 semitones from row 0: does not release it
+    bars[0, 4] = 1 << 16  # 4 semitones from row 0 (and 1 from row 5): releases both
+    bars[0, 3] = 1 << 16  # struck with row 4; neither releases the other
+    bars[1, 20] = 1 << 4  # next bar: everything was released at the bar line
+    spans = midi.note_spans(bars, spec, cells="onsets")
+    assert spans == [(0, 0, 16), (10, 0, 64), (5, 8, 16), (3, 16, 64), (4, 16, 64), (20, 68, 128)]
+    assert spans == midi.note_spans(bars, spec, cells="onsets", release="voice:4")
+    assert midi.note_spans(bars, spec, cells="onsets", release="voice:3")[:3] == [(0, 0, 16), (10, 0, 64), (5, 8, 16)]
+    assert (0, 0, 16) not in midi.note_spans(bars, spec, cells="onsets", release="voice:2")
+
+
+@pytest.mark.parametrize("release", ["ring", "voice", "voice:1", "gate:8", "voice:2,gate:16", "voice:3,gate:40,free"])
+def test_onsets_written_with_any_release_read_back_to_the_same_bars(tmp_path, release):
+    bars = random_composition(SPEC, n_bars=5, seed=7, density=0.2)
+    bars[3] = 0
+    path = midi.write_midi(bars, tmp_path / "song.mid", SPEC, cells="onsets", release=release)
+    read = read_midi_bars(path, SPEC, cells="onsets")
+    played = {int(b): w for b, w in zip(read.bar_number, read.words, strict=True)}
+    for number, words in enumerate(bars):
+        np.testing.assert_array_equal(played.get(number, np.zeros_like(words)), words)
+
+
+def test_a_gate_ends_notes_and_free_notes_ring_over_the_bar_line():
+    spec = LaunchpadSpec(n_notes=4, bar_bits=3, low_note=60)  # 8 steps a bar
+    bars = np.zeros((2, spec.n_notes), dtype=np.uint64)
+    bars[0, 0] = 1 << 6
+    bars[1, 3] = 1 << 2
+    assert midi.note_spans(bars, spec, cells="onsets", release="gate:4") == [(0, 6, 8), (3, 10, 14)]
+    assert midi.note_spans(bars, spec, cells="onsets", release="gate:4,free") == [(0, 6, 10), (3, 10, 14)]
+    # a note still sounding at the end of the song ends there
+    assert midi.note_spans(bars, spec, cells="onsets", release="gate:9,free") == [(0, 6, 15), (3, 10, 16)]
+
+
+@pytest.mark.parametrize("text", ["voice", "ring", "voice:2", "gate:16", "voice:3,gate:32", "voice:3,gate:64,free"])
+def test_a_release_and_its_name_go_both_ways(text):
+    release = midi.Release.parse(text)
+    assert midi.Release.parse(str(release)) == release
+    assert midi.Release.parse(None) == midi.Release.parse("voice") == midi.DEFAULT_RELEASE == midi.Release(voice=4)
+
+
+@pytest.mark.parametrize("text", ["voice:0", "gate:x", "free", "voice:2,free", "chime", "voice:2,voice:3", ""])
+def test_a_bad_release_is_one_clear_message(text):
+    with pytest.raises(ValueError, match="release|Release"):
+        midi.Release.parse(text)
+
+
+def test_a_release_for_sounding_cells_is_refused():
+    with pytest.raises(ValueError, match="release= applies to bars of onsets"):
+        midi.note_spans(np.zeros(SPEC.n_notes, dtype=np.uint64), SPEC, release="voice")

@@ -8,8 +8,9 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from test_train import _scalars, _train  # tests/agents/dqn is on sys.path (pytest's default "prepend" mode)
 
 from agents.dqn.learner_reward import LearnerReward, LearnerRewardVecEnv
-from agents.dqn.model_files import load_model, load_replay_buffer
+from agents.dqn.model_files import load_replay_buffer
 from agents.dqn.presets import get_preset
+from agents.dqn.runs import load_model
 from agents.dqn.sb3_vec_env import make_sb3_vec_env
 from gym_launchpad import Corpus
 from gym_launchpad.launchpad import LaunchpadState

@@ -5,29 +5,31 @@ import json
 import pickle
 import shutil
 import struct
+import subprocess
+import sys
 import zipfile
 from base64 import b64encode
 
 import numpy as np
 import pytest
 from safetensors.torch import load_file, save_file
-from test_train import _train  # tests/agents/dqn is on sys.path (pytest's default "prepend" mode)
+from test_train import TINY, _train  # tests/agents/dqn is on sys.path (pytest's default "prepend" mode)
 
 from agents.dqn import export as pretrained
 from agents.dqn import train
 from agents.dqn.model_files import (
     TRUST_PICKLE_FLAG,
+    ModelFileError,
     UntrustedModelError,
-    load_model,
     load_replay_buffer,
     save_replay_buffer,
-    write_atomically,
 )
-from agents.dqn.runs import Run
+from agents.dqn.runs import Run, check_run_models, load_model
 from agents.eval import evaluate
 from agents.play import cli as play_cli
 from agents.policies import load_policy
 from agents.weights import WeightsError
+from gym_launchpad.atomic_file import temporary_name, write_atomically
 
 
 class _CreatesMarker:
@@ -162,10 +164,73 @@ def test_resume_takes_the_newest_checkpoint_whose_buffer_is_whole_and_says_which
     save_replay_buffer(model, runs.replay_buffer(100))
     # Killed while writing step 200's buffer: the model is there, the buffer only as a temporary file.
     shutil.copy(copy / "final_model.zip", runs.checkpoint_model(200))
-    (runs.checkpoints / f".{runs.replay_buffer(200).name}.partial").write_bytes(b"PK\x03\x04 half")
+    (runs.checkpoints / temporary_name(runs.replay_buffer(200))).write_bytes(b"PK\x03\x04 half")
     config = json.loads(runs.config_path.read_text())
     assert runs.resume_point(config) == (runs.checkpoint_model(100), runs.replay_buffer(100))
     load_replay_buffer(model, runs.replay_buffer(100))
     runs.replay_buffer(100).write_bytes(np.savez.__doc__[:100].encode())
     with pytest.raises(ValueError, match="cannot be used"):
         load_replay_buffer(model, runs.replay_buffer(100))
+
+
+def _agents(*argv):
+    """``python -m agents ARGV`` in a new process: (its exit status, its output lines, stdout and stderr)."""
+    done = subprocess.run([sys.executable, "-m", "agents", *argv], capture_output=True, text=True, timeout=300)
+    return done.returncode, (done.stdout + done.stderr).splitlines()
+
+
+def test_a_poisoned_run_is_refused_in_one_line_by_evaluate_runs_and_train_resume(run, tmp_path,
+                                                                                  synthetic_corpus_path):
+    copy = shutil.copytree(run, tmp_path / "run")
+    marker = tmp_path / "pwned"
+    checkpoint = Run(copy).checkpoint_model(100)
+    checkpoint.parent.mkdir()
+    _plant(copy / "final_model.zip", checkpoint, "surprise", marker)
+    with pytest.raises(UntrustedModelError, match=f"{checkpoint} holds pickled entries \\(surprise\\)"):
+        check_run_models(copy)
+    status, lines = _agents("evaluate", "noop", "--episodes", "1", "--steps", "2", "--corpus", synthetic_corpus_path,
+                            "--runs", str(copy), "--out", str(tmp_path / "eval"))
+    assert status == 2 and len(lines) == 1 and lines[0].startswith(f"error: {checkpoint} holds pickled"), lines
+    status, lines = _agents("train", "--preset", "linear", "--timesteps", "200", "--logdir", str(copy), "--corpus",
+                            synthetic_corpus_path, "--resume", *TINY)
+    # train says what it starts on first, then the refusal is its one error line.
+    assert status == 2 and lines[0].startswith("train: linear preset"), lines
+    assert len(lines) == 2 and lines[1].startswith(f"error: {checkpoint} holds pickled"), lines
+    status, lines = _agents("play", "--headless", "--bars", "1", "--out", str(tmp_path / "x.mid"), "--agent",
+                            str(checkpoint), "--corpus", synthetic_corpus_path)
+    assert status == 2 and len(lines) == 1 and f"{checkpoint} holds pickled" in lines[0], lines
+    assert not marker.exists()
+
+
+def test_a_damaged_checkpoint_or_buffer_stops_resume_in_one_line(run, tmp_path, synthetic_corpus_path, capsys):
+    copy = shutil.copytree(run, tmp_path / "run")
+    runs = Run(copy)
+    runs.checkpoints.mkdir()
+    shutil.copy(copy / "final_model.zip", runs.checkpoint_model(100))
+    runs.replay_buffer(100).write_bytes(b"PK\x03\x04 not a whole npz")
+    argv = ["--preset", "linear", "--timesteps", "200", "--logdir", str(copy), "--corpus", synthetic_corpus_path,
+            "--resume", *TINY]
+    assert train.main(argv) == 2
+    assert capsys.readouterr().err == f"error: replay buffer {runs.replay_buffer(100)} cannot be used: File is not a " \
+                                      "zip file\n"
+    with zipfile.ZipFile(runs.checkpoint_model(100), "w") as archive:  # a data entry nested 200,000 deep
+        archive.writestr("data", "[" * 200_000 + "]" * 200_000)
+    for entry in (lambda: check_run_models(copy), lambda: load_model(runs.checkpoint_model(100))):
+        with pytest.raises(ModelFileError, match="not an SB3 model file \\(its data entry is nested too deeply\\)"):
+            entry()
+    assert train.main(argv) == 2
+    assert capsys.readouterr().err.startswith(f"error: {runs.checkpoint_model(100)} is not an SB3 model file")
+
+
+@pytest.mark.parametrize("config", ["[1]", "[" * 200_000 + "]" * 200_000, '{"preset": {"network": "bogus"}}'])
+def test_a_run_whose_config_is_not_one_is_refused_in_one_line(run, tmp_path, config, synthetic_corpus_path, capsys):
+    copy = shutil.copytree(run, tmp_path / "run")
+    Run(copy).config_path.write_text(config)
+    with pytest.raises(ModelFileError, match=f"{Run(copy).config_path} is not the config.json of a") as refused:
+        check_run_models(copy)
+    assert "\n" not in str(refused.value)
+    assert evaluate.main(["noop", "--episodes", "1", "--steps", "2", "--corpus", synthetic_corpus_path, "--runs",
+                          str(copy)]) == 2
+    assert capsys.readouterr().out.startswith(f"error: {Run(copy).config_path} is not the config.json")
+    with pytest.raises(ModelFileError, match="is not the config.json"):
+        load_model(copy / "final_model.zip")

@@ -8,8 +8,9 @@ import torch
 from test_train import _train as train_run  # tests/agents/dqn is on sys.path (pytest's default "prepend" mode)
 
 from agents.dqn import export as pretrained
-from agents.dqn.model_files import load_model, load_replay_buffer
+from agents.dqn.model_files import load_replay_buffer
 from agents.dqn.reward_head import RewardHeadQNetwork
+from agents.dqn.runs import load_model
 
 HEAD = ["--set", "reward_head=true", "--set", "reward_shaping=improvement", "--set", "reward_scale=0.5",
         "--set", "gamma=0.9", "--set", "double_q=true"]

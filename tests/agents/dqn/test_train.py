@@ -14,7 +14,8 @@ from stable_baselines3 import DQN
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from agents.dqn import train
-from agents.dqn.model_files import load_model, load_replay_buffer
+from agents.dqn.model_files import load_replay_buffer
+from agents.dqn.runs import load_model
 
 REPO = Path(__file__).resolve().parents[3]
 

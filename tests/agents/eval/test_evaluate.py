@@ -50,3 +50,13 @@ def test_evaluate_names_the_command_that_trains_missing_shipped_weights(unship, 
     unship("explorer")
     assert evaluate.main(["explorer"]) == 2
     assert "train them with `python -m x --out y`" in capsys.readouterr().out
+
+
+def test_each_task_gets_its_own_table_with_a_legend_and_struck_notes(capsys):
+    assert evaluate.main(["noop", "hopper", "--episodes", "1", "--steps", "5"]) == 0
+    out = capsys.readouterr().out
+    launchpad, dj = out[out.index("Launchpad-v0:\n"):out.index("LaunchpadDJ-v0:\n")], out[out.index("LaunchpadDJ-v0:"):]
+    assert "| noop | baseline | 0 |" in launchpad and "final dist." in launchpad and "heard change" not in launchpad
+    assert "| hopper | planner | 0 |" in dj and "heard change" in dj and "final dist." not in dj
+    for table in (launchpad, dj):
+        assert "- notes/bar: notes struck a bar" in table and "- eps: " in table and "| corpus |" in table

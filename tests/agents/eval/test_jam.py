@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
+from agents import starts
 from agents.__main__ import main
 from agents.eval import jam
-from agents.imitation import starts
 from agents.planners.navigator import ceiling_bars
 from agents.policies import load_policy
 

@@ -1,11 +1,13 @@
 """The explorer's training command at a tiny budget: explore, robustify, export weights pretrained.load() reads."""
 
 import json
+import shlex
 
+import numpy as np
 import pytest
 
 from agents.dqn import export as pretrained
-from agents.explorer.train import main
+from agents.explorer.train import EXPLORER_MLP_PRESET, _family_start, main, parse_args
 
 
 @pytest.mark.slow
@@ -24,3 +26,28 @@ def test_training_command_writes_loadable_weights(tmp_path, synthetic_corpus_pat
     obs, _ = env.reset(seed=0)
     action, _ = agent.predict(obs)
     assert env.action_space.contains(int(action))
+
+
+@pytest.mark.slow
+def test_training_from_start_families_records_its_aim_and_command(tmp_path, synthetic_corpus_path):
+    out = tmp_path / "explorer.safetensors"
+    families = ["triad", "random launchpad", "ceiling bar + 5 presses"]
+    assert main(["--corpus", synthetic_corpus_path, "--discover-starts", "1", "--explore-steps", "2000",
+                 "--demo-starts", "3", "--spread-steps", "300", "--knocked-starts", "0", "--rounds", "1",
+                 "--round-starts", "3", "--round-steps", "10", "--correction-states", "1", "--pretrain-steps", "10",
+                 "--families", *families, "--out", str(out)]) == 0
+    description = json.loads(out.with_suffix(".json").read_text())
+    assert description["selection_families"] == families
+    assert np.asarray(description["aim"]).shape == (24,)
+    # The command it records is one that parses back to the same arguments.
+    assert parse_args(shlex.split(description["command"])[3:]).families == tuple(families)
+
+
+def test_family_starts_are_seeded_and_triads_are_the_envs_reset(synthetic_corpus_path):
+    env = EXPLORER_MLP_PRESET.make_env(EXPLORER_MLP_PRESET.load_corpus(synthetic_corpus_path))
+    args = parse_args([])
+    env.reset(seed=5)
+    assert _family_start(env, args, "triad", 5) == env.unwrapped.state
+    first, again = (_family_start(env, args, "corpus bar + 20 presses", 7) for _ in range(2))
+    assert first == again and first != _family_start(env, args, "corpus bar + 20 presses", 8)
+    assert int(np.count_nonzero(_family_start(env, args, "random launchpad", 7).masks)) > 3

@@ -41,3 +41,18 @@ def test_pretraining_ranks_the_demonstrated_actions_first(env):
     model.pretrain(300)
     actions, _ = model.predict(demos.observations, deterministic=True)
     assert actions.tolist() == demos.actions.tolist()
+
+
+def test_the_explorer_is_built_from_its_preset_and_overrides_only_the_loss(env):
+    from agents.dqn.launchpad_dqn import LaunchpadDQN, dqn_kwargs, new_model
+    from agents.explorer.train import EXPLORER_PRESET
+
+    assert "train" not in SelfImitationDQN.__dict__ and "batch_loss" in SelfImitationDQN.__dict__
+    preset = EXPLORER_PRESET.replace(buffer_size=1000)
+    model = new_model(preset, env, seed=0, model_class=SelfImitationDQN, margin=0.5)
+    assert isinstance(model, LaunchpadDQN) and model.margin == 0.5
+    settings = {k: v for k, v in dqn_kwargs(preset).items()
+                if k not in ("policy", "learning_rate", "train_freq", "replay_buffer_class")}
+    for name, value in settings.items():
+        assert getattr(model, name) == value, name
+    assert model.train_freq.frequency == preset.train_freq and model.learning_rate(1.0) == preset.learning_rate_start

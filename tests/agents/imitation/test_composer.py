@@ -51,7 +51,7 @@ def test_every_allowed_press_shortens_the_walk_and_the_navigators_press_is_one(t
 
 
 def test_the_labels_are_those_of_every_nearest_targets_walk_and_the_navigators_own_press(teacher):
-    from agents.imitation import starts
+    from agents import starts
     from agents.planners.navigator import ceiling_bars
     from agents.planners.walk import row_press_costs
 

@@ -1,5 +1,9 @@
 """The planners reach the exact ceiling where brute force knows it, and the navigator walks straight there."""
 
+import re
+import subprocess
+import sys
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -7,7 +11,7 @@ import pytest
 import gym_launchpad  # noqa: F401  (registers the env ids)
 from agents.planners.navigator import Navigator
 from agents.planners.walk import PressLookahead
-from agents.policies import LAUNCHPAD, REGISTRY, names
+from agents.policies import LAUNCHPAD, REGISTRY, load_policy, names, parse_policy
 from gym_launchpad import Corpus, LaunchpadSpec
 from gym_launchpad.reward import brute_force_best_distance
 
@@ -91,3 +95,61 @@ def test_predict_answers_like_sb3_and_refuses_a_batch(name):
     assert policy.predict(obs[None])[0].shape == (1,)
     with pytest.raises(ValueError, match="one env"):
         policy.predict(np.stack([obs, obs]))
+
+
+#: Every hostile planner spec of issue #23, and the option each refusal names.
+HOSTILE_SPECS = [
+    ("beam:width=1000000000", "width=1000000000 is out of range; width is an integer from 1 to 1024"),
+    ("beam:width=1e5", "width=1e5 is out of range"),
+    ("beam:width=1e300", "width=1e300 is out of range"),
+    ("beam:width=1e400", "width=1e400 is out of range"),
+    ("beam:width=" + "9" * 5000, r"width=9{40}\.\.\. is out of range"),
+    ("beam:" + "x" * 5000, r"'x{40}\.\.\.' is not OPTION=VALUE"),
+    ("beam:depth=1000000", "depth=1000000 is out of range; depth is an integer from 1 to 1024"),
+    ("beam:width=512", r"width=512, depth=4 \(its default\) search up to 2048 bars a press; width x depth is at most "
+                       "1024"),
+    ("beam:width=64,depth=64", "width x depth is at most 1024"),
+    ("anneal:sweeps=1000000000", "sweeps=1000000000 is out of range; sweeps is an integer from 1 to 400"),
+    ("beam:width=inf", "width='inf' is not a number"),
+    ("beam:width=nan", "width='nan' is not a number"),
+    ("beam:width=1_000", "width='1_000' is not a number"),
+    ("navigator:max_targets=2.5", "max_targets=2.5 is not a whole number"),
+    ("navigator:max_targets=0", "max_targets=0 is out of range; max_targets is an integer from 1"),
+    ("navigator:max_targets=-1", "max_targets=-1 is out of range"),
+    ("beam:width=1.5", "width=1.5 is not a whole number"),
+    ("beam:width=2,width=3", "width is given twice"),
+    ("beam:width=2,,depth=1", "'' is not OPTION=VALUE with OPTION one of width, depth"),
+    ("anneal:beta_start=0", "beta_start=0 is out of range; beta_start is a number from 0.001"),
+    ("anneal:beta_start=5", "beta_start=5, beta_end=2: .* beta_start is at most beta_end"),
+    ("hopper:radius=65", "radius=65 is out of range; radius is an integer from 0 to 64"),
+    ("hopper:novelty_weight=-1", "novelty_weight=-1 is out of range"),
+]
+
+
+@pytest.mark.parametrize("spec, message", HOSTILE_SPECS)
+def test_every_hostile_option_is_refused_in_one_line_naming_it(spec, message):
+    with pytest.raises(ValueError, match=message) as refused:
+        load_policy(spec)
+    assert "\n" not in str(refused.value)
+    assert str(refused.value).startswith(spec.partition(":")[0] + " option")
+
+
+@pytest.mark.parametrize("spec, message", HOSTILE_SPECS[::4])
+def test_evaluate_refuses_a_hostile_spec_with_one_line_and_rc_2(spec, message):
+    done = subprocess.run([sys.executable, "-m", "agents", "evaluate", spec, "--episodes", "1"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert re.fullmatch(f"error: {spec.partition(':')[0]} options? .*\n", done.stdout), done.stdout
+    assert re.search(message, done.stdout) and not done.stderr
+
+
+@pytest.mark.parametrize("name", [name for name in REGISTRY if REGISTRY[name].options])
+def test_every_option_is_bounded_and_its_bounds_parse(name):
+    for key, option in REGISTRY[name].options.items():
+        assert option.type in (int, float) and option.low <= option.high < 1e7, (name, key)
+        for value in (option.low, option.high):
+            text = f"{name}:{key}={option.type(value)}"
+            try:
+                assert dict(parse_policy(text).options)[key] == value
+            except ValueError as error:  # only a joint check may refuse a bound
+                assert "options" in str(error), text

@@ -2,6 +2,7 @@
 into one clear message."""
 
 import os
+import re
 import shutil
 
 import numpy as np
@@ -61,3 +62,30 @@ def test_bad_input_is_one_clear_message(argv, message, synthetic_corpus_path, ca
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_the_flags_a_player_types_parse_as_before():
+    from pathlib import Path
+
+    args = cli.parse_args([])
+    assert (args.agent, args.clock_in, args.launchpad, args.no_agent, args.headless, args.bars, args.algo) == (
+        None, None, None, False, False, 32, "dqn")
+    args = cli.parse_args(["--clock-in", "--launchpad", "--no-agent", "--headless", "--trust-pickle", "--synth",
+                           "--clock-out", "--out", "song.mid", "--launchpad-model", "mini", "--init", "empty"])
+    assert (args.clock_in, args.launchpad, args.no_agent, args.headless, args.trust_pickle) == (
+        "", "", True, True, True)
+    assert (args.synth, args.clock_out, args.out, args.launchpad_model, args.init) == (
+        True, True, Path("song.mid"), "mini", "empty")
+    args = cli.parse_args(["--clock-in", "DAW", "--launchpad", "LPX", "--seed", "3", "--bpm", "120"])
+    assert (args.clock_in, args.launchpad, args.seed, args.bpm) == ("DAW", "LPX", 3, 120.0)
+    for bad in (["--init", "full"], ["--algo", "sac"], ["--launchpad-model", "pro"]):
+        with pytest.raises(SystemExit):
+            cli.parse_args(bad)
+
+
+def test_headless_without_a_seed_prints_the_seed_it_drew_and_it_plays_the_song_again(tmp_path, capsys):
+    drawn, again = tmp_path / "drawn.mid", tmp_path / "again.mid"
+    assert cli.main(["--headless", "--bars", "4", "--agent", "pretrained", "--out", str(drawn)]) == 0
+    seed = re.search(r"play: seed (\d+) \(--seed \1 plays this start again\)", capsys.readouterr().err).group(1)
+    assert cli.main(["--headless", "--bars", "4", "--agent", "pretrained", "--seed", seed, "--out", str(again)]) == 0
+    assert drawn.read_bytes() == again.read_bytes()

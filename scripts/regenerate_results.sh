@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Regenerate every committed result that comes from the shipped weights (agents/shipped/) and the planners, with
+# the repo's own commands; `git diff --stat agents/results` then shows what changed. Each part, with its time on
+# this project's shared 2-core machine (load average about 5):
+#   songs    agents/results/songs/{pretrained,hopper,dj}.mid: 32 bars of seed 0, as `python -m agents play
+#            --headless` writes them (15 s; tests/agents/eval/test_results.py checks them byte for byte)
+#   front    agents/results/front/: the reward-vs-variety front of every policy on both tasks, 5 songs x 300 bars
+#            (30 s); docs/dj.md quotes front.md's table (the same test checks the copy)
+#   targets  agents/results/dj_targets/{hopper,dj}/songs.json: the DJ targets from 20 songs x 300 bars each, read
+#            back from the MIDI play writes (2 minutes); docs/dj.md quotes them
+#   compare  agents/results/compare/: the shipped learned agents added to the compare table, and from random
+#            launchpads (agents/results/compare.sh learned: 2 minutes); the baselines' and planners' rows are
+#            `agents/results/compare.sh planners` (not timed here; the annealer replans for a minute or more an episode)
+#   all      songs, front, targets, then compare (the default; about 5 minutes)
+# Not here: agents/results/results.md, epsilon0/ and the training figures come from training runs that are not
+# shipped (agents/results/evaluate.sh reads runs/experiment/); agents/results/toy/ from `python -m agents toy-study`.
+#   usage: scripts/regenerate_results.sh [songs|front|targets|compare|all]...   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+export PY OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+results=agents/results
+
+songs() {
+  for agent in pretrained hopper dj; do
+    $PY -m agents play --headless --agent "$agent" --seed 0 --bars 32 --out "$results/songs/$agent.mid"
+  done
+}
+
+front() {
+  $PY -m agents front --episodes 5 --bars 300 --out "$results/front"
+}
+
+targets() {
+  local scratch
+  scratch=$(mktemp -d)
+  for agent in hopper dj; do
+    # Exits 1 when a target is missed (the dj agent misses them); the songs.json says which.
+    $PY -m agents songs --agent "$agent" --seeds 20 --bars 300 --out "$scratch/$agent" || [ $? -eq 1 ]
+    mkdir -p "$results/dj_targets/$agent"
+    cp "$scratch/$agent/songs.json" "$results/dj_targets/$agent/songs.json"
+  done
+  rm -rf "$scratch"
+}
+
+compare() {
+  agents/results/compare.sh learned
+}
+
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(all)
+for part in "${parts[@]}"; do
+  case "$part" in
+    songs|front|targets|compare) "$part" ;;
+    all) songs; front; targets; compare ;;
+    *) echo "usage: $0 [songs|front|targets|compare|all]..." >&2; exit 2 ;;
+  esac
+done
