@@ -66,12 +66,18 @@ class Follower:
         return (action if obs.shape == self.observation_space.shape else np.array([action])), state
 
     def act(self) -> int:
-        env, table = self.env, self.table
+        return int(self.presses().min())
+
+    def presses(self) -> np.ndarray:
+        """Every press of the walk from the env's state to this bar's target, in action order (any order
+        reaches it: a toggle flips one bit, an offset press adds one bit of the shift left); the no-op alone
+        once it is there. A target is chosen at each bar line (:meth:`choose`)."""
+        env = self.env
         masks, offsets = env.state.masks, env.state.offsets
         if env.phase == 0 or self.target is None:
             self.target = self.choose(masks, offsets, env.heard_words, env.ages)
-        walk = table.walk(self.target, masks, offsets)
-        return int(min(walk)) if walk else int(env.launchpad.noop_action)
+        walk = self.table.walk(self.target, masks, offsets)
+        return np.array(sorted(walk) if walk else [env.launchpad.noop_action], dtype=np.int64)
 
     def choose(self, masks: np.ndarray, offsets: np.ndarray, heard: np.ndarray, ages: np.ndarray) -> int:
         """The target corpus bar from the heard bar's state ``(masks, offsets)``, its words ``heard`` and the
