@@ -17,7 +17,7 @@ COMMANDS = {
     "train": ("agents.dqn.train", "train SB3 DQN with a preset (linear, mlp, rowwise)"),
     "export": ("agents.dqn.export", "export a training run's Q-network as safetensors weights + JSON"),
     "imitate": ("agents.imitation.composer", "train the composer (the pretrained agent): imitate the navigator"),
-    "dj-train": ("agents.imitation.dj", "train the learned dj agent of LaunchpadDJ-v0 (imitating the hopper)"),
+    "dj-train": ("agents.imitation.dj", "train the learned dj agent of LaunchpadDJ-v0 (imitating the follower)"),
     "explore": ("agents.explorer.train", "train the explorer: Go-Explore, then DQN on its own best trajectories"),
     "evaluate": ("agents.eval.evaluate", "evaluate policies (baselines, planners, learned): a table, JSON, figures"),
     "compare": ("agents.eval.compare", "baselines, planners, learned agents on 20 seeded starts; the barrier figure"),

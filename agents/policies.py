@@ -87,7 +87,7 @@ REGISTRY: dict[str, Registered] = {
     "explorer": Registered("learned", (LAUNCHPAD,), "Go-Explore, then a DQN trained on its own trajectories",
                            weights=weights.SHIPPED_DIR / "explorer.safetensors",
                            command="python -m agents explore --out agents/shipped/explorer.safetensors"),
-    "dj": Registered("learned", (DJ,), "an MLP imitating the hopper from the DJ observation",
+    "dj": Registered("learned", (DJ,), "an MLP choosing the next bar from the DJ observation, imitating the follower",
                      weights=weights.SHIPPED_DIR / "dj.safetensors",
                      command="python -m agents dj-train --out agents/shipped/dj.safetensors"),
 }
@@ -96,10 +96,10 @@ ALIASES = {"pretrained": "composer"}
 #: The composer's name in the commands of earlier releases.
 PRETRAINED = "pretrained"
 #: Who ``python -m agents play`` (and the demo's DJ song) plays when no agent is named: the first of these that
-#: plays the corpus. On a corpus of onsets, the follower planner: it meets every target of issue #21 (docs/dj.md);
-#: put "dj" first once the learned dj agent does. Then the composer (on a corpus of sounding cells), then the
-#: greedy baseline.
-PLAY_DEFAULTS = ("follower", "composer", "greedy")
+#: plays the corpus. On a corpus of onsets, the learned dj agent: it meets every target of issue #21 (docs/dj.md);
+#: then the follower planner it imitates (where the dj weights do not fit). Then the composer (on a corpus of
+#: sounding cells), then the greedy baseline.
+PLAY_DEFAULTS = ("dj", "follower", "composer", "greedy")
 #: The algorithms an SB3 ``.zip`` may come from (``algo``); "dqn" loads :class:`agents.dqn.launchpad_dqn.LaunchpadDQN`.
 SB3_ALGOS = ("dqn", "ppo", "a2c")
 #: The preset whose env the baselines and planners play, and an SB3 model outside a run folder.

@@ -49,11 +49,11 @@ class DJPolicy:
 
 
 class DJWalkPolicy(DJPolicy):
-    """The ``"walk"`` head: the MLP's largest output is a corpus bar, chosen from the observation's heard bar
-    and ages (the same all bar long, since they change only at bar lines); the press is the lowest of the
-    shortest walk from the observation's toggles to that bar's best rendering, the no-op once there. The
-    renderings are the corpus's (:class:`agents.planners.hopper.TargetTable`): the instrument's arithmetic,
-    no env."""
+    """The ``"walk"`` head: the MLP's largest output among the new bars is a corpus bar, chosen from the
+    observation's heard bar and ages (the same all bar long, since they change only at bar lines); the press
+    is the lowest of the shortest walk from the observation's toggles to that bar's best rendering, the no-op
+    once there. The renderings are the corpus's (:class:`agents.planners.hopper.TargetTable`): the
+    instrument's arithmetic, no env."""
 
     def __init__(self, layers, description: dict, corpus):
         from agents.planners.hopper import TargetTable
@@ -69,8 +69,12 @@ class DJWalkPolicy(DJPolicy):
         return obs[:, self.n_toggles:2 * self.n_toggles + self.n_bars]
 
     def targets(self, obs: np.ndarray) -> np.ndarray:
-        """The corpus bar the network chooses for each of a batch of observations."""
-        return self.logits(self.inputs(obs)).argmax(axis=-1)
+        """The corpus bar the network chooses for each of a batch of observations: its largest output among
+        the bars the observation shows as new (age 1: not played in the env's memory, the bars an arrival
+        pays for, as the follower's choices are), over all bars when none is."""
+        logits = self.logits(self.inputs(obs))
+        new = obs[:, 2 * self.n_toggles:2 * self.n_toggles + self.n_bars] >= 1.0
+        return np.where(new.any(axis=1, keepdims=True) & ~new, -np.inf, logits).argmax(axis=-1)
 
     def predict(self, obs, state=None, episode_start=None, deterministic=True):
         obs = np.asarray(obs)

@@ -81,3 +81,14 @@ def test_the_walk_head_walks_to_the_bar_its_network_chooses_from_the_last_bar_li
         if press >= needed:
             assert table.presses(unwrapped.state.masks, unwrapped.state.offsets)[target] == 0
     assert info["bar_line"] and info["distance"] <= table.fit[target]
+
+
+@pytest.mark.slow
+def test_the_shipped_dj_agent_meets_every_target_on_a_held_out_seed(tmp_path):
+    from agents.eval.song_metrics import check, song_metrics
+    from agents.play import cli
+
+    out = tmp_path / "dj.mid"
+    assert cli.main(["--headless", "--agent", "dj", "--seed", "100", "--bars", "300", "--out", str(out)]) == 0
+    result = song_metrics(out, with_muspy=False)  # from the MIDI file alone
+    assert all(check(result).values()), result
