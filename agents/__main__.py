@@ -20,7 +20,7 @@ COMMANDS = {
     "imitate": ("agents.imitation.composer", "train the composer (the pretrained agent): imitate the navigator"),
     "demos": ("agents.imitation.composer:write_demonstrations",
               "the navigator's walks as a Minari dataset (offline RL)"),
-    "dj-train": ("agents.imitation.dj", "train the learned dj agent of LaunchpadDJ-v0 (imitating the hopper)"),
+    "dj-train": ("agents.imitation.dj", "train the learned dj agent of LaunchpadDJ-v0 (imitating the follower)"),
     "explore": ("agents.explorer.train", "train the explorer: Go-Explore, then DQN on its own best trajectories"),
     "evaluate": ("agents.eval.evaluate", "evaluate policies (baselines, planners, learned): a table, JSON, figures"),
     "compare": ("agents.eval.compare", "baselines, planners, learned agents on 20 seeded starts; the barrier figure"),

@@ -68,15 +68,24 @@ def rollout(env, policy, seed: int, n_steps: int | None = None, epsilon: float =
 
 
 def song(env, policy, seed: int, bars: int) -> np.ndarray:
-    """The ``(bars, N)`` bars a listener hears: the bar after ``reset(seed=seed)``, then the bar after each of
-    ``bars - 1`` presses of ``policy`` (deterministic). A song is not an episode: the time limit does not end it."""
+    """The ``(bars, N)`` bars a listener hears: the bar after ``reset(seed=seed)``, then the bar at each of
+    ``bars - 1`` bar lines, a bar line every :func:`presses_per_bar` presses of ``policy`` (deterministic). A
+    song is not an episode: the time limit does not end it."""
     obs, _ = env.reset(seed=seed)
     heard = [env.unwrapped.words.copy()]
+    presses = presses_per_bar(env)
     while len(heard) < bars:
-        action, _ = policy.predict(obs, deterministic=True)
-        obs, *_ = env.step(int(np.asarray(action).reshape(-1)[0]))
+        for _ in range(presses):
+            action, _ = policy.predict(obs, deterministic=True)
+            obs, *_ = env.step(int(np.asarray(action).reshape(-1)[0]))
         heard.append(env.unwrapped.words.copy())
     return np.asarray(heard, dtype=np.uint64)
+
+
+def presses_per_bar(env) -> int:
+    """The presses between two bar lines of ``env`` (possibly wrapped): its ``presses_per_bar`` (the DJ task),
+    else 1 (``Launchpad-v0``: every press is heard)."""
+    return int(getattr(env.unwrapped, "presses_per_bar", 1))
 
 
 def write_song(env, policy, seed: int, bars: int, path, **midi_options):

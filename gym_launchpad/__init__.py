@@ -33,7 +33,8 @@ register(
 register(
     id="gym_launchpad/LaunchpadDJ-v0",
     entry_point="gym_launchpad.envs:LaunchpadDJEnv",
-    max_episode_steps=300,
+    # The env ends a song itself, at the bar line of bar song_bars (300): its steps are presses, not bars.
+    kwargs={"presses_per_bar": 24, "song_bars": 300},
 )
 
 __all__ = ["Corpus", "CorpusError", "CorpusSpecError", "LaunchpadSpec", "LaunchpadState", "__version__"]

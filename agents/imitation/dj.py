@@ -1,147 +1,163 @@
-"""``python -m agents dj-train``: the learned dj agent, the hopper imitated from the observation alone (DAgger).
+"""``python -m agents dj-train``: the learned dj agent, the follower imitated from the observation alone (DAgger).
+
+Round 0 plays the follower planner (:mod:`agents.planners.follower`) on LaunchpadDJ-v0 (24 presses a bar) and
+records (observation, the follower's set of right presses: :mod:`agents.imitation.dj_teacher`). Every later
+round plays the network being trained (the follower takes over a press with probability ``beta``, halved each
+round), and the follower labels every state the network reached; the network is trained on everything
+gathered so far, ``steps`` minibatches a round. The follower's target is a function of what the observation
+shows (the heard bar's state, the ages, the phase), so the network can learn it. The songs are seeded apart
+from the evaluation's (seeds 0-19 and 100-104).
 
     python -m agents dj-train                       # writes agents/shipped/dj.safetensors + dj.json
-
-A configuration of the one imitation loop (:mod:`agents.imitation.dagger`): the demonstrations are the hopper's
-own songs (``--songs`` of ``--bars`` bars); every later round plays the network being trained (the hopper takes
-over a bar with probability ``--beta``, halved each round), and the hopper labels every bar the network
-reached with the press it would make there; the network is trained on everything gathered so far. The songs
-are seeded apart from the evaluation's (seeds 0-19): round ``r``'s song ``i`` from ``TRAIN_SEED + r * songs + i``.
-The network is a numpy MLP (:mod:`agents.imitation.dj_policy`), written in the one weights format.
 """
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
-import torch as th
 
 from agents import weights
 from agents.arguments import parse_dataclass
-from agents.imitation import dagger
 from agents.imitation import dj_policy as learned
-from agents.planners.hopper import Hopper
+from agents.imitation import dj_teacher
+from agents.planners.follower import Follower
 
 #: Training songs start from reset(seed=TRAIN_SEED + i), away from the evaluation's seeds.
 TRAIN_SEED = 10_000
-DJ = "gym_launchpad/LaunchpadDJ-v0"
 
 
 @dataclass
-class DJArgs:
-    """Train the learned dj agent: the hopper imitated from the DJ observation alone (behaviour cloning + DAgger)."""
+class Arguments:
+    """Train the learned dj agent: the follower planner imitated from the DJ observation (behaviour cloning +
+    DAgger)."""
 
-    #: DAgger rounds after the first (the hopper's own songs).
-    rounds: int = 2
-    #: songs played per round.
-    songs: int = 6
+    #: what the network outputs: "walk", the corpus bar to walk to (chosen at each bar line from the heard bar
+    #: and the ages; the presses are the shortest walk there), or "press", the press itself.
+    head: str = "walk"
+    #: DAgger rounds after the first (the follower's own songs).
+    rounds: int = 3
+    #: songs played in round 0 (the follower's).
+    first_songs: int = 40
+    #: songs played in each later round (the network's).
+    songs: int = 20
     #: bars per song.
     bars: int = 300
     #: hidden layer widths.
     hidden: tuple[int, ...] = (512, 256)
-    #: epochs over everything gathered, after each round.
-    epochs: int = 60
-    #: examples per gradient step.
-    batch_size: int = 128
-    #: Adam's learning rate (constant).
-    learning_rate: float = 3e-3
-    #: the probability the hopper plays a bar in round 1, halved each round after.
+    #: minibatches trained after each round, on everything gathered so far.
+    steps: int = 2000
+    #: examples per minibatch.
+    batch_size: int = 256
+    #: Adam's learning rate.
+    learning_rate: float = 1e-3
+    #: the probability the follower presses in round 1, halved each round after.
     beta: float = 0.5
-    #: seeds the network's initial weights, the batches and the hopper's share of bars.
+    #: seeds the network's initial weights, the batches and the follower's share of presses.
     seed: int = 0
     #: the weights (.safetensors); the description (.json) goes beside it.
-    out: str = str(weights.SHIPPED_DIR / "dj.safetensors")
-    #: corpus of onsets (.npz; default: the DJ env's shipped one).
-    corpus: str | None = None
-    #: torch threads.
-    threads: int = 1
+    out: Path = weights.SHIPPED_DIR / "dj.safetensors"
 
 
-class HopperTeacher:
-    """The hopper on one DJ env (:class:`agents.imitation.dagger.Teacher`): its press, no allowed set."""
+def fit(model, observations, labels, args: Arguments, optimizer, rng) -> float:
+    """``args.steps`` minibatches: of :func:`~agents.imitation.dj_teacher.set_loss` (labels are sets of presses)
+    or of the cross-entropy (labels are targets); returns how many of (up to 20,000 of) the labels the
+    network's choice matches."""
+    import torch as th
 
-    def __init__(self, env):
-        self.hopper = Hopper(env)
-
-    def label(self, need_action: bool = True):
-        return int(self.hopper.act()), None
-
-    def length(self) -> None:
-        return None
-
-
-def make_network(n_inputs: int, hidden: tuple[int, ...], n_actions: int) -> th.nn.Sequential:
-    """Linear layers ``n_inputs -> *hidden -> n_actions`` with a ReLU between each."""
-    sizes = (n_inputs, *hidden, n_actions)
-    layers: list[th.nn.Module] = []
-    for i in range(len(sizes) - 1):
-        layers.append(th.nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            layers.append(th.nn.ReLU())
-    return th.nn.Sequential(*layers)
+    sets = labels.ndim == 2
+    loss_of = dj_teacher.set_loss if sets else th.nn.functional.cross_entropy
+    for _ in range(args.steps):
+        batch = rng.integers(len(labels), size=args.batch_size)
+        x = th.from_numpy(dj_teacher.unpack(observations[batch]))
+        loss = loss_of(model(x), th.from_numpy(labels[batch]))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    sample = rng.choice(len(labels), size=min(len(labels), 20_000), replace=False)
+    with th.no_grad():
+        chosen = model(th.from_numpy(dj_teacher.unpack(observations[sample]))).argmax(dim=1).numpy()
+    return float((labels[sample, chosen] if sets else labels[sample] == chosen).mean())
 
 
 def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
+    import torch as th
+
     return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
             for layer in model if isinstance(layer, th.nn.Linear)]
 
 
-def configuration(args: DJArgs) -> tuple[dagger.Task, dagger.Schedule, dagger.Fit]:
-    """The dj agent as a configuration of :func:`agents.imitation.dagger.train`."""
-    import gymnasium as gym
+def train(args: Arguments) -> Path:
+    import torch as th
 
-    corpus = {} if args.corpus is None else {"corpus": args.corpus}
-
-    def start(env, rng, episode: int, round_: int):
-        return env.reset(seed=TRAIN_SEED + round_ * args.songs + episode)[0]
-
-    task = dagger.Task(make_env=lambda: gym.make(DJ, max_episode_steps=args.bars, **corpus),
-                       make_teacher=HopperTeacher, start=start, budget=lambda teacher: args.bars)
-    schedule = dagger.Schedule(demos=args.songs, rounds=args.rounds, episodes=args.songs, beta=args.beta,
-                               beta_decay=0.5)
-    fitting = dagger.Fit(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                         decay="constant", allowed_weight=0.0)
-    return task, schedule, fitting
-
-
-def train(args: DJArgs):
-    th.set_num_threads(args.threads)
-    task, schedule, fitting = configuration(args)
-    env = task.make_env()
     th.manual_seed(args.seed)
-    model = make_network(env.observation_space.shape[0], args.hidden, env.action_space.n)
-    trained = dagger.train(task, model, schedule, fitting, args.seed, report=lambda line: print(line, flush=True))
-    corpus = env.unwrapped.corpus
-    env.close()
+    th.set_num_threads(1)
+    rng = np.random.default_rng(args.seed)
+    if args.head not in ("walk", "press"):
+        raise ValueError(f"head must be 'walk' or 'press', got {args.head!r}")
+    env = gym.make("gym_launchpad/LaunchpadDJ-v0")
+    teacher = Follower(env)
+    unwrapped = env.unwrapped
+    n_bars = len(unwrapped.corpus)
+    n_toggles = (env.observation_space.shape[0] - n_bars - unwrapped.presses_per_bar) // 2
+    walk = args.head == "walk"
+    sizes = ((n_toggles + n_bars, *args.hidden, n_bars) if walk
+             else (env.observation_space.shape[0], *args.hidden, env.action_space.n))
+    play = dj_teacher.play_bars if walk else dj_teacher.play_round
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(th.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(th.nn.ReLU())
+    model = th.nn.Sequential(*layers)
+    optimizer = th.optim.Adam(model.parameters(), lr=args.learning_rate)
+    observations = np.zeros((0, sizes[0]), dtype=np.uint8)
+    labels = np.zeros(0, dtype=np.int64) if walk else np.zeros((0, sizes[-1]), dtype=bool)
+    started = time.perf_counter()
+    network, beta, seed = None, args.beta, TRAIN_SEED
+    for round_ in range(args.rounds + 1):
+        n_songs = args.first_songs if network is None else args.songs
+        seeds = seed + np.arange(n_songs)
+        seed += n_songs
+        new_obs, new_labels = play(env, teacher, network, beta if network else 1.0, seeds, args.bars, rng)
+        if network is not None:
+            chosen = network.logits(dj_teacher.unpack(new_obs)).argmax(axis=1)
+            agreement = float((new_labels[np.arange(len(chosen)), chosen] if new_labels.ndim == 2
+                               else new_labels == chosen).mean())
+            beta /= 2
+        else:
+            agreement = float("nan")
+        observations = np.concatenate([observations, new_obs])
+        labels = np.concatenate([labels, new_labels])
+        accuracy = fit(model, observations, labels, args, optimizer, rng)
+        network = (learned.DJWalkPolicy(numpy_layers(model), {}, unwrapped.corpus) if walk
+                   else learned.DJPolicy(numpy_layers(model), {}))
+        print(f"round {round_}: {len(new_labels)} {'bars' if walk else 'presses'} labelled (the network chose as "
+              f"the follower on {agreement:.3f} of those it reached), {len(labels)} in all, training accuracy "
+              f"{accuracy:.3f} ({time.perf_counter() - started:.0f} s)", flush=True)
     description = {
-        "corpus_hash": corpus.hash, "spec": corpus.spec.as_dict(), "env": DJ,
-        "teacher": "agents.planners.hopper.Hopper",
-        "method": "DAgger (behaviour cloning + rounds labelled by the hopper; agents.imitation.dagger)",
-        "command": "python -m agents dj-train " + " ".join(_flags(args)),
+        "corpus_hash": unwrapped.corpus.hash, "spec": unwrapped.corpus.spec.as_dict(),
+        "env": "gym_launchpad/LaunchpadDJ-v0", "presses_per_bar": unwrapped.presses_per_bar,
+        "teacher": "agents.planners.follower.Follower", "head": args.head,
+        "method": ("DAgger (behaviour cloning of the follower's target at each bar line, then rounds it labels; "
+                   "the presses are the shortest walk to the chosen bar)" if walk else
+                   "DAgger (behaviour cloning of the follower's walk presses, then rounds it labels)"),
         "arguments": {k: v for k, v in asdict(args).items() if k != "out"},
-        "bars_labelled": trained["examples"], "training_seconds": round(trained["wall_clock_s"]),
-        "training": {"wall_clock_s": trained["wall_clock_s"], "cpu_s": trained["cpu_s"], "log": trained["log"]},
+        "labels": len(labels), "training_seconds": round(time.perf_counter() - started),
     }
     path = learned.save(numpy_layers(model), args.out, description)
     print(f"wrote {path} ({path.stat().st_size} bytes) and {path.with_suffix('.json').name}")
     return path
 
 
-def _flags(args: DJArgs) -> list[str]:
-    flags = []
-    for name, value in asdict(args).items():
-        if value is None:
-            continue
-        text = " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
-        flags.append(f"--{name.replace('_', '-')} {text}")
-    return flags
-
-
 def main(argv=None) -> int:
-    train(parse_dataclass(DJArgs, argv, "python -m agents dj-train"))
+    train(parse_dataclass(Arguments, argv, "python -m agents dj-train"))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

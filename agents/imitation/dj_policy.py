@@ -1,5 +1,10 @@
 """The learned dj agent: an MLP that picks a press from the DJ env's observation alone.
 
+Two heads (``head`` in the JSON): ``"press"`` (:class:`DJPolicy`), the MLP's output is the press; ``"walk"``
+(:class:`DJWalkPolicy`), the MLP reads what the observation shows of the last bar line (the heard bar's
+toggles and the ages) and chooses the corpus bar to play next, and the press is one of the shortest walk
+from the launchpad's toggles (also the observation's) to that bar's best launchpad rendering.
+
 The weights are plain tensors (``dj.safetensors``) beside a JSON that names the layers, the env's arguments
 and the hash of the corpus they were trained on; loading reads both without unpickling and refuses weights
 made for another corpus or observation. The forward pass is numpy, so playing needs no torch.
@@ -43,6 +48,51 @@ class DJPolicy:
         return (actions[0] if obs.ndim == 1 else actions), state
 
 
+class DJWalkPolicy(DJPolicy):
+    """The ``"walk"`` head: the MLP's largest output among the new bars is a corpus bar, chosen from the
+    observation's heard bar and ages (the same all bar long, since they change only at bar lines); the press
+    is the lowest of the shortest walk from the observation's toggles to that bar's best rendering, the no-op
+    once there. The renderings are the corpus's (:class:`agents.planners.hopper.TargetTable`): the
+    instrument's arithmetic, no env."""
+
+    def __init__(self, layers, description: dict, corpus):
+        from agents.planners.hopper import TargetTable
+
+        super().__init__(layers, description)
+        self.spec = corpus.spec
+        self.table = TargetTable(corpus, 1 << 30)
+        self.n_toggles = self.spec.n_notes * (2 * self.spec.bar_bits + 1)
+        self.n_bars = len(corpus)
+
+    def inputs(self, obs: np.ndarray) -> np.ndarray:
+        """The network's inputs of a batch of observations: the heard bar's toggles and the ages."""
+        return obs[:, self.n_toggles:2 * self.n_toggles + self.n_bars]
+
+    def targets(self, obs: np.ndarray) -> np.ndarray:
+        """The corpus bar the network chooses for each of a batch of observations: its largest output among
+        the bars the observation shows as new (age 1: not played in the env's memory, the bars an arrival
+        pays for, as the follower's choices are), over all bars when none is."""
+        logits = self.logits(self.inputs(obs))
+        new = obs[:, 2 * self.n_toggles:2 * self.n_toggles + self.n_bars] >= 1.0
+        return np.where(new.any(axis=1, keepdims=True) & ~new, -np.inf, logits).argmax(axis=-1)
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        obs = np.asarray(obs)
+        batch = obs.reshape(-1, obs.shape[-1])
+        actions = np.array([self._press(row, target) for row, target in zip(batch, self.targets(batch), strict=True)])
+        return (actions[0] if obs.ndim == 1 else actions), state
+
+    def _press(self, obs: np.ndarray, target: int) -> int:
+        spec = self.spec
+        bits = obs[:self.n_toggles] > 0.5
+        toggles = bits[:spec.n_notes * spec.n_patterns].reshape(spec.n_notes, spec.n_patterns)
+        offset_bits = bits[spec.n_notes * spec.n_patterns:].reshape(spec.n_notes, spec.bar_bits)
+        masks = (toggles << np.arange(spec.n_patterns)).sum(axis=1)
+        offsets = (offset_bits << np.arange(spec.bar_bits)).sum(axis=1)
+        walk = self.table.walk(int(target), masks, offsets)
+        return int(min(walk)) if walk else int(spec.noop_action)
+
+
 def save(policy_layers, path, description: dict) -> Path:
     """Write layers (numpy ``(weight, bias)`` pairs) to ``path`` (.safetensors) and ``description`` beside it."""
     tensors = {}
@@ -69,6 +119,10 @@ def load(path, env) -> DJPolicy:
             f"{path} was trained on corpus {str(description.get('corpus_hash'))[:12]}, the env plays "
             f"{corpus.hash[:12]}: train a dj agent on this corpus (python -m agents dj-train --corpus ...)")
     n_inputs, n_actions = env.observation_space.shape[0], env.action_space.n
+    if description.get("head", "press") == "walk":
+        n_toggles = n_inputs - len(corpus) - env.unwrapped.presses_per_bar
+        n_toggles //= 2
+        return DJWalkPolicy(_layers(path, tensors, n_layers, n_toggles + len(corpus), len(corpus)), description, corpus)
     return DJPolicy(_layers(path, tensors, n_layers, n_inputs, n_actions), description)
 
 

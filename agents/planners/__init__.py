@@ -7,5 +7,7 @@ and its ``OPTIONS`` declares the options, typed and bounded:
 - ``anneal``: the paper's MCMC annealing in a simulator, then a walk to the best bar found
   (``sweeps``, ``beta_start``, ``beta_end``);
 - ``navigator``: a walk to the cheapest-to-reach corpus bar at the ceiling (``max_targets``);
-- ``hopper``: the DJ task's planner, from corpus bar to corpus bar (``radius``, ``novelty_weight``).
+- ``follower``: the DJ task's planner of 24 presses a bar, following the chorales bar by bar (``radius``);
+- ``hopper``: the DJ task's planner of one press a bar, from corpus bar to corpus bar (``radius``,
+  ``novelty_weight``).
 """

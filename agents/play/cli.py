@@ -137,7 +137,7 @@ def _main(args) -> int:
         if drawn:
             args.seed = secrets.randbelow(2**31)
         with contextlib.ExitStack() as stack:
-            player = None if offline else _open_player(args, agent.env.launchpad, stack)
+            player = None if offline else _open_player(args, agent.env.launchpad, stack, agent.env.corpus.cells)
             session = Session(agent, agent_on=not args.no_agent, tempo_bpm=args.bpm, player=player, seed=args.seed,
                               out=args.out, wav=args.wav, soundfont=args.soundfont, program=args.program)
             controller = _open_controller(args, session, stack)
@@ -189,7 +189,7 @@ def _check_args(args) -> None:
         raise PlayError(f"--out {args.out}: the folder {args.out.parent} does not exist")
 
 
-def _open_player(args, spec, stack):
+def _open_player(args, spec, stack, cells: str = "sounding"):
     if args.synth:  # the synth's port and MIDI system are the session's from here on, the controller's too
         args.port, args.api = start_synth(args.soundfont, args.api, stack)
     clock = None
@@ -197,7 +197,7 @@ def _open_player(args, spec, stack):
         clock = stack.enter_context(open_clock_input(args.clock_in or None, api=args.api))
         print(f"play: following the MIDI clock on {clock.port_name!r}; waiting for its start", file=sys.stderr)
     return open_player(spec, stack, port=args.port, api=args.api, out=args.out, tempo_bpm=args.bpm,
-                       program=args.program, clock=clock, send_clock=args.clock_out)
+                       program=args.program, clock=clock, send_clock=args.clock_out, cells=cells)
 
 
 def _open_controller(args, session, stack):

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from agents import policies
-from agents.rollout import SONG_TEMPO
+from agents.rollout import SONG_TEMPO, presses_per_bar
 from gym_launchpad.corpus import Corpus, CorpusSpecError
 from gym_launchpad.grid import button_action, lit_buttons
 from gym_launchpad.midi import check_midi_settings, render_audio, write_midi
@@ -114,7 +114,9 @@ class Session:
     """One launchpad, played by a human and an agent, heard through a player, recorded bar by bar.
 
     Every press is ``env.step(action)`` on the one env, so rewards and infos stay right whoever presses.
-    At each bar line the agent (when on) presses once, and the state is queued as the next bar.
+    At each bar line the agent (when on) presses until the env's own bar line (the DJ task's
+    ``presses_per_bar``, less any presses the human made since; one press on ``Launchpad-v0``), and the state
+    is queued as the next bar.
 
     Drive a session from one thread: :meth:`press` for the human, :meth:`tick` often (it handles the bar
     lines the player reported from its own thread), or :meth:`play_offline` to compute bars with no
@@ -197,12 +199,19 @@ class Session:
 
     def _agent_acts(self) -> None:
         start = time.perf_counter()
-        action, _ = self.agent.policy.predict(self.obs, deterministic=True)
-        action = int(np.asarray(action).reshape(-1)[0])
-        self.obs, _, _, _, self.info = self.env.step(action)
+        for _ in range(self._presses_to_bar_line()):
+            action, _ = self.agent.policy.predict(self.obs, deterministic=True)
+            action = int(np.asarray(action).reshape(-1)[0])
+            self.obs, _, _, _, self.info = self.env.step(action)
+            self.last_agent_action = action
+            self.agent_actions += 1
         self.timing.agent_s.append(time.perf_counter() - start)
-        self.last_agent_action = action
-        self.agent_actions += 1
+
+    def _presses_to_bar_line(self) -> int:
+        """The presses from the env's state to its next bar line: ``presses_per_bar`` less the presses made
+        since its last one (the human's), at least one."""
+        presses = presses_per_bar(self.env)
+        return presses - getattr(self.env, "phase", 0) % presses
 
     def _queue(self) -> None:
         if self.player is not None:

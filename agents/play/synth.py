@@ -15,11 +15,13 @@ from gym_launchpad.midi.synth import FluidSynth, SynthError
 
 
 def open_player(spec, stack, *, port: str | None, api: str | None, out, tempo_bpm: float, program: int,
-                clock=None, send_clock: bool = False) -> MidiPlayer:
+                clock=None, send_clock: bool = False, cells: str = "sounding", release=None) -> MidiPlayer:
     """A player (not started) for ``spec`` on the MIDI output ``port`` (None: a virtual port a synth connects
     to). With no MIDI output but an ``out`` file, it keeps time silently for the recording. ``stack`` (an
     ExitStack) stops the player and closes the port when the session ends. ``clock`` and ``send_clock``: as
-    :class:`~gym_launchpad.midi.live.MidiPlayer`'s."""
+    :class:`~gym_launchpad.midi.live.MidiPlayer`'s. ``cells`` (the corpus's: ``"onsets"`` on the DJ task) and
+    ``release`` (None: the default :class:`~gym_launchpad.midi.Release`) make struck pads sound live exactly as
+    the recording's MIDI file writes them."""
     try:
         sink = stack.enter_context(RtMidiSink.open(port, api=api))
         print(f"play: playing to MIDI port {sink.port_name!r} ({sink.api})", file=sys.stderr)
@@ -34,7 +36,8 @@ def open_player(spec, stack, *, port: str | None, api: str | None, out, tempo_bp
             raise PlayError(str(error)) from error
         print(f"play: {error}; recording to {out} only", file=sys.stderr)
         sink = SilentSink()
-    player = MidiPlayer(spec, sink, tempo_bpm=tempo_bpm, program=program, clock=clock, send_clock=send_clock)
+    player = MidiPlayer(spec, sink, tempo_bpm=tempo_bpm, program=program, clock=clock, send_clock=send_clock,
+                        cells=cells, release=release)
     stack.callback(player.stop)
     return player
 

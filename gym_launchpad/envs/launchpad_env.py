@@ -147,9 +147,10 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
         self._press(self._checked_action(action))
         reward = self._reward()
         self._steps += 1
+        truncated = self._truncated()
         if self.render_mode == "human":
             self.render()
-        return self._observation(), reward, False, False, self._info()
+        return self._observation(), reward, False, truncated, self._info()
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None:
@@ -207,6 +208,11 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
     def _reward(self) -> float:
         """The step's reward, after the press: the score (a subclass adds its terms)."""
         return self._score()
+
+    def _truncated(self) -> bool:
+        """Whether the episode is cut off after this step (never: ``gym.make``'s time limit does it; a subclass
+        whose steps are not its time unit says so here)."""
+        return False
 
     def _observation(self) -> np.ndarray:
         # A copy: callers keep observations (replay buffers), and the next step edits self._obs in place.

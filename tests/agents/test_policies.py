@@ -83,6 +83,10 @@ def test_the_policy_registry_names_the_dj_agents_and_refuses_sounding_corpora():
     source = policies.parse_policy("hopper")
     assert (source.kind, source.task, source.label) == ("planner", policies.DJ, "hopper")
     loaded = policies.load_policy(source, episode_steps=20)
-    assert loaded.env.spec.id == policies.DJ and loaded.env.spec.max_episode_steps == 20
+    # The hopper plays one press a bar; the env ends the song at its 20th bar line.
+    assert loaded.env.spec.id == policies.DJ and loaded.env.unwrapped.song_bars == 20
+    assert loaded.env.unwrapped.presses_per_bar == 1
+    follower = policies.load_policy("follower", episode_steps=20)
+    assert follower.source.kind == "planner" and follower.env.unwrapped.presses_per_bar == 24
     with pytest.raises(ValueError, match="plays a corpus of onsets"):
         policies.load_policy("hopper", Corpus.default())

@@ -73,16 +73,17 @@ def test_human_is_declared_with_a_bar_a_frame():
 
 
 @pytest.mark.parametrize("env_id", REGISTERED_IDS)
-def test_every_id_shows_a_bar_at_the_reset_and_after_each_step(env_id, monkeypatch):
+def test_every_id_shows_a_bar_at_the_reset_and_at_each_bar_line(env_id, monkeypatch):
     shown = []  # the step number of each bar the renderer was shown: no window, no sound here
     monkeypatch.setattr(HumanRenderer, "__init__", lambda self, spec, render_fps, caption, cells="sounding": None)
     monkeypatch.setattr(HumanRenderer, "show", lambda self, state, info, last_action, steps: shown.append(steps))
     monkeypatch.setattr(HumanRenderer, "close", lambda self: None)
     env = gym.make(env_id, render_mode="human")
     env.reset(seed=0)
-    for action in range(3):
+    presses = getattr(env.unwrapped, "presses_per_bar", 1)  # the DJ task is heard at its bar lines only
+    for action in range(3 * presses):
         env.step(action)
-    assert shown == [0, 1, 2, 3]
+    assert shown == [0, presses, 2 * presses, 3 * presses]
     env.close()
 
 

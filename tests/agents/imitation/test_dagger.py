@@ -4,7 +4,7 @@ dj agent's configuration trains at a tiny size into weights its loader reads."""
 import numpy as np
 
 from agents.dqn.presets import get_preset
-from agents.imitation import composer, dagger, dj, dj_policy
+from agents.imitation import composer, dagger
 
 
 def test_a_student_that_toggles_one_pad_forever_is_taken_over_and_each_state_is_kept_once():
@@ -24,16 +24,3 @@ def test_a_student_that_toggles_one_pad_forever_is_taken_over_and_each_state_is_
     assert len(data) > 10 and len(set(data.labels[::2].tolist())) == len(data) // 2
     without = dagger.gather(envs, teachers, task, np.random.default_rng(0), 1, 1, stubborn)
     assert len({o.tobytes() for o in without.observations}) == 2 < len(without)  # a loop of two states
-
-
-def test_the_dj_configuration_trains_at_a_tiny_size_and_loads(tmp_path, capsys):
-    out = tmp_path / "dj.safetensors"
-    assert dj.main(["--rounds", "1", "--songs", "2", "--bars", "10", "--epochs", "1", "--hidden", "8",
-                    "--out", str(out)]) == 0
-    assert '"stage": "dagger 1"' in capsys.readouterr().out
-    env = dj.configuration(dj.DJArgs(bars=10))[0].make_env()
-    policy = dj_policy.load(out, env)
-    assert policy.description["command"].startswith("python -m agents dj-train")
-    assert policy.description["bars_labelled"] == 40
-    obs, _ = env.reset(seed=0)
-    assert env.action_space.contains(int(policy.predict(obs)[0]))

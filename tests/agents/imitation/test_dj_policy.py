@@ -72,14 +72,14 @@ def test_a_description_that_is_no_object_is_refused(tmp_path, document, kind):
 
 #: Layers that do not chain from the observation to the actions: each refused when loaded, never at the first act.
 MISSHAPEN = {
-    "a 1-D weight": (lambda w0, b0, w1, b1: [(w0.reshape(-1), b0), (w1, b1)], r"layer 0 has weight \[15952\]"),
-    "a 3-D weight": (lambda w0, b0, w1, b1: [(w0[None], b0), (w1, b1)], r"layer 0 has weight \[1, 8, 1994\]"),
+    "a 1-D weight": (lambda w0, b0, w1, b1: [(w0.reshape(-1), b0), (w1, b1)], r"layer 0 has weight \[{8n}\]"),
+    "a 3-D weight": (lambda w0, b0, w1, b1: [(w0[None], b0), (w1, b1)], r"layer 0 has weight \[1, 8, {n}\]"),
     "a wrong inner shape": (lambda w0, b0, w1, b1: [(w0, b0), (np.hstack([w1, w1[:, :1]]), b1)],
                             r"layer 1 has weight \[313, 9\] .* needs weight \[313, 8\]"),
     "a 2-D bias": (lambda w0, b0, w1, b1: [(w0, b0[None]), (w1, b1)], r"bias \[1, 8\]"),
     "a 2-D last bias": (lambda w0, b0, w1, b1: [(w0, b0), (w1, b1[:, None])], r"bias \[313, 1\]"),
     "a hidden layer of no units": (lambda w0, b0, w1, b1: [(w0[:0], b0[:0]), (w1[:, :0], b1)],
-                                   r"layer 0 has weight \[0, 1994\] .* \[outputs \(at least 1\), 1994\]"),
+                                   r"layer 0 has weight \[0, {n}\] .* \[outputs \(at least 1\), {n}\]"),
 }
 
 
@@ -88,6 +88,8 @@ def test_misshapen_layers_are_refused_when_loaded(tmp_path, case):
     env = gym.make(DJ)
     (w0, b0), (w1, b1) = _dj_layers(env)
     alter, message = MISSHAPEN[case]
+    n = env.observation_space.shape[0]  # the observation's size, in the messages
+    message = message.replace("{8n}", str(8 * n)).replace("{n}", str(n))
     path = dj_policy.save(alter(w0, b0, w1, b1), tmp_path / "dj.safetensors",
                           {"corpus_hash": env.unwrapped.corpus.hash})
     with pytest.raises(WeightsError, match=message) as refused:

@@ -116,7 +116,7 @@ def test_without_pretrained_weights_greedy_plays_and_says_so(unship, synthetic_c
     agent = make_agent(None, synthetic_corpus_path)  # sounding cells: no DJ agent plays them
     assert agent.label == "greedy baseline"
     err = capsys.readouterr().err
-    assert "the greedy baseline plays instead of hopper: the DJ task plays a corpus of onsets" in err
+    assert "the greedy baseline plays instead of dj: the DJ task plays a corpus of onsets" in err
 
 
 def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refused(tmp_path, synthetic_corpus_path):
@@ -140,17 +140,40 @@ def test_a_pretrained_safetensors_agent_plays_and_one_for_another_corpus_is_refu
         make_agent(str(path), None)  # the shipped corpus is another corpus
 
 
-def test_the_hopper_plays_by_default_the_dj_agent_by_name_and_songs_are_written_as_onsets(tmp_path):
+def test_the_follower_plays_24_presses_a_bar_and_songs_are_written_as_onsets(tmp_path):
+    from agents.rollout import song
+    from gym_launchpad.corpus.build import read_midi_bars
+
+    agent = make_agent("follower")
+    assert agent.label == "follower planner (DJ task)" and agent.env.corpus.cells == "onsets"
+    session = Session(agent, seed=0, out=tmp_path / "follower.mid")
+    session.play_offline(4)
+    # The agent presses to each bar line: 24 presses a bar, and the song is the one evaluation plays.
+    assert session.agent_actions == 4 * 24 and len(session.recorded) == 4
+    session.save()
+    written = read_midi_bars(tmp_path / "follower.mid", agent.env.launchpad, cells="onsets").words
+    np.testing.assert_array_equal(written, np.array(session.recorded))
+    other = make_agent("follower")
+    np.testing.assert_array_equal(written, song(other.env, other.policy, seed=0, bars=4))
+
+
+def test_a_human_press_counts_toward_the_bar_and_the_agent_presses_to_the_bar_line():
+    session = Session(make_agent("follower"), seed=0)
+    session.press(0)
+    session.play_offline(1)
+    assert session.agent_actions == 23 and session.env.at_bar_line
+
+
+def test_the_dj_agent_plays_by_default_and_songs_are_written_as_onsets(tmp_path):
     from agents.policies import shipped_names
     from gym_launchpad.corpus.build import read_midi_bars
 
-    assert make_agent(None).label == "hopper planner (DJ task)"
     assert "dj" in shipped_names("gym_launchpad/LaunchpadDJ-v0"), "the repo ships the dj agent's weights"
-    agent = make_agent("dj")
+    agent = make_agent(None)
     assert agent.label == "dj learned (DJ task)" and agent.env.corpus.cells == "onsets"
     session = Session(agent, seed=0, out=tmp_path / "dj.mid")
     session.play_offline(4)
-    assert session.agent_actions == 4 and len(session.recorded) == 4
+    assert session.agent_actions == 4 * 24 and len(session.recorded) == 4
     session.save()
     np.testing.assert_array_equal(read_midi_bars(tmp_path / "dj.mid", agent.env.launchpad, cells="onsets").words,
                                   np.array(session.recorded))

@@ -1,0 +1,109 @@
+"""The follower: a DJ planner that plays the chorales on, bar by bar, walking to each bar within one bar's presses.
+
+On ``LaunchpadDJ-v0`` with several presses a bar (``presses_per_bar``, 24 by default) a walk has time to reach
+the bar a chorale plays next. At each bar line the follower picks a target corpus bar and walks to its best
+launchpad rendering (:class:`~agents.planners.hopper.TargetTable`: per row the nearest (mask, offset), the
+presses a sum of per-row minima), one press a step, lowest action first, then presses nothing until the bar
+line. The target, in order:
+
+1. the bar that follows the bar just heard in its chorale (the heard bar's nearest corpus bar, then the same
+   source's next bar number), when it is new (not played in the env's last ``memory`` bars: its age), is
+   rendered within the env's ``arrival_radius`` cells, and is reachable within the bar's presses;
+2. else, of the new bars rendered within ``arrival_radius`` and reachable within the bar's presses, one whose
+   struck pitch classes differ from the heard bar's (the harmony moves), then the best rendered, then the
+   fewest presses away;
+3. else the new bar fewest presses away (any bar, when none is new).
+
+The choice is a function of what the DJ observation shows: the heard bar's state (its toggles), the ages
+and the press phase; the walk is a function of the state and the target. So a network can imitate it from
+the observation alone (:mod:`agents.imitation.dj`). It reads the env's state and ages, and the env's own
+distances, never a copy of its dynamics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.planners.hopper import TargetTable
+from agents.planners.planner import Option
+
+
+def successors(corpus) -> np.ndarray:
+    """``(K,)``: for each corpus bar, the index of the bar its source plays next, or -1 when that bar is not in
+    the corpus (the chorale's end, or a bar of fewer onsets than the corpus keeps)."""
+    where = {(int(s), int(b)): i for i, (s, b) in enumerate(zip(corpus.source_index, corpus.bar_number, strict=True))}
+    return np.array([where.get((int(s), int(b) + 1), -1)
+                     for s, b in zip(corpus.source_index, corpus.bar_number, strict=True)], dtype=np.int64)
+
+
+def pitch_class_sets(spec, bars: np.ndarray) -> np.ndarray:
+    """``(K,)`` int: each bar's struck pitch classes as 12 bits (C = bit 0)."""
+    classes = np.zeros(len(bars), dtype=np.int64)
+    for row, pitch in enumerate(spec.pitches):
+        classes |= (bars[:, row] != 0).astype(np.int64) << (int(pitch) % 12)
+    return classes
+
+
+class Follower:
+    """The follower planner on a :class:`~gym_launchpad.envs.LaunchpadDJEnv` (possibly wrapped); answers SB3's
+    ``predict``. ``radius``: the targets' rendering distance (default: the env's ``arrival_radius``)."""
+
+    name = "follower"
+
+    def __init__(self, env, radius: int | None = None):
+        self.env = env.unwrapped
+        self.action_space, self.observation_space = env.action_space, env.observation_space
+        corpus = self.env.corpus
+        self.table = TargetTable(corpus, 1 << 30)  # every corpus bar, with its best rendering's distance
+        self.radius = self.env.arrival_radius if radius is None else int(radius)
+        self.next_bar = successors(corpus)
+        self.harmony = pitch_class_sets(corpus.spec, corpus.bars)
+        self.target: int | None = None
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        obs = np.asarray(obs)
+        action = np.int64(self.act())
+        return (action if obs.shape == self.observation_space.shape else np.array([action])), state
+
+    def act(self) -> int:
+        return int(self.presses().min())
+
+    def presses(self) -> np.ndarray:
+        """Every press of the walk from the env's state to this bar's target, in action order (any order
+        reaches it: a toggle flips one bit, an offset press adds one bit of the shift left); the no-op alone
+        once it is there. A target is chosen at each bar line (:meth:`choose`)."""
+        env = self.env
+        masks, offsets = env.state.masks, env.state.offsets
+        if env.phase == 0 or self.target is None:
+            self.target = self.choose(masks, offsets, env.heard_words, env.ages)
+        walk = self.table.walk(self.target, masks, offsets)
+        return np.array(sorted(walk) if walk else [env.launchpad.noop_action], dtype=np.int64)
+
+    def choose(self, masks: np.ndarray, offsets: np.ndarray, heard: np.ndarray, ages: np.ndarray) -> int:
+        """The target corpus bar from the heard bar's state ``(masks, offsets)``, its words ``heard`` and the
+        corpus bars' ``ages`` (the module docstring's order)."""
+        env, table = self.env, self.table
+        presses = table.presses(masks, offsets)
+        new = (ages >= env.memory) & (presses > 0)
+        near = new & (table.fit <= self.radius)
+        within = near & (presses <= env.presses_per_bar)
+        nearest = int(np.bitwise_count(table.columns ^ heard[:, None]).sum(axis=0).argmin())
+        following = self.next_bar[nearest]
+        if following >= 0 and within[following]:
+            return int(following)
+        if within.any():
+            candidates = np.flatnonzero(within)
+            classes = pitch_class_sets(env.launchpad, heard[None])[0]
+            same = self.harmony[candidates] == classes
+            return int(candidates[np.lexsort((candidates, presses[candidates], table.fit[candidates], same))[0]])
+        pool = np.flatnonzero(new) if new.any() else np.flatnonzero(presses > 0)
+        return int(pool[np.lexsort((pool, table.fit[pool], presses[pool]))[0]])
+
+
+#: The options of ``follower:...``.
+OPTIONS = {"radius": Option(int, 0, 64, "targets rendered this close; the default is the env's arrival radius")}
+
+
+def make(env, seed=None, radius: int | None = None) -> Follower:
+    """The follower for ``env`` (deterministic: ``seed`` is accepted for the registry and unused)."""
+    return Follower(env, radius=radius)

@@ -1,0 +1,62 @@
+"""The follower, the DJ task's planner of 24 presses a bar: it plays the chorales on, bar by bar."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import gym_launchpad  # noqa: F401  (registers the ids)
+from agents.eval.song_metrics import check, song_metrics
+from agents.planners.follower import Follower, successors
+from agents.rollout import write_song
+
+DJ = "gym_launchpad/LaunchpadDJ-v0"
+
+
+def test_successors_are_the_next_bar_of_the_same_source():
+    env = gym.make(DJ).unwrapped
+    corpus = env.corpus
+    following = successors(corpus)
+    assert (following >= 0).sum() > 300
+    for bar in np.flatnonzero(following >= 0)[:50]:
+        assert corpus.source_index[following[bar]] == corpus.source_index[bar]
+        assert corpus.bar_number[following[bar]] == corpus.bar_number[bar] + 1
+
+
+def test_each_bar_line_it_walks_to_its_target_and_follows_the_chorale_when_it_can():
+    env = gym.make(DJ)
+    follower = Follower(env)
+    obs, _ = env.reset(seed=5)
+    followed, heard = 0, -1
+    for _ in range(40):
+        for press in range(24):
+            obs, _, _, _, info = env.step(follower.predict(obs)[0])
+            if press == 0:
+                target, before = follower.target, follower.table.presses(env.unwrapped.state.masks,
+                                                                         env.unwrapped.state.offsets)
+        # The walk reached the target within the bar's presses: the bar heard is its best rendering.
+        assert info["bar_line"] and before[target] <= 23
+        assert info["distance"] <= follower.table.fit[target]
+        followed += int(heard >= 0 and follower.next_bar[heard] == target)
+        heard = info["nearest_bar"]
+    assert followed >= 1  # it follows a chorale wherever the next bar is in the corpus, new and near
+
+
+def test_its_target_is_a_function_of_the_heard_bar_and_the_ages():
+    env = gym.make(DJ)
+    follower = Follower(env)
+    obs, _ = env.reset(seed=2)
+    for _ in range(24 * 5):
+        obs = env.step(follower.predict(obs)[0])[0]
+    unwrapped = env.unwrapped
+    assert unwrapped.at_bar_line
+    chosen = follower.choose(unwrapped.state.masks, unwrapped.state.offsets, unwrapped.heard_words, unwrapped.ages)
+    assert chosen == Follower(env).choose(unwrapped.state.masks.copy(), unwrapped.state.offsets.copy(),
+                                          unwrapped.heard_words.copy(), unwrapped.ages.copy())
+
+
+@pytest.mark.slow
+def test_the_follower_meets_every_target_on_a_held_out_seed(tmp_path):
+    env = gym.make(DJ)
+    path = write_song(env, Follower(env), seed=105, bars=300, path=tmp_path / "follower.mid")
+    result = song_metrics(path, with_muspy=False)
+    assert all(check(result).values()), result
