@@ -2,12 +2,12 @@
 # Regenerate every committed result that comes from the shipped weights (agents/shipped/) and the planners, with
 # the repo's own commands; `git diff --stat agents/results` then shows what changed. Each part, with its time on
 # this project's shared 2-core machine (load average about 5):
-#   songs    agents/results/songs/{pretrained,hopper,dj}.mid: 32 bars of seed 0, as `python -m agents play
+#   songs    agents/results/songs/{pretrained,hopper,follower,dj}.mid: 32 bars of seed 0, as `python -m agents play
 #            --headless` writes them (15 s; tests/agents/eval/test_results.py checks them byte for byte)
 #   front    agents/results/front/: the reward-vs-variety front of every policy on both tasks, 5 songs x 300 bars
 #            (30 s); docs/dj.md quotes front.md's table (the same test checks the copy)
-#   targets  agents/results/dj_targets/{hopper,dj}/songs.json: the DJ targets from 20 songs x 300 bars each, read
-#            back from the MIDI play writes (2 minutes); docs/dj.md quotes them
+#   targets  agents/results/dj_targets/{follower,dj}/songs.json: the DJ front's targets from 5 songs x 300 bars
+#            each (held-out seeds 100-104), read back from the MIDI play writes
 #   compare  agents/results/compare/: the shipped learned agents added to the compare table, and from random
 #            launchpads (agents/results/compare.sh learned: 2 minutes); the baselines' and planners' rows are
 #            `agents/results/compare.sh planners` (not timed here; the annealer replans for a minute or more an episode)
@@ -22,7 +22,7 @@ export PY OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 results=agents/results
 
 songs() {
-  for agent in pretrained hopper dj; do
+  for agent in pretrained hopper follower dj; do
     $PY -m agents play --headless --agent "$agent" --seed 0 --bars 32 --out "$results/songs/$agent.mid"
   done
 }
@@ -34,9 +34,10 @@ front() {
 targets() {
   local scratch
   scratch=$(mktemp -d)
-  for agent in hopper dj; do
-    # Exits 1 when a target is missed (the dj agent misses them); the songs.json says which.
-    $PY -m agents songs --agent "$agent" --seeds 20 --bars 300 --out "$scratch/$agent" || [ $? -eq 1 ]
+  for agent in follower dj; do
+    # Exits 1 when a target is missed; the songs.json says which. Seeds 100-104: held out from the dj agent's
+    # training (10,000 up) and from the tests' seeds.
+    $PY -m agents songs --agent "$agent" --seeds 5 --first-seed 100 --bars 300 --out "$scratch/$agent" || [ $? -eq 1 ]
     mkdir -p "$results/dj_targets/$agent"
     cp "$scratch/$agent/songs.json" "$results/dj_targets/$agent/songs.json"
   done
