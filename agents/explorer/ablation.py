@@ -123,6 +123,55 @@ def ablation(env, aim, families=("triad", *FAILING), starts_per_family: int = 5,
     return rows
 
 
+def fit_rows(agent, env, description: dict, families, starts_per_family: int = 15, presses: int = 100,
+             within: int = 10) -> list[dict]:
+    """The network's side: per family, greedy from the spread's own training starts (whose ways to the aim it was
+    pre-trained on, those that ended there) and from the jam's held-out starts, ``presses`` presses each; and
+    its Q-values at the held-out starts: the best, and how far the fifth best is below it."""
+    import torch
+
+    from agents.explorer.train import EXPLORE_SEED_BASE, _family_start
+
+    args = description.get("args", {})
+    mix = tuple(args.get("families", ("triad",)))
+    first = EXPLORE_SEED_BASE + 1000 * args.get("seed", 0) + args.get("discover_starts", 8)
+    index = {name: i for i, name in enumerate(starts.FAMILIES)}
+
+    def play(state):
+        obs, info = env.reset(options={"state": state})
+        with torch.no_grad():
+            q = agent.policy.q_net(torch.as_tensor(obs[None], dtype=torch.float32))[0]
+        top = torch.topk(q, 5).values
+        for _ in range(presses):
+            obs, _, _, _, info = env.step(int(np.asarray(agent.predict(obs, deterministic=True)[0]).reshape(-1)[0]))
+        return int(info["distance"]), float(top[0]), float(top[0] - top[-1])
+
+    rows = []
+    for name in families:
+        trained_seeds = [first + i for i in range(args.get("demo_starts", 0)) if mix[i % len(mix)] == name]
+        trained = [play(_family_start(env, None, name, s)) for s in trained_seeds[:starts_per_family]]
+        held = [play(starts.FAMILIES[name].state(env.unwrapped.corpus, np.random.default_rng(held_out_seed(
+            index[name], i)), ceiling_bars(env.unwrapped.corpus))) for i in range(starts_per_family)]
+        rows.append({"family": name, "trained": trained, "held_out": held,
+                     "trained_within": sum(d <= within for d, _, _ in trained),
+                     "held_out_within": sum(d <= within for d, _, _ in held),
+                     "q_top": float(np.mean([q for _, q, _ in held])),
+                     "q_gap": float(np.mean([g for _, _, g in held]))})
+    return rows
+
+
+def fit_markdown(rows, presses: int = 100, within: int = 10) -> str:
+    lines = [f"| start family | within {within} after {presses}: its training starts | the jam's held-out starts | "
+             "best Q at a held-out start | best minus 5th best |", "|---|---|---|---|---|"]
+    for r in rows:
+        trained = f"{r['trained_within']}/{len(r['trained'])}" if r["trained"] else "- (none)"
+        mean = f" (mean {np.mean([d for d, _, _ in r['trained']]):.0f})" if r["trained"] else ""
+        held_mean = np.mean([d for d, _, _ in r["held_out"]])
+        lines.append(f"| {r['family']} | {trained}{mean} | {r['held_out_within']}/{len(r['held_out'])} "
+                     f"(mean {held_mean:.0f}) | {r['q_top']:.1f} | {r['q_gap']:.2f} |")
+    return "\n".join(lines)
+
+
 def markdown(rows, budget: int, within: int = 10) -> str:
     lines = [f"| start family | within {within} (env distance) | on the aim | start distance | final distance | "
              f"presses of the way (shortened) | presses explored (budget {budget}) | seconds a start |",
@@ -149,6 +198,8 @@ class AblationArgs:
     families: tuple[str, ...] = field(default=("triad", *FAILING))
     #: also write the rows here (JSON)
     json: str | None = None
+    #: instead, the network's side: greedy from its own training starts and from held-out ones (:func:`fit_rows`)
+    fit: bool = False
 
 
 def main(argv=None) -> int:
@@ -157,6 +208,12 @@ def main(argv=None) -> int:
     args = parse_dataclass(AblationArgs, argv, "python -m agents.explorer.ablation", positional=("weights",))
     agent = load(args.weights)
     env = agent.make_env()
+    if args.fit:
+        rows = fit_rows(agent, env, agent.description, args.families, args.starts)
+        print(fit_markdown(rows))
+        if args.json:
+            Path(args.json).write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+        return 0
     aim = aim_of(args.weights, agent, env)
 
     def progress(name, i, run):

@@ -102,6 +102,9 @@ class ExplorerArgs:
     pretrain_steps: int = field(default=20_000, metadata={"help": "gradient steps on the trajectories alone first"})
     hold_steps: int = field(default=10, metadata={"help": "no-op presses appended to each trajectory"})
     margin: float = field(default=0.8, metadata={"help": "DQfD's margin of the trajectory's action (learner reward)"})
+    margin_weight: float = field(default=1.0, metadata={
+        "help": "weight of DQfD's large-margin loss against the TD loss (far from the aim Q is ~50 and a press's "
+                "advantage under 1: the TD error there drowns the margin)"})
     eval_freq: int = field(default=10_000, metadata={"help": "env steps between checks on held-out starts"})
     return_to_cells: bool = field(default=True, metadata={
         "help": "Go-Explore returns to archived cells (--no-return-to-cells: explore from the start only)"})
@@ -340,7 +343,7 @@ def train(args: ExplorerArgs):
     vec_env = LearnerRewardVecEnv(DummyVecEnv([lambda: Monitor(curriculum)]), reward)
     vec_env.seed(args.seed)
     model = new_model(preset, vec_env, seed=args.seed, model_class=SelfImitationDQN, demonstrations=demonstrations,
-                      margin=args.margin)
+                      margin=args.margin, margin_weight=args.margin_weight)
     if demonstrations is not None and args.pretrain_steps > 0:
         loss = model.pretrain(args.pretrain_steps)
         log(f"pre-trained {args.pretrain_steps} steps on {len(demonstrations)} transitions, loss {loss:.3f}")

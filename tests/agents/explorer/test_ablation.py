@@ -54,3 +54,28 @@ def test_held_aim_is_the_bar_the_network_holds(small_env):
         starts.append(small_env.unwrapped.words.copy())
     # The no-op holds each start: the aim is one of them.
     assert aim.dtype == starts[0].dtype and any(np.array_equal(aim, words) for words in starts)
+
+
+def test_fit_rows_play_the_network_from_its_training_starts_and_held_out_ones(small_env):
+    import torch
+
+    class Linear:
+        """A stand-in Q-network: one linear layer over the observation."""
+
+        def __init__(self):
+            torch.manual_seed(0)
+            n_obs = int(np.prod(small_env.observation_space.shape))
+            self.q_net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(n_obs, small_env.action_space.n))
+            self.policy = self
+
+        def predict(self, obs, deterministic=True):
+            with torch.no_grad():
+                return int(self.q_net(torch.as_tensor(obs[None], dtype=torch.float32)).argmax()), None
+
+    description = {"args": {"families": ["triad", "random launchpad"], "seed": 0, "discover_starts": 1,
+                            "demo_starts": 4}}
+    rows = ablation.fit_rows(Linear(), small_env, description, ("triad", "random launchpad", "empty launchpad"),
+                             starts_per_family=2, presses=3)
+    assert [len(r["trained"]) for r in rows] == [2, 2, 0] and all(len(r["held_out"]) == 2 for r in rows)
+    assert all(r["q_gap"] >= 0 for r in rows)
+    assert ablation.fit_markdown(rows, presses=3).count("\n") == 4
