@@ -25,3 +25,11 @@ def test_the_music_table_holds_song_metrics_of_the_written_files(tmp_path):
     assert all(f"- {key}: " in table for key in header[1:])
     without = music_table.music_table({"follower (planner)": music}, None)
     assert "chorales (10th" not in without and "no chorales' row" in without
+
+
+def test_the_piano_roll_draws_two_songs_read_back_from_midi(tmp_path):
+    from agents.eval import piano_roll
+
+    song = piano_roll.agent_song(tmp_path / "follower.mid", "follower", 100, bars=40)
+    piano_roll.plot(song, song, tmp_path / "roll.png", agent_first=8, chorale_name="stub", agent="follower")
+    assert (tmp_path / "roll.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
