@@ -19,7 +19,8 @@ the bars after the first ``skip``:
   ``muspy_polyphony`` and ``muspy_empty_beat_rate``.
 
 :data:`TARGETS` holds the issue's bound of each measure and :func:`check` says which a song meets.
-``python scripts/chorale_reference.py`` prints the same measures of 60 Bach chorales (the reference).
+``python -m agents.eval.chorale_reference`` prints the same measures of 60 Bach chorales (the reference);
+:mod:`agents.eval.music_table` puts them beside each DJ policy's songs (``python -m agents front``, ``evaluate``).
 
     from agents.eval.song_metrics import song_metrics, check
     result = song_metrics("hopper.mid")            # the shipped onset corpus, the first 30 bars skipped
