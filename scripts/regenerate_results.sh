@@ -4,17 +4,20 @@
 # this project's shared 2-core machine (load average about 5):
 #   songs    agents/results/songs/{pretrained,hopper,follower,dj}.mid: 32 bars of seed 0, as `python -m agents play
 #            --headless` writes them (15 s; tests/agents/eval/test_results.py checks them byte for byte)
-#   front    agents/results/front/: the reward-vs-variety front of every policy on both tasks, 5 songs x 300 bars
-#            (30 s); docs/dj.md quotes front.md's table (the same test checks the copy)
+#   chorales agents/results/chorale_reference.json: the measures of 60 Bach chorales, 10th-90th percentile, which
+#            front and evaluate print beside the DJ songs' (needs music21; 1 minute)
+#   front    agents/results/front/: the reward-vs-variety front of every policy on both tasks, 5 songs x 300 bars,
+#            and the DJ songs' music read back from their MIDI (5 minutes); docs/dj.md quotes front.md's tables (the
+#            same test checks the front's copy)
 #   targets  agents/results/dj_targets/{follower,dj}/songs.json: the DJ front's targets from 5 songs x 300 bars
 #            each (held-out seeds 100-104), read back from the MIDI play writes
 #   compare  agents/results/compare/: the shipped learned agents added to the compare table, and from random
 #            launchpads (agents/results/compare.sh learned: 2 minutes); the baselines' and planners' rows are
 #            `agents/results/compare.sh planners` (not timed here; the annealer replans for a minute or more an episode)
-#   all      songs, front, targets, then compare (the default; about 5 minutes)
+#   all      songs, chorales, front, targets, then compare (the default; about 10 minutes)
 # Not here: agents/results/results.md, epsilon0/ and the training figures come from training runs that are not
 # shipped (agents/results/evaluate.sh reads runs/experiment/); agents/results/toy/ from `python -m agents toy-study`.
-#   usage: scripts/regenerate_results.sh [songs|front|targets|compare|all]...   (default: all)
+#   usage: scripts/regenerate_results.sh [songs|chorales|front|targets|compare|all]...   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -25,6 +28,10 @@ songs() {
   for agent in pretrained hopper follower dj; do
     $PY -m agents play --headless --agent "$agent" --seed 0 --bars 32 --out "$results/songs/$agent.mid"
   done
+}
+
+chorales() {
+  $PY -m agents.eval.chorale_reference --json "$results/chorale_reference.json"
 }
 
 front() {
@@ -52,8 +59,8 @@ parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(all)
 for part in "${parts[@]}"; do
   case "$part" in
-    songs|front|targets|compare) "$part" ;;
-    all) songs; front; targets; compare ;;
-    *) echo "usage: $0 [songs|front|targets|compare|all]..." >&2; exit 2 ;;
+    songs|chorales|front|targets|compare) "$part" ;;
+    all) songs; chorales; front; targets; compare ;;
+    *) echo "usage: $0 [songs|chorales|front|targets|compare|all]..." >&2; exit 2 ;;
   esac
 done

@@ -32,6 +32,8 @@ from gym_launchpad.midi import spans_to_midi
 CHORALES, LAST_BAR = 60, 32
 #: The percentiles reported.
 PERCENTILES = (10, 90)
+#: The committed percentiles (``python -m agents.eval.chorale_reference --json agents/results/chorale_reference.json``).
+REFERENCE_JSON = Path(__file__).resolve().parents[1] / "results" / "chorale_reference.json"
 
 
 def chorale_spans(path, spec: LaunchpadSpec) -> tuple[list[tuple[int, int, int]], int] | None:
@@ -94,6 +96,8 @@ def main(argv=None) -> int:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--chorales", type=int, default=CHORALES, help="how many chorales (default: 60)")
     parser.add_argument("--out", type=Path, help="keep the chorales' MIDI files and reference.json in this folder")
+    parser.add_argument("--json", type=Path, help="write the percentiles alone to this file (what `python -m agents "
+                                                  f"front` and `evaluate` read: {REFERENCE_JSON})")
     args = parser.parse_args(argv)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -107,6 +111,10 @@ def main(argv=None) -> int:
     print("\nchorales meeting each target: " + ", ".join(f"{k} {v:.0%}" for k, v in met.items()))
     if args.out:
         (args.out / "reference.json").write_text(json.dumps({"percentiles": spread, "chorales": results}, indent=2))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"chorales": len(results), "bars": f"1..{LAST_BAR}", "percentiles": PERCENTILES,
+                                         "measures": spread}, indent=2, sort_keys=True) + "\n")
     return 0
 
 

@@ -5,6 +5,11 @@
 Each policy (:mod:`agents.policies`: a baseline, a planner, a learned agent) plays through
 :func:`agents.rollout.evaluate_policy`; the table, ``results.json`` and the figures come from
 :mod:`agents.eval.report`. Only learned policies take ``--epsilon``: baselines and planners act as defined.
+
+On ``LaunchpadDJ-v0`` (``--tasks LaunchpadDJ-v0``) a second table follows the task's: each policy's seeded songs
+written as MIDI (``agents.rollout.write_song``, no exploration; kept in ``--out``/songs) and read back with
+:func:`agents.eval.song_metrics.song_metrics`: issue #21's measures and muspy's statistics, beside 60 chorales
+(:mod:`agents.eval.music_table`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from agents import policies
 from agents.arguments import parse_dataclass
 from agents.dqn.presets import get_preset
 from agents.dqn.runs import check_run_models
-from agents.eval import report
+from agents.eval import music_table, report
 from agents.policies import load_policy, parse_policy
 from agents.rollout import corpus_metrics, evaluate_policy
 from gym_launchpad.reward import silence_distance
@@ -87,7 +92,8 @@ def main(argv: list[str]) -> int:
         print(f"error: {error}")
         return 2
     corpus = get_preset("mlp").load_corpus(args.corpus)
-    results, corpora = {}, {}
+    results, corpora, music = {}, {}, {}
+    songs, scratch = music_table.temporary_folder(args.out)
     for source in sources:
         # The DJ agents play their own corpus of onsets unless --corpus is one.
         own_corpus = corpus if source.task == policies.LAUNCHPAD or corpus.cells == "onsets" else None
@@ -102,7 +108,13 @@ def main(argv: list[str]) -> int:
         results[key] = {"label": source.label, "kind": source.kind, "task": source.task, "epsilon": epsilon,
                         **evaluate_policy(loaded.policy, loaded.env, args.episodes, args.steps, args.seed, epsilon)}
         corpora.setdefault(source.task, loaded.env.unwrapped.corpus)
+        if source.task == policies.DJ:
+            name = "".join(c if c.isalnum() or c in "-_" else "_" for c in source.label)
+            music[f"{source.label} ({source.kind})"] = music_table.measure_songs(
+                loaded.env, loaded.policy, args.episodes, args.steps, args.seed, songs, name)
         loaded.env.close()
+    if scratch is not None:
+        scratch.cleanup()
     for task, played in corpora.items():
         key = "corpus" if "corpus" not in results else f"corpus [{task.split('/')[-1]}]"
         results[key] = {"label": "corpus", "task": task, **corpus_metrics(played)}
@@ -112,6 +124,9 @@ def main(argv: list[str]) -> int:
                f"corpus {corpus.hash[:12]} ({len(corpus)} bars); ceiling: distance {ceiling.distance} (reward "
                f"{-ceiling.distance} per step); silence: distance {silence_distance(corpus)}\n\n")
     table = heading + report.task_tables(results)
+    if music:
+        table += ("\nLaunchpadDJ-v0, the music:\n\n" + music_table.table_heading(args.episodes, args.steps, args.seed)
+                  + music_table.music_table(music, music_table.chorale_reference()))
     if args.runs:
         table += "\ntraining runs (steps/s on this machine, shared with other jobs):\n\n" + report.runs_table(args.runs)
     print(table)
@@ -123,7 +138,7 @@ def main(argv: list[str]) -> int:
                     "corpus_hash": corpus.hash, "ceiling_distance": ceiling.distance,
                     "policies": {s.label: {"source": s.source, "kind": s.kind, "task": s.task,
                                            "options": dict(s.options)} for s in sources},
-                    "results": results}
+                    "results": results, "music": music}
         (out / "results.json").write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=True) + "\n")
         report.plot_random_state(get_preset("mlp").make_env(corpus), args.seed, out / "fig7_random_state.png")
         if args.runs:

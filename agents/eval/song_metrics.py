@@ -19,7 +19,8 @@ the bars after the first ``skip``:
   ``muspy_polyphony`` and ``muspy_empty_beat_rate``.
 
 :data:`TARGETS` holds the issue's bound of each measure and :func:`check` says which a song meets.
-``python scripts/chorale_reference.py`` prints the same measures of 60 Bach chorales (the reference).
+``python -m agents.eval.chorale_reference`` prints the same measures of 60 Bach chorales (the reference);
+:mod:`agents.eval.music_table` puts them beside each DJ policy's songs (``python -m agents front``, ``evaluate``).
 
     from agents.eval.song_metrics import song_metrics, check
     result = song_metrics("hopper.mid")            # the shipped onset corpus, the first 30 bars skipped
@@ -175,7 +176,7 @@ def _muspy_installed() -> bool:
 def muspy_metrics(path, *, skip: int = 0) -> dict:
     """muspy's pitch-class entropy, scale consistency, groove consistency, polyphony and empty-beat rate of
     the MIDI file ``path`` on a grid of 16 steps a quarter, its notes starting in the first ``skip`` 4/4 bars
-    left out."""
+    left out and the rest moved ``skip`` bars earlier (the skipped bars are not counted as empty beats)."""
     try:
         import muspy
     except ImportError as error:
@@ -188,8 +189,11 @@ def muspy_metrics(path, *, skip: int = 0) -> dict:
     # file's 480 ticks a quarter every pair of bars would be ~0.99 alike.
     music.adjust_resolution(16)
     measure = 4 * music.resolution
+    # The skipped bars are cut, not left silent: muspy's empty-beat rate counts every beat from time 0.
     for track in music.tracks:
         track.notes = [note for note in track.notes if note.time >= skip * measure]
+        for note in track.notes:
+            note.time -= skip * measure
     return {"muspy_pitch_class_entropy": float(muspy.pitch_class_entropy(music)),
             "muspy_scale_consistency": float(muspy.scale_consistency(music)),
             "muspy_groove_consistency": float(muspy.groove_consistency(music, measure)),

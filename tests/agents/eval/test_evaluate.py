@@ -60,3 +60,5 @@ def test_each_task_gets_its_own_table_with_a_legend_and_struck_notes(capsys):
     assert "| hopper | planner | 0 |" in dj and "heard change" in dj and "final dist." not in dj
     for table in (launchpad, dj):
         assert "- notes/bar: notes struck a bar" in table and "- eps: " in table and "| corpus |" in table
+    music = out[out.index("LaunchpadDJ-v0, the music:"):]
+    assert "| hopper (planner) |" in music and "| 60 chorales (10th-90th) |" in music and "- polyphony: " in music

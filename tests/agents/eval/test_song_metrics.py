@@ -126,3 +126,10 @@ def test_without_muspy_its_statistics_say_which_package_to_install(tmp_path, cor
     assert "muspy_polyphony" not in sm.song_metrics(path, corpus, skip=0)
     with pytest.raises(DependencyNotInstalled, match="pip install muspy"):
         sm.song_metrics(path, corpus, skip=0, with_muspy=True)
+
+
+def test_the_skipped_bars_are_not_empty_beats_to_muspy(tmp_path, corpus):
+    pytest.importorskip("muspy")
+    result = sm.song_metrics(held([60, 64, 67], 4, tmp_path), corpus, skip=2, with_muspy=True)
+    assert result["muspy_empty_beat_rate"] == 0.0
+    assert result["muspy_polyphony"] == pytest.approx(3.0)
