@@ -40,27 +40,33 @@ class Episode:
 
 def rollout(env, policy, seed: int, n_steps: int | None = None, epsilon: float = 0.0,
             deterministic: bool = True) -> Episode:
-    """Play one episode of ``env`` from ``reset(seed=seed)`` with ``policy.predict``.
+    """Play one episode of ``env`` from ``reset(seed=seed)`` with ``policy.predict``; an episode's entries are
+    its bars as heard.
 
-    It stops at the env's time limit or after ``n_steps``. With probability ``epsilon`` a step takes a
-    uniformly random action instead (the paper evaluates DQN this way, with 0.05); those draws come from
-    a generator seeded by ``seed``, so an episode is reproducible.
+    It stops at the env's end or after ``n_steps`` bars. On a task of several presses a bar
+    (:func:`presses_per_bar`) a bar's entry is taken at its bar line, its reward the sum over its presses. With
+    probability ``epsilon`` a press is a uniformly random action instead (the paper evaluates DQN this way, with
+    0.05); those draws come from a generator seeded by ``seed``, so an episode is reproducible.
     """
     obs, info = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
     start_bar = env.unwrapped.words.copy()
     rewards, distances, nearest, bars = [], [], [], []
     state, episode_start = None, np.ones(1, dtype=bool)
+    bar_reward = 0.0
     while n_steps is None or len(rewards) < n_steps:
         action, state = policy.predict(obs, state=state, episode_start=episode_start, deterministic=deterministic)
         episode_start = np.zeros(1, dtype=bool)
         if epsilon > 0 and rng.random() < epsilon:
             action = rng.integers(env.action_space.n)
         obs, reward, terminated, truncated, info = env.step(int(action))
-        rewards.append(reward)
-        distances.append(info["distance"])
-        nearest.append(info["nearest_bar"])
-        bars.append(env.unwrapped.words.copy())
+        bar_reward += float(reward)
+        if info.get("bar_line", True):
+            rewards.append(bar_reward)
+            distances.append(info["distance"])
+            nearest.append(info["nearest_bar"])
+            bars.append(env.unwrapped.words.copy())
+            bar_reward = 0.0
         if terminated or truncated:
             break
     return Episode(np.asarray(rewards, dtype=np.float64), np.asarray(distances), np.asarray(nearest),
