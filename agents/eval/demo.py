@@ -57,8 +57,8 @@ class DemoArgs:
     song_bars: int = 32
     #: episodes of the closing evaluation
     episodes: int = 3
-    #: bars per evaluation episode
-    steps: int = 300
+    #: bars per evaluation episode (a DJ bar is 24 presses: 100 bars keep the demo near a minute here)
+    steps: int = 100
     #: torch threads of the learned agents: on a small shared CPU more threads are slower (as for train)
     threads: int = 1
 
