@@ -115,3 +115,9 @@ FAMILIES = {family.name: family for family in (
     StartFamily("empty launchpad", init="empty"),
     StartFamily("triads in 24 keys", base="key"),
 )}
+
+
+def held_out_seed(family_index: int, start: int) -> int:
+    """The seed of start ``start`` of the ``family_index``-th family (:data:`FAMILIES` order) that ``python -m agents
+    jam`` and the explorer's ablation play: ``HELD_OUT_SEEDS + 10_000 * family_index + start``."""
+    return HELD_OUT_SEEDS + 10_000 * family_index + start

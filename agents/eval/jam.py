@@ -72,10 +72,6 @@ class Row:
     finals: list = field(default_factory=list)
 
 
-def seed_of(family_index: int, start: int) -> int:
-    return starts.HELD_OUT_SEEDS + 10_000 * family_index + start
-
-
 def play(loaded, state, bars: int, rng: np.random.Generator, rate: float = 0.0, quiet_tail: int = 0):
     """Distances ``(bars,)`` after each press from ``state``, the bars ``(bars, N)``, and the steps at which a
     random press replaced the agent's (with probability ``rate``, none in the last ``quiet_tail`` bars)."""
@@ -113,7 +109,7 @@ def family_row(loaded, index: int, family: starts.StartFamily, args: JamArgs, ce
     n = (starts.N_KEYS if args.starts >= 20 else args.starts) if family.base == "key" else args.starts
     finals, presses = [], []
     for i in range(n):
-        rng = np.random.default_rng(seed_of(index, i))
+        rng = np.random.default_rng(starts.held_out_seed(index, i))
         key = i % starts.N_KEYS if family.base == "key" else None
         distances, _, _ = play(loaded, family.state(corpus, rng, ceiling_idx, key=key), args.bars, rng)
         finals.append(int(distances[-1]))
@@ -129,7 +125,7 @@ def schedule_row(loaded, index: int, rate: float, judged: str, args: JamArgs, be
     bars = 10 * args.bars
     finals, ends, back = [], 0, []
     for i in range(args.starts):
-        rng = np.random.default_rng(seed_of(index, i))
+        rng = np.random.default_rng(starts.held_out_seed(index, i))
         state = starts.FAMILIES["triad"].state(corpus, rng, np.array([], dtype=np.int64))
         tail = args.bars if judged == "ends" else 0
         distances, _, random_steps = play(loaded, state, bars, rng, rate=rate, quiet_tail=tail)
@@ -150,7 +146,7 @@ def key_fit(loaded, args: JamArgs, index: int) -> list[dict]:
     pitch_class = spec.pitches % 12
     out = []
     for key in range(starts.N_KEYS):
-        rng = np.random.default_rng(seed_of(index, key))
+        rng = np.random.default_rng(starts.held_out_seed(index, key))
         _, words, _ = play(loaded, starts.triad_in_key(spec, key, rng), args.fit_bars, rng)
         struck = words if cells == "onsets" else words & ~(words << np.uint64(1))
         per_row = np.bitwise_count(struck).sum(axis=0)

@@ -7,7 +7,7 @@ those states (its trajectories start from triads and from the aim knocked by 1-6
 
 This runs the explorer's own Go-Explore (:func:`agents.explorer.train._go_explore`'s settings: the aim, one cell
 per distance, temperature 2, ``--spread-steps`` presses, then shortened by replay) from the jam's own held-out
-starts of each family (:func:`held_out_seed`) and prints, per family: how many it brought within
+starts of each family (:func:`agents.starts.held_out_seed`) and prints, per family: how many it brought within
 distance 10 (the env's ``info["distance"]``) and onto the aim, the presses of the way found (shortened), the
 presses explored and the seconds. Only the env's resets, steps and distances, as in the explorer's training.
 
@@ -90,12 +90,6 @@ def _final_words(env, trajectory):
     return env.unwrapped.words.copy()
 
 
-def held_out_seed(family_index: int, start: int) -> int:
-    """The seed ``python -m agents jam`` draws family ``family_index``'s start ``start`` from
-    (:func:`agents.eval.jam.seed_of`, which this layer may not import)."""
-    return starts.HELD_OUT_SEEDS + 10_000 * family_index + start
-
-
 def ablation(env, aim, families=("triad", *FAILING), starts_per_family: int = 5, budget: int = 20_000,
              within: int = 10, progress=None) -> list[dict]:
     """One row per family: Go-Explore toward ``aim`` from the jam's first ``starts_per_family`` held-out starts."""
@@ -106,7 +100,7 @@ def ablation(env, aim, families=("triad", *FAILING), starts_per_family: int = 5,
     for name in families:
         runs = []
         for i in range(starts_per_family):
-            rng = np.random.default_rng(held_out_seed(index[name], i))
+            rng = np.random.default_rng(starts.held_out_seed(index[name], i))
             state = starts.FAMILIES[name].state(corpus, rng, ceiling)
             runs.append(go_back(env, state, aim, budget, seed=i))
             if progress:
@@ -150,7 +144,7 @@ def fit_rows(agent, env, description: dict, families, starts_per_family: int = 1
     for name in families:
         trained_seeds = [first + i for i in range(args.get("demo_starts", 0)) if mix[i % len(mix)] == name]
         trained = [play(_family_start(env, None, name, s)) for s in trained_seeds[:starts_per_family]]
-        held = [play(starts.FAMILIES[name].state(env.unwrapped.corpus, np.random.default_rng(held_out_seed(
+        held = [play(starts.FAMILIES[name].state(env.unwrapped.corpus, np.random.default_rng(starts.held_out_seed(
             index[name], i)), ceiling_bars(env.unwrapped.corpus))) for i in range(starts_per_family)]
         rows.append({"family": name, "trained": trained, "held_out": held,
                      "trained_within": sum(d <= within for d, _, _ in trained),

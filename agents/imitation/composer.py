@@ -235,11 +235,6 @@ def train(args: ComposerArgs) -> Path:
     })
 
 
-def _fitted_state(corpus, bar: int):
-    """The launchpad state that plays the nearest rows to corpus bar ``bar``."""
-    return starts.fitted_state(corpus, bar)
-
-
 def _flags(args: ComposerArgs) -> list[str]:
     flags = []
     for name, value in asdict(args).items():

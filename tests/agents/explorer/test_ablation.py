@@ -36,10 +36,13 @@ def test_rows_per_family_within_the_budget(small_env):
     assert table.count("\n") == len(families) + 1 and "random launchpad" in table
 
 
-def test_the_starts_are_the_jams():
-    from agents.eval.jam import seed_of
+def test_the_held_out_starts_are_apart_from_every_training_seed():
+    from agents import starts
 
-    assert ablation.held_out_seed(3, 4) == seed_of(3, 4)
+    seeds = {starts.held_out_seed(f, i) for f in range(len(starts.FAMILIES)) for i in range(24)}
+    assert len(seeds) == len(starts.FAMILIES) * 24  # one seed a start
+    low, high = starts.TRAINING_SEEDS
+    assert not any(low <= seed < high for seed in seeds) and min(seeds) >= starts.HELD_OUT_SEEDS
 
 
 def test_held_aim_is_the_bar_the_network_holds(small_env):

@@ -4,6 +4,7 @@ ceiling alone, in the env and in a song read back from MIDI."""
 import numpy as np
 import pytest
 
+from agents import starts
 from agents.dqn.export import load
 from agents.imitation import composer
 from agents.planners.navigator import Navigator
@@ -24,7 +25,7 @@ def teacher():
 
 def test_the_teacher_labels_the_navigators_press_and_stops_at_the_ceiling(teacher):
     corpus, target = teacher.env.corpus, int(teacher.navigator.targets[0])
-    state = composer._fitted_state(corpus, target)
+    state = starts.fitted_state(corpus, target)
     assert teacher.walk_length(state) == 0
     action, allowed = teacher.label(state)
     assert action == corpus.spec.noop_action and np.flatnonzero(allowed).tolist() == [action]
