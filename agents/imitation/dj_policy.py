@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from agents import weights
+from gym_launchpad.observation import states_from_observations
 
 #: The command that trains the dj agent, named when its weights are refused.
 RETRAIN = "retrain with `python -m agents dj-train`"
@@ -83,14 +84,9 @@ class DJWalkPolicy(DJPolicy):
         return (actions[0] if obs.ndim == 1 else actions), state
 
     def _press(self, obs: np.ndarray, target: int) -> int:
-        spec = self.spec
-        bits = obs[:self.n_toggles] > 0.5
-        toggles = bits[:spec.n_notes * spec.n_patterns].reshape(spec.n_notes, spec.n_patterns)
-        offset_bits = bits[spec.n_notes * spec.n_patterns:].reshape(spec.n_notes, spec.bar_bits)
-        masks = (toggles << np.arange(spec.n_patterns)).sum(axis=1)
-        offsets = (offset_bits << np.arange(spec.bar_bits)).sum(axis=1)
+        masks, offsets = states_from_observations(self.spec, "toggles", obs[:self.n_toggles])
         walk = self.table.walk(int(target), masks, offsets)
-        return int(min(walk)) if walk else int(spec.noop_action)
+        return int(min(walk)) if walk else int(self.spec.noop_action)
 
 
 def save(policy_layers, path, description: dict) -> Path:
