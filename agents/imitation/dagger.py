@@ -49,15 +49,17 @@ class Teacher(Protocol):
 class Task:
     """What the student learns: ``make_env()`` (one env per episode played side by side), ``make_teacher(env)``
     (one :class:`Teacher` per env), ``start(env, rng, episode, round_) -> obs`` (the start distribution: the
-    ``episode``-th episode of ``round_``, 0 the demonstrations), ``budget(teacher) -> int`` (presses an
+    ``episode``-th episode of ``round_``, 0 the demonstrations), ``budget(teacher) -> int`` (steps an
     episode may take) and ``stop_action``: an episode ends one step after the teacher labels it (None: at the
-    budget or the env's end)."""
+    budget or the env's end). ``student(network) -> (observations -> actions)`` makes the student that plays
+    the DAgger rounds from the network being trained (None: :func:`act`, its largest output)."""
 
     make_env: Callable
     make_teacher: Callable
     start: Callable
     budget: Callable
     stop_action: int | None = None
+    student: Callable | None = None
 
 
 @dataclass
@@ -76,7 +78,9 @@ class Schedule:
 
 @dataclass
 class Fit:
-    """How the network trains on everything gathered, after the demonstrations and each round."""
+    """How the network trains on everything gathered, after the demonstrations and each round: ``epochs`` passes
+    over it, or, with ``steps``, that many minibatches drawn from it at random (a fit that costs the same every
+    round however much has been gathered)."""
 
     epochs: int
     batch_size: int
@@ -87,6 +91,8 @@ class Fit:
     action_weight: float = 1.0
     #: weight of minus the log of the probability of the allowed presses (where the teacher gives them)
     allowed_weight: float = 1.0
+    #: minibatches a fit, drawn with replacement (None: ``epochs`` passes)
+    steps: int | None = None
 
 
 @dataclass
@@ -172,29 +178,25 @@ def gather(envs, teachers, task: Task, rng: np.random.Generator, episodes: int, 
 
 
 def fit(network, data: Gathered, fit: Fit, rng: np.random.Generator) -> dict:
-    """Train ``network`` on ``data`` for ``fit.epochs`` passes (see :class:`Fit`); returns its training accuracy: the
-    teacher's press, and (where known) an allowed one."""
+    """Train ``network`` on ``data`` (see :class:`Fit`); returns its training accuracy: the teacher's press, and
+    (where known) an allowed one."""
     optimizer = th.optim.Adam(network.parameters(), lr=fit.learning_rate)
-    n_batches = max(1, -(-len(data) // fit.batch_size))
-    schedule = (th.optim.lr_scheduler.CosineAnnealingLR(optimizer, fit.epochs * n_batches,
-                                                        eta_min=fit.learning_rate / 10)
-                if fit.decay == "cosine" else None)
     x, y = th.as_tensor(data.observations, dtype=th.float32), th.as_tensor(data.labels)
     ok = None if data.allowed is None else th.as_tensor(data.allowed)
+    batches = list(_batches(len(y), fit, rng))
+    schedule = (th.optim.lr_scheduler.CosineAnnealingLR(optimizer, len(batches), eta_min=fit.learning_rate / 10)
+                if fit.decay == "cosine" else None)
     network.train()
-    for _ in range(fit.epochs):
-        order = rng.permutation(len(y))
-        for first in range(0, len(y), fit.batch_size):
-            batch = order[first:first + fit.batch_size]
-            log_p = F.log_softmax(network(x[batch]), dim=1)
-            loss = fit.action_weight * F.nll_loss(log_p, y[batch])
-            if ok is not None and fit.allowed_weight:
-                loss = loss - fit.allowed_weight * th.logsumexp(log_p.masked_fill(~ok[batch], -th.inf), dim=1).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if schedule is not None:
-                schedule.step()
+    for batch in batches:
+        log_p = F.log_softmax(network(x[batch]), dim=1)
+        loss = fit.action_weight * F.nll_loss(log_p, y[batch])
+        if ok is not None and fit.allowed_weight:
+            loss = loss - fit.allowed_weight * th.logsumexp(log_p.masked_fill(~ok[batch], -th.inf), dim=1).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if schedule is not None:
+            schedule.step()
     network.eval()
     with th.no_grad():
         chosen = th.cat([network(x[i:i + 8192]).argmax(dim=1) for i in range(0, len(y), 8192)])
@@ -202,6 +204,19 @@ def fit(network, data: Gathered, fit: Fit, rng: np.random.Generator) -> dict:
     if ok is not None:
         result["allowed_accuracy"] = float(ok[th.arange(len(y)), chosen].float().mean())
     return result
+
+
+def _batches(n: int, fit: Fit, rng: np.random.Generator):
+    """The minibatches of one fit: ``fit.epochs`` shuffled passes over ``n`` examples, or ``fit.steps`` drawn
+    with replacement."""
+    if fit.steps is not None:
+        for _ in range(fit.steps):
+            yield rng.integers(n, size=fit.batch_size)
+        return
+    for _ in range(fit.epochs):
+        order = rng.permutation(n)
+        for first in range(0, n, fit.batch_size):
+            yield order[first:first + fit.batch_size]
 
 
 def act(network) -> Callable[[np.ndarray], np.ndarray]:
@@ -233,14 +248,16 @@ def train(task: Task, network, schedule: Schedule, fitting: Fit, seed: int, repo
         envs, teachers, task, rng, schedule.demos, 0, noise=schedule.noise, need_action=need_action)
     log_stage({"stage": "demonstrations", "examples": len(data), **fit(network, data, fitting, rng)})
     beta = schedule.beta
+    student = task.student or act
     for round_ in range(1, schedule.rounds + 1):
-        new = gather(envs, teachers, task, rng, schedule.episodes, round_, act(network), beta=beta,
+        new = gather(envs, teachers, task, rng, schedule.episodes, round_, student(network), beta=beta,
                      take_over=schedule.take_over, need_action=need_action)
         # How often the student already agreed with the teacher on the states it reached, before this round's fit.
         entry = {"stage": f"dagger {round_}", "new_examples": len(new),
-                 "student_agreement": float(np.mean(act(network)(new.observations) == new.labels)) if len(new) else 0.0}
+                 "student_agreement": float(np.mean(student(network)(new.observations) == new.labels))
+                 if len(new) else 0.0}
         if new.allowed is not None and len(new):
-            chosen = act(network)(new.observations)
+            chosen = student(network)(new.observations)
             entry["student_allowed"] = float(np.mean(new.allowed[np.arange(len(new)), chosen]))
         data = data + new
         entry["examples"] = len(data)
