@@ -4,8 +4,8 @@ A configuration (:class:`Task`) names the envs the student plays, the teacher th
 (a planner reading the env's state: :class:`Teacher`), where an episode starts and how long it may run; a
 :class:`Schedule` says how many episodes the teacher plays first and how the student takes over; :class:`Fit`
 how the network is trained on everything gathered. The composer (:mod:`agents.imitation.composer`, the navigator
-on ``Launchpad-v0``) and the dj agent (:mod:`agents.imitation.dj`, the hopper on ``LaunchpadDJ-v0``) are two
-configurations of :func:`train`.
+on ``Launchpad-v0``) and the dj agent (:mod:`agents.imitation.dj`, the follower on ``LaunchpadDJ-v0``, its
+``"walk"`` head a bar a step: :mod:`agents.imitation.target_env`) are two configurations of :func:`train`.
 
 1. *Demonstrations*: the teacher plays ``demos`` episodes; with probability ``noise`` a press is random instead
    (its label is still the teacher's), so the data holds states off the teacher's path and the way back (DART).
@@ -181,17 +181,17 @@ def fit(network, data: Gathered, fit: Fit, rng: np.random.Generator) -> dict:
     """Train ``network`` on ``data`` (see :class:`Fit`); returns its training accuracy: the teacher's press, and
     (where known) an allowed one."""
     optimizer = th.optim.Adam(network.parameters(), lr=fit.learning_rate)
-    x, y = th.as_tensor(data.observations, dtype=th.float32), th.as_tensor(data.labels)
+    # Observations stay as gathered (the dj agent's press head keeps them as uint8) and become float32 a batch at
+    # a time: a song of 7,200 DJ observations is 58 MB as float32.
+    x, y = data.observations, th.as_tensor(data.labels)
     ok = None if data.allowed is None else th.as_tensor(data.allowed)
     batches = list(_batches(len(y), fit, rng))
     schedule = (th.optim.lr_scheduler.CosineAnnealingLR(optimizer, len(batches), eta_min=fit.learning_rate / 10)
                 if fit.decay == "cosine" else None)
     network.train()
     for batch in batches:
-        log_p = F.log_softmax(network(x[batch]), dim=1)
-        loss = fit.action_weight * F.nll_loss(log_p, y[batch])
-        if ok is not None and fit.allowed_weight:
-            loss = loss - fit.allowed_weight * th.logsumexp(log_p.masked_fill(~ok[batch], -th.inf), dim=1).mean()
+        loss = imitation_loss(network(th.as_tensor(x[batch], dtype=th.float32)), y[batch],
+                              None if ok is None else ok[batch], fit)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -199,11 +199,22 @@ def fit(network, data: Gathered, fit: Fit, rng: np.random.Generator) -> dict:
             schedule.step()
     network.eval()
     with th.no_grad():
-        chosen = th.cat([network(x[i:i + 8192]).argmax(dim=1) for i in range(0, len(y), 8192)])
+        chosen = th.cat([network(th.as_tensor(x[i:i + 8192], dtype=th.float32)).argmax(dim=1)
+                         for i in range(0, len(y), 8192)])
     result = {"accuracy": float((chosen == y).float().mean())}
     if ok is not None:
         result["allowed_accuracy"] = float(ok[th.arange(len(y)), chosen].float().mean())
     return result
+
+
+def imitation_loss(logits, labels, allowed, fit: Fit):
+    """The loss of a batch (torch tensors): ``fit.action_weight`` times the cross-entropy of the teacher's press
+    plus ``fit.allowed_weight`` times minus the log of the probability of the allowed set (where known)."""
+    log_p = F.log_softmax(logits, dim=1)
+    loss = fit.action_weight * F.nll_loss(log_p, labels)
+    if allowed is not None and fit.allowed_weight:
+        loss = loss - fit.allowed_weight * th.logsumexp(log_p.masked_fill(~allowed, -th.inf), dim=1).mean()
+    return loss
 
 
 def _batches(n: int, fit: Fit, rng: np.random.Generator):

@@ -1,18 +1,23 @@
-"""``python -m agents dj-train``: the learned dj agent, the follower imitated from the observation alone (DAgger).
+"""``python -m agents dj-train``: the learned dj agent, the follower imitated from the observation alone.
 
-Round 0 plays the follower planner (:mod:`agents.planners.follower`) on LaunchpadDJ-v0 (24 presses a bar) and
-records (observation, the follower's set of right presses: :mod:`agents.imitation.dj_teacher`). Every later
-round plays the network being trained (the follower takes over a press with probability ``beta``, halved each
-round), and the follower labels every state the network reached; the network is trained on everything
-gathered so far, ``steps`` minibatches a round. The follower's target is a function of what the observation
-shows (the heard bar's state, the ages, the phase), so the network can learn it. The songs are seeded apart
-from the evaluation's (seeds 0-19 and 100-104).
+A configuration of the one behaviour cloning + DAgger loop (:mod:`agents.imitation.dagger`, :func:`configuration`):
+the teacher is the follower planner (:mod:`agents.planners.follower`) on LaunchpadDJ-v0 (24 presses a bar,
+:mod:`agents.imitation.dj_teacher`). The first ``first_songs`` songs are the follower's own; in each later round
+the network plays ``songs`` songs (the follower takes a step with probability ``beta``, halved each round) and
+the follower labels every state the network reached; the network is trained on everything gathered so far,
+``steps`` minibatches a round. The follower's target is a function of what the observation shows (the heard
+bar's state, the ages, the phase), so the network can learn it. With the ``"walk"`` head (the default) a step
+is a bar: the network chooses the corpus bar to walk to at each bar line
+(:class:`agents.imitation.target_env.TargetWalkEnv`) and is trained on the follower's choice; with ``"press"``
+a step is a press, trained on the follower's set of walk presses. Songs start from
+``reset(seed=TRAIN_SEED + i)``, apart from the evaluation's seeds (0-19, 100-104, the jam's held-out seeds).
 
     python -m agents dj-train                       # writes agents/shipped/dj.safetensors + dj.json
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -23,12 +28,14 @@ import numpy as np
 
 from agents import weights
 from agents.arguments import parse_dataclass
+from agents.imitation import dagger, dj_teacher
 from agents.imitation import dj_policy as learned
-from agents.imitation import dj_teacher
-from agents.planners.follower import Follower
+from agents.imitation.target_env import TargetWalkEnv
+from agents.planners.hopper import TargetTable
 
 #: Training songs start from reset(seed=TRAIN_SEED + i), away from the evaluation's seeds.
 TRAIN_SEED = 10_000
+DJ = "gym_launchpad/LaunchpadDJ-v0"
 
 
 @dataclass
@@ -63,28 +70,102 @@ class Arguments:
     out: Path = weights.SHIPPED_DIR / "dj.safetensors"
 
 
-def fit(model, observations, labels, args: Arguments, optimizer, rng) -> float:
-    """``args.steps`` minibatches: of :func:`~agents.imitation.dj_teacher.set_loss` (labels are sets of presses)
-    or of the cross-entropy (labels are targets); returns how many of (up to 20,000 of) the labels the
-    network's choice matches."""
+def network_sizes(env: gym.Env, args: Arguments) -> tuple[int, ...]:
+    """Layer widths: the walk head reads the heard bar's toggles and the ages and has an output per corpus bar;
+    the press head reads the whole observation and has an output per action."""
+    unwrapped = env.unwrapped
+    n_bars = len(unwrapped.corpus)
+    if args.head == "walk":
+        return (walk_inputs(env).stop - walk_inputs(env).start, *args.hidden, n_bars)
+    return (env.observation_space.shape[0], *args.hidden, env.action_space.n)
+
+
+def walk_inputs(env: gym.Env) -> slice:
+    """The part of the DJ observation the walk head reads: the heard bar's toggles, then the ages."""
+    unwrapped = env.unwrapped
+    n_bars = len(unwrapped.corpus)
+    n_toggles = (env.observation_space.shape[0] - n_bars - unwrapped.presses_per_bar) // 2
+    return slice(n_toggles, 2 * n_toggles + n_bars)
+
+
+def song_seeds(args: Arguments):
+    """``start(env, rng, episode, round_)`` for :class:`agents.imitation.dagger.Task`: the ``episode``-th song of
+    ``round_`` starts from its own seed, counted on from :data:`TRAIN_SEED` over the rounds."""
+    def start(env, rng, episode: int, round_: int):
+        first = 0 if round_ == 0 else args.first_songs + (round_ - 1) * args.songs
+        return env.reset(seed=TRAIN_SEED + first + episode)[0]
+    return start
+
+
+def walk_student(network):
+    """The walk head's student in the :class:`~agents.imitation.target_env.TargetWalkEnv`: the largest output among
+    the bars the observation shows as new, as :class:`agents.imitation.dj_policy.DJWalkPolicy` chooses."""
     import torch as th
 
-    sets = labels.ndim == 2
-    loss_of = dj_teacher.set_loss if sets else th.nn.functional.cross_entropy
-    for _ in range(args.steps):
-        batch = rng.integers(len(labels), size=args.batch_size)
-        x = th.from_numpy(dj_teacher.unpack(observations[batch]))
-        loss = loss_of(model(x), th.from_numpy(labels[batch]))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    sample = rng.choice(len(labels), size=min(len(labels), 20_000), replace=False)
-    with th.no_grad():
-        chosen = model(th.from_numpy(dj_teacher.unpack(observations[sample]))).argmax(dim=1).numpy()
-    return float((labels[sample, chosen] if sets else labels[sample] == chosen).mean())
+    n_bars = network[-1].out_features
+
+    def student(observations):
+        with th.no_grad():
+            logits = network(th.as_tensor(observations, dtype=th.float32)).numpy()
+        return learned.choose_new(logits, np.asarray(observations)[:, -n_bars:])
+    return student
+
+
+def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger.Fit]:
+    """The dj agent as a configuration of :func:`agents.imitation.dagger.train`."""
+    if args.head not in ("walk", "press"):
+        raise ValueError(f"head must be 'walk' or 'press', got {args.head!r}")
+    walk = args.head == "walk"
+    presses = itertools.count()
+
+    def make_env():
+        env = gym.make(DJ)
+        if not walk:
+            return PackedObservations(env)
+        unwrapped = env.unwrapped
+        return TargetWalkEnv(env, TargetTable(unwrapped.corpus, 1 << 30), unwrapped.presses_per_bar, walk_inputs(env))
+
+    def make_teacher(env):
+        return dj_teacher.TargetTeacher(env) if walk else dj_teacher.PressTeacher(env, [args.seed, next(presses)])
+
+    steps_a_song = args.bars if walk else args.bars * gym.make(DJ).unwrapped.presses_per_bar
+    task = dagger.Task(make_env=make_env, make_teacher=make_teacher, start=song_seeds(args),
+                       budget=lambda teacher: steps_a_song, student=walk_student if walk else None)
+    schedule = dagger.Schedule(demos=args.first_songs, rounds=args.rounds, episodes=args.songs,
+                               beta=args.beta, beta_decay=0.5)
+    fitting = dagger.Fit(epochs=1, batch_size=args.batch_size, learning_rate=args.learning_rate, decay="constant",
+                         steps=args.steps, action_weight=1.0 if walk else 0.0)
+    return task, schedule, fitting
+
+
+class PackedObservations(gym.ObservationWrapper):
+    """The press head's observations as uint8 hundredths (exact for the DJ observation: toggles and the phase
+    are 0 or 1, an age a whole number of bars over the memory of 100), so a song of 7,200 presses is gathered
+    in 15 MB rather than 58. The network being trained reads them through :func:`unpacking` first; the layers
+    saved read the env's own observation."""
+
+    SCALE = 100
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.observation_space = gym.spaces.Box(0, 255, env.observation_space.shape, dtype=np.uint8)
+
+    def observation(self, observation):
+        return np.rint(np.asarray(observation, dtype=np.float32) * self.SCALE).astype(np.uint8)
+
+
+def unpacking():
+    """A torch module that reads :class:`PackedObservations` back as the env's observation (no weights)."""
+    import torch as th
+
+    class Unpack(th.nn.Module):
+        def forward(self, x):
+            return x / PackedObservations.SCALE
+    return Unpack()
 
 
 def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The network's ``(weight, bias)`` pairs, as :mod:`agents.imitation.dj_policy` saves them."""
     import torch as th
 
     return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
@@ -96,58 +177,30 @@ def train(args: Arguments) -> Path:
 
     th.manual_seed(args.seed)
     th.set_num_threads(1)
-    rng = np.random.default_rng(args.seed)
-    if args.head not in ("walk", "press"):
-        raise ValueError(f"head must be 'walk' or 'press', got {args.head!r}")
-    env = gym.make("gym_launchpad/LaunchpadDJ-v0")
-    teacher = Follower(env)
+    task, schedule, fitting = configuration(args)
+    env = gym.make(DJ)
     unwrapped = env.unwrapped
-    n_bars = len(unwrapped.corpus)
-    n_toggles = (env.observation_space.shape[0] - n_bars - unwrapped.presses_per_bar) // 2
-    walk = args.head == "walk"
-    sizes = ((n_toggles + n_bars, *args.hidden, n_bars) if walk
-             else (env.observation_space.shape[0], *args.hidden, env.action_space.n))
-    play = dj_teacher.play_bars if walk else dj_teacher.play_round
-    layers = []
+    sizes = network_sizes(env, args)
+    layers: list = [] if args.head == "walk" else [unpacking()]
     for i in range(len(sizes) - 1):
         layers.append(th.nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(th.nn.ReLU())
     model = th.nn.Sequential(*layers)
-    optimizer = th.optim.Adam(model.parameters(), lr=args.learning_rate)
-    observations = np.zeros((0, sizes[0]), dtype=np.uint8)
-    labels = np.zeros(0, dtype=np.int64) if walk else np.zeros((0, sizes[-1]), dtype=bool)
     started = time.perf_counter()
-    network, beta, seed = None, args.beta, TRAIN_SEED
-    for round_ in range(args.rounds + 1):
-        n_songs = args.first_songs if network is None else args.songs
-        seeds = seed + np.arange(n_songs)
-        seed += n_songs
-        new_obs, new_labels = play(env, teacher, network, beta if network else 1.0, seeds, args.bars, rng)
-        if network is not None:
-            chosen = network.logits(dj_teacher.unpack(new_obs)).argmax(axis=1)
-            agreement = float((new_labels[np.arange(len(chosen)), chosen] if new_labels.ndim == 2
-                               else new_labels == chosen).mean())
-            beta /= 2
-        else:
-            agreement = float("nan")
-        observations = np.concatenate([observations, new_obs])
-        labels = np.concatenate([labels, new_labels])
-        accuracy = fit(model, observations, labels, args, optimizer, rng)
-        network = (learned.DJWalkPolicy(numpy_layers(model), {}, unwrapped.corpus) if walk
-                   else learned.DJPolicy(numpy_layers(model), {}))
-        print(f"round {round_}: {len(new_labels)} {'bars' if walk else 'presses'} labelled (the network chose as "
-              f"the follower on {agreement:.3f} of those it reached), {len(labels)} in all, training accuracy "
-              f"{accuracy:.3f} ({time.perf_counter() - started:.0f} s)", flush=True)
+    trained = dagger.train(task, model, schedule, fitting, args.seed, report=lambda line: print(line, flush=True))
     description = {
         "corpus_hash": unwrapped.corpus.hash, "spec": unwrapped.corpus.spec.as_dict(),
-        "env": "gym_launchpad/LaunchpadDJ-v0", "presses_per_bar": unwrapped.presses_per_bar,
+        "env": DJ, "presses_per_bar": unwrapped.presses_per_bar,
         "teacher": "agents.planners.follower.Follower", "head": args.head,
-        "method": ("DAgger (behaviour cloning of the follower's target at each bar line, then rounds it labels; "
-                   "the presses are the shortest walk to the chosen bar)" if walk else
-                   "DAgger (behaviour cloning of the follower's walk presses, then rounds it labels)"),
+        "method": ("DAgger (agents.imitation.dagger: behaviour cloning of the follower's target at each bar line, "
+                   "then rounds it labels; the presses are the shortest walk to the chosen bar)" if args.head == "walk"
+                   else "DAgger (agents.imitation.dagger: behaviour cloning of the follower's walk presses, then "
+                        "rounds it labels)"),
         "arguments": {k: v for k, v in asdict(args).items() if k != "out"},
-        "labels": len(labels), "training_seconds": round(time.perf_counter() - started),
+        "dagger": dagger.settings(schedule, fitting),
+        "labels": trained["examples"], "training_seconds": round(time.perf_counter() - started),
+        "log": trained["log"],
     }
     path = learned.save(numpy_layers(model), args.out, description)
     print(f"wrote {path} ({path.stat().st_size} bytes) and {path.with_suffix('.json').name}")

@@ -73,9 +73,7 @@ class DJWalkPolicy(DJPolicy):
         """The corpus bar the network chooses for each of a batch of observations: its largest output among
         the bars the observation shows as new (age 1: not played in the env's memory, the bars an arrival
         pays for, as the follower's choices are), over all bars when none is."""
-        logits = self.logits(self.inputs(obs))
-        new = obs[:, 2 * self.n_toggles:2 * self.n_toggles + self.n_bars] >= 1.0
-        return np.where(new.any(axis=1, keepdims=True) & ~new, -np.inf, logits).argmax(axis=-1)
+        return choose_new(self.logits(self.inputs(obs)), obs[:, 2 * self.n_toggles:2 * self.n_toggles + self.n_bars])
 
     def predict(self, obs, state=None, episode_start=None, deterministic=True):
         obs = np.asarray(obs)
@@ -87,6 +85,13 @@ class DJWalkPolicy(DJPolicy):
         masks, offsets = states_from_observations(self.spec, "toggles", obs[:self.n_toggles])
         walk = self.table.walk(int(target), masks, offsets)
         return int(min(walk)) if walk else int(self.spec.noop_action)
+
+
+def choose_new(logits: np.ndarray, ages: np.ndarray) -> np.ndarray:
+    """For a batch: the bar of the largest of ``logits`` among those ``ages`` (the observation's, in units of the
+    env's memory) shows as new, over all bars when none is."""
+    new = ages >= 1.0
+    return np.where(new.any(axis=1, keepdims=True) & ~new, -np.inf, logits).argmax(axis=-1)
 
 
 def save(policy_layers, path, description: dict) -> Path:

@@ -1,4 +1,6 @@
-"""The dj agent's training: the follower's walk as a set of right presses, the set loss, and the one command."""
+"""The dj agent's training, a configuration of the one DAgger loop: the follower labels either head, the walk
+head's env walks to the chosen bar within the bar, the press head's labels are the walk's set of presses, and
+the one command writes weights its loader reads."""
 
 import json
 
@@ -7,22 +9,50 @@ import numpy as np
 import pytest
 
 import gym_launchpad  # noqa: F401  (registers the ids)
-from agents.imitation import dj_policy, dj_teacher
+from agents.imitation import dagger, dj, dj_policy
 from agents.planners.follower import Follower
+from agents.planners.hopper import TargetTable
 
 DJ = "gym_launchpad/LaunchpadDJ-v0"
 
 
-def test_observations_pack_exactly_and_the_labels_are_the_walks_presses():
-    env = gym.make(DJ)
-    teacher = Follower(env)
-    obs, labels = dj_teacher.play_round(env, teacher, None, 1.0, [3], bars=2, rng=np.random.default_rng(0))
-    assert obs.dtype == np.uint8 and len(obs) == len(labels) == 2 * 24
-    first, _ = env.reset(seed=3)
-    np.testing.assert_array_equal(dj_teacher.unpack(obs[0]), first)
-    # Each label is the walk still to go: one press shorter after each press, then the no-op alone.
+def test_the_walk_heads_steps_are_bars_that_walk_to_the_followers_choice():
+    task, _, _ = dj.configuration(dj.Arguments(head="walk", bars=6))
+    env = task.make_env()
+    teacher = task.make_teacher(env)
+    data = dagger.gather([env], [teacher], task, np.random.default_rng(0), 1, 0)
+    assert len(data) == 6 and data.allowed is None
+    # Replayed by hand: at each bar line the label is the follower's choice from the state the env shows, and a
+    # step presses one bar of the walk to it, so the next bar line is that bar's rendering when it was in reach.
+    plain = gym.make(DJ)
+    obs, _ = plain.reset(seed=dj.TRAIN_SEED)
+    follower, table = Follower(plain), TargetTable(plain.unwrapped.corpus, 1 << 30)
+    unwrapped = plain.unwrapped
+    for bar in range(6):
+        np.testing.assert_array_equal(data.observations[bar], obs[dj.walk_inputs(plain)])
+        state = unwrapped.state
+        target = follower.choose(state.masks, state.offsets, unwrapped.heard_words, unwrapped.ages)
+        assert data.labels[bar] == target
+        needed = table.presses(state.masks, state.offsets)[target]
+        for _ in range(24):
+            walk = table.walk(target, unwrapped.state.masks, unwrapped.state.offsets)
+            obs, *_, info = plain.step(min(walk) if walk else unwrapped.launchpad.noop_action)
+        assert info["bar_line"]
+        if needed <= 24:
+            assert table.presses(unwrapped.state.masks, unwrapped.state.offsets)[target] == 0
+
+
+def test_the_press_heads_labels_are_the_walks_presses_and_its_observations_pack_exactly():
+    task, _, _ = dj.configuration(dj.Arguments(head="press", bars=2))
+    env = task.make_env()
+    data = dagger.gather([env], [task.make_teacher(env)], task, np.random.default_rng(0), 1, 0, need_action=False)
+    assert data.observations.dtype == np.uint8 and len(data) == 2 * 24
+    first, _ = gym.make(DJ).reset(seed=dj.TRAIN_SEED)
+    np.testing.assert_array_equal(data.observations[0] / dj.PackedObservations.SCALE, first)
+    labels, noop = data.allowed, env.unwrapped.launchpad.noop_action
+    assert labels[np.arange(len(data)), data.labels].all()  # the label is one of the set
+    # Each set is the walk still to go: one press shorter after each press, then the no-op alone.
     walk = labels.sum(axis=1)
-    noop = env.unwrapped.launchpad.noop_action
     for press in range(1, 24):
         if labels[press - 1, noop]:
             assert labels[press, noop] and walk[press] == 1
@@ -30,35 +60,37 @@ def test_observations_pack_exactly_and_the_labels_are_the_walks_presses():
             assert walk[press] == walk[press - 1] - 1 or labels[press, noop]
 
 
-def test_the_set_loss_is_the_log_probability_of_any_right_press():
+def test_the_allowed_loss_is_the_log_probability_of_any_right_press():
     torch = pytest.importorskip("torch")
     logits = torch.tensor([[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]])
     mask = torch.tensor([[True, False, True], [True, True, True]])
     probabilities = torch.softmax(logits, dim=1)
     expected = -(torch.log(probabilities[0, 0] + probabilities[0, 2]) + 0.0) / 2
-    assert torch.isclose(dj_teacher.set_loss(logits, mask), expected)
+    fit = dagger.Fit(epochs=1, batch_size=2, learning_rate=1e-3, action_weight=0.0)
+    assert torch.isclose(dagger.imitation_loss(logits, torch.tensor([0, 0]), mask, fit), expected)
 
 
 @pytest.mark.slow
-def test_the_training_command_runs_at_a_tiny_budget_and_its_weights_play(tmp_path, capsys):
+@pytest.mark.parametrize("head", ["walk", "press"])
+def test_the_training_command_runs_at_a_tiny_budget_and_its_weights_play(tmp_path, capsys, head):
     pytest.importorskip("torch")
     from agents.__main__ import main
 
     out = tmp_path / "dj.safetensors"
-    assert main(["dj-train", "--rounds", "1", "--first-songs", "1", "--songs", "1", "--bars", "4", "--steps", "5",
-                 "--hidden", "16", "--out", str(out)]) == 0
-    assert "round 1:" in capsys.readouterr().out
+    assert main(["dj-train", "--head", head, "--rounds", "1", "--first-songs", "1", "--songs", "1", "--bars", "4",
+                 "--steps", "5", "--hidden", "16", "--out", str(out)]) == 0
+    assert '"stage": "dagger 1"' in capsys.readouterr().out
     description = json.loads(out.with_suffix(".json").read_text())
     assert description["teacher"] == "agents.planners.follower.Follower" and description["presses_per_bar"] == 24
+    assert description["dagger"]["schedule"]["rounds"] == 1 and description["head"] == head
     env = gym.make(DJ)
     policy = dj_policy.load(out, env)
+    assert isinstance(policy, dj_policy.DJWalkPolicy) == (head == "walk")
     obs, _ = env.reset(seed=0)
     assert env.action_space.contains(int(policy.predict(obs)[0]))
 
 
 def test_the_walk_head_walks_to_the_bar_its_network_chooses_from_the_last_bar_line(tmp_path):
-    from agents.planners.hopper import TargetTable
-
     env = gym.make(DJ)
     unwrapped = env.unwrapped
     obs, _ = env.reset(seed=0)
