@@ -66,8 +66,15 @@ class Arguments:
     beta: float = 0.5
     #: seeds the network's initial weights, the batches and the follower's share of presses.
     seed: int = 0
+    #: the corpus .npz the env plays (default: the env's own); the weights only play that corpus.
+    corpus: str | None = None
     #: the weights (.safetensors); the description (.json) goes beside it.
     out: Path = weights.SHIPPED_DIR / "dj.safetensors"
+
+
+def make_dj_env(args: Arguments) -> gym.Env:
+    """The env the dj agent learns to play: LaunchpadDJ-v0 on ``args.corpus`` (None: its own)."""
+    return gym.make(DJ) if args.corpus is None else gym.make(DJ, corpus=args.corpus)
 
 
 def network_sizes(env: gym.Env, args: Arguments) -> tuple[int, ...]:
@@ -119,7 +126,7 @@ def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger
     presses = itertools.count()
 
     def make_env():
-        env = gym.make(DJ)
+        env = make_dj_env(args)
         if not walk:
             return PackedObservations(env)
         unwrapped = env.unwrapped
@@ -128,7 +135,7 @@ def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger
     def make_teacher(env):
         return dj_teacher.TargetTeacher(env) if walk else dj_teacher.PressTeacher(env, [args.seed, next(presses)])
 
-    steps_a_song = args.bars if walk else args.bars * gym.make(DJ).unwrapped.presses_per_bar
+    steps_a_song = args.bars if walk else args.bars * make_dj_env(args).unwrapped.presses_per_bar
     task = dagger.Task(make_env=make_env, make_teacher=make_teacher, start=song_seeds(args),
                        budget=lambda teacher: steps_a_song, student=walk_student if walk else None)
     schedule = dagger.Schedule(demos=args.first_songs, rounds=args.rounds, episodes=args.songs,
@@ -178,7 +185,7 @@ def train(args: Arguments) -> Path:
     th.manual_seed(args.seed)
     th.set_num_threads(1)
     task, schedule, fitting = configuration(args)
-    env = gym.make(DJ)
+    env = make_dj_env(args)
     unwrapped = env.unwrapped
     sizes = network_sizes(env, args)
     layers: list = [] if args.head == "walk" else [unpacking()]
