@@ -566,6 +566,8 @@ def describe(corpus: Corpus) -> str:
         + (f" with {meta['parser']} {meta.get('parser_version', '')}" if "parser" in meta else "")
         + (f" (music21 {meta['music21_version']})" if "music21_version" in meta else ""),
         f"cells: {corpus.cells}",
+        *([f"keys: all 12 ({meta['all_keys']['sources_per_key']} sources, each also transposed by 1 to 11 "
+           "semitones: --all-keys)"] if "all_keys" in meta else []),
         f"options: {json.dumps(meta.get('options', {}), sort_keys=True)}",
     ]
     if "failures_by_reason" in meta:

@@ -13,6 +13,7 @@ import pytest
 
 import gym_launchpad  # noqa: F401
 from gym_launchpad.corpus import Corpus, cli, default_corpus_path, onset_corpus_path
+from gym_launchpad.corpus.build import describe
 from gym_launchpad.corpus.keys import KEYS, in_all_keys, source_prefers_up, transpose_key, transpose_rows
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.reward import best_row_fits
@@ -122,6 +123,7 @@ def test_corpus_files_without_keys_still_load_and_a_transposed_one_round_trips(s
     loaded = Corpus.load(transposed.save(tmp_path / "keys.npz"))
     assert loaded.hash == transposed.hash and loaded.metadata == transposed.metadata
     assert np.array_equal(loaded.sources, transposed.sources)
+    assert "keys: all 12 (407 sources" in describe(loaded) and "keys:" not in describe(corpus)
 
 
 def test_the_dj_task_and_the_vector_env_take_all_keys_too():
