@@ -27,6 +27,7 @@ from gymnasium.error import DependencyNotInstalled
 from gym_launchpad.atomic_file import atomic_path, is_temporary, write_atomically
 from gym_launchpad.corpus.chorales import BUILDER, BUILDER_NAME
 from gym_launchpad.corpus.corpus import Corpus, CorpusError
+from gym_launchpad.corpus.keys import in_all_keys
 from gym_launchpad.corpus.quantize import (
     DEFAULT_MIN_CELLS,
     DEFAULT_MIN_PITCHES,
@@ -446,7 +447,7 @@ class BuildResult:
 def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOptions | None = None, *,
                     parser: str = "auto", workers: int | None = None, limit: int | None = None,
                     sample: float | None = None, seed: int = 0, timeout: float = DEFAULT_TIMEOUT,
-                    limits: FileLimits | None = None, progress: bool = False) -> BuildResult:
+                    limits: FileLimits | None = None, progress: bool = False, all_keys: bool = False) -> BuildResult:
     """Read every ``.mid``/``.midi`` file under ``paths`` into one corpus of kept 4/4 bars.
 
     Never stops on a bad file: each failure is counted by reason and listed in ``report["failures"]``,
@@ -456,7 +457,8 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     corpus holds, repeats included). On Ctrl-C, SIGTERM or SIGHUP it stops reading and returns the bars read so far,
     with ``report["interrupted"] = True``.
     ``sample`` (a fraction, drawn with ``seed``) and then ``limit`` (the first N) take a reproducible
-    subset of the sorted file list.
+    subset of the sorted file list. ``all_keys`` adds every bar in the 11 other keys
+    (:func:`gym_launchpad.corpus.keys.in_all_keys`; ``report["distinct_bars_all_keys"]`` counts the result).
     """
     spec = spec or LaunchpadSpec()
     options = options or BarOptions()
@@ -525,6 +527,9 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
     }
     corpus = Corpus(spec, bars, counts, np.array([files[i][1] for i in used]), source_index.ravel(),
                     bar_number, metadata)
+    if all_keys:
+        corpus = in_all_keys(corpus)
+        report["distinct_bars_all_keys"] = len(corpus)
     return BuildResult(corpus, report)
 
 
@@ -561,6 +566,8 @@ def describe(corpus: Corpus) -> str:
         + (f" with {meta['parser']} {meta.get('parser_version', '')}" if "parser" in meta else "")
         + (f" (music21 {meta['music21_version']})" if "music21_version" in meta else ""),
         f"cells: {corpus.cells}",
+        *([f"keys: all 12 ({meta['all_keys']['sources_per_key']} sources, each also transposed by 1 to 11 "
+           "semitones: --all-keys)"] if "all_keys" in meta else []),
         f"options: {json.dumps(meta.get('options', {}), sort_keys=True)}",
     ]
     if "failures_by_reason" in meta:

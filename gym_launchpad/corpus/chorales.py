@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gym_launchpad.corpus.corpus import Corpus
+from gym_launchpad.corpus.keys import in_all_keys
 from gym_launchpad.corpus.quantize import BarGrid, BarOptions, FileBars, score_bars
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.read import MidiReadError, ScoreNotes
@@ -108,11 +109,12 @@ def _read_chorale_task(task):
 
 
 def build_bach_corpus(spec: LaunchpadSpec | None = None, options: BarOptions | None = None,
-                      limit: int | None = None, workers: int = 2) -> tuple[Corpus, dict]:
+                      limit: int | None = None, workers: int = 2, all_keys: bool = False) -> tuple[Corpus, dict]:
     """The corpus of every kept 4/4 bar of the music21 Bach chorales (``.mxl``), and build figures.
 
     Files are read in sorted order and their bars concatenated in that order, so the corpus (and its
-    saved bytes) does not depend on ``workers``.
+    saved bytes) does not depend on ``workers``. ``all_keys`` adds every bar in the 11 other keys
+    (:func:`gym_launchpad.corpus.keys.in_all_keys`).
     """
     import music21  # optional: gym_launchpad[build]
 
@@ -145,6 +147,6 @@ def build_bach_corpus(spec: LaunchpadSpec | None = None, options: BarOptions | N
     }
     corpus = Corpus.from_bars(spec, words, sources=np.array(sources), source_index=source_index,
                               bar_number=bar_number, metadata=metadata)
-    return corpus, {"files": len(paths), **totals}
+    return (in_all_keys(corpus) if all_keys else corpus), {"files": len(paths), **totals}
 
 

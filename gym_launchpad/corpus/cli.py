@@ -57,6 +57,9 @@ def add_cli(subparsers):
     build.add_argument("--cells", choices=CELLS, default="sounding",
                        help="what a stored cell is: a step where a note sounds (the paper's, for Launchpad-v0) "
                             "or the step a note starts (onsets, for LaunchpadDJ-v0); default: sounding")
+    build.add_argument("--all-keys", action="store_true",
+                       help="also every bar transposed by 1 to 11 semitones (12x the bars), so the corpus holds "
+                            "all 12 keys; notes pushed out of the rows are folded in by an octave (docs/corpus.md)")
     build.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a file may take")
     build.add_argument("--max-bars", type=int, default=DEFAULT_MAX_BARS,
                        help=f"bars a file may have; more fails it as 'too many bars' (default: {DEFAULT_MAX_BARS})")
@@ -112,7 +115,7 @@ def _cli_build(args) -> int:
         limits = FileLimits(args.max_bars, args.max_notes, args.max_memory, args.max_repeats_per_file)
         result = build_from_midi(args.dirs, spec, options, parser=args.parser, workers=args.workers,
                                  limit=args.limit, sample=args.sample, seed=args.seed, timeout=args.timeout,
-                                 limits=limits, progress=not args.quiet)
+                                 limits=limits, progress=not args.quiet, all_keys=args.all_keys)
     except (ValueError, FileNotFoundError) as error:
         print(f"launchpad corpus build: {error}", file=sys.stderr)
         return 2
@@ -132,7 +135,9 @@ def _cli_build(args) -> int:
     print(f"bars: {report['bars_4_4']} in 4/4, {report['bars_other_meter']} in other meters skipped, "
           f"{report['bars_kept']} kept, {report['distinct_bars']} distinct"
           + (f"; {report['bars_over_repeat_cap']} copies of a bar past --max-repeats-per-file "
-             f"{args.max_repeats_per_file} in one file dropped" if report["bars_over_repeat_cap"] else ""))
+             f"{args.max_repeats_per_file} in one file dropped" if report["bars_over_repeat_cap"] else "")
+          + (f"; in all 12 keys: {report['distinct_bars_all_keys']} distinct"
+             if "distinct_bars_all_keys" in report else ""))
     if saved is None:
         if result.corpus is None:
             print(f"no bar was kept, so no corpus was written; see {report_file}", file=sys.stderr)

@@ -183,15 +183,11 @@ class Corpus:
         for c in corpora:
             offsets.append(len(sources))
             sources.extend(c.sources.tolist())
-        bars = np.concatenate([c.bars for c in corpora])
-        counts = np.concatenate([c.counts for c in corpora])
-        source_index = np.concatenate([c.source_index + off for c, off in zip(corpora, offsets, strict=True)])
-        bar_number = np.concatenate([c.bar_number for c in corpora])
-        unique, first, inverse = np.unique(bars, axis=0, return_index=True, return_inverse=True)
-        merged_counts = np.bincount(inverse.ravel(), weights=counts, minlength=len(unique)).astype(np.int64)
-        order = np.argsort(first, kind="stable")
-        return cls(spec, unique[order], merged_counts[order], np.array(sources), source_index[first[order]],
-                   bar_number[first[order]],
+        bars, counts, source_index, bar_number = distinct_bars(
+            np.concatenate([c.bars for c in corpora]), np.concatenate([c.counts for c in corpora]),
+            np.concatenate([c.source_index + off for c, off in zip(corpora, offsets, strict=True)]),
+            np.concatenate([c.bar_number for c in corpora]))
+        return cls(spec, bars, counts, np.array(sources), source_index, bar_number,
                    dict(metadata or {"merged_from": [c.hash for c in corpora], "cells": corpora[0].cells}))
 
     # --- properties --------------------------------------------------------------------------
@@ -316,6 +312,15 @@ class Corpus:
     def __repr__(self) -> str:
         return (f"Corpus({len(self)} bars ({self.total_count} with repeats) from {len(self.sources)} sources, "
                 f"{self.spec}, hash {self.hash[:12]})")
+
+
+def distinct_bars(bars: np.ndarray, counts: np.ndarray, source_index: np.ndarray, bar_number: np.ndarray):
+    """``(bars, counts, source_index, bar_number)`` with each distinct bar once: its counts added, the provenance of
+    its first row kept, in order of first rows (a merge of corpora, a corpus and its transpositions)."""
+    unique, first, inverse = np.unique(bars, axis=0, return_index=True, return_inverse=True)
+    merged_counts = np.bincount(inverse.ravel(), weights=counts, minlength=len(unique)).astype(np.int64)
+    order = np.argsort(first, kind="stable")
+    return unique[order], merged_counts[order], source_index[first[order]], bar_number[first[order]]
 
 
 def _check_declared_arrays(archive: zipfile.ZipFile, file_size: int, max_bars: int) -> None:

@@ -74,12 +74,15 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
 
     ## Arguments
     ```python
-    gym.make("gym_launchpad/Launchpad-v0", corpus=None, reward_mode="nearest", sample_size=1000,
+    gym.make("gym_launchpad/Launchpad-v0", corpus=None, all_keys=False, reward_mode="nearest", sample_size=1000,
              obs_mode="toggles", init="triad", n_notes=24, bar_bits=6, low_note=47, render_mode=None)
     ```
     `corpus` is None (the shipped Bach chorales), a path to a `.npz` built by `launchpad corpus build`,
     a `Corpus`, or an array of bars: `(K, N)` uint64 row words or `(K, N, 2**B)` binary rolls. Its spec must
-    match the env's; anything else is one ValueError that says what is allowed.
+    match the env's; anything else is one ValueError that says what is allowed. `all_keys=True` adds every
+    corpus bar transposed by 1 to 11 semitones (12 times the bars; the corpus a build with `--all-keys`
+    gives, `gym_launchpad.corpus.keys.in_all_keys`), so the nearest real bar can be in any key; it needs at
+    least 12 pitch rows.
 
     ## Rendering
     `"ansi"`: the grid as text; `"rgb_array"`: the grid as an image; `"human"`: a pygame window of the
@@ -96,6 +99,7 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
     def __init__(
         self,
         corpus: CorpusArgument = None,
+        all_keys: bool = False,
         reward_mode: str = "nearest",
         sample_size: int = DEFAULT_SAMPLE_SIZE,
         obs_mode: str = "toggles",
@@ -106,7 +110,7 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
         render_mode: str | None = None,
     ) -> None:
         args = check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
-                               render_mode, SINGLE_RENDER_MODES)
+                               render_mode, SINGLE_RENDER_MODES, all_keys)
         self.launchpad = spec = args.launchpad
         self.corpus, self.ceiling = args.corpus, args.ceiling
         self.reward_mode, self.sample_size, self.obs_mode, self.init = reward_mode, args.sample_size, obs_mode, init

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gym_launchpad.corpus import Corpus, resolve_corpus
+from gym_launchpad.corpus.keys import in_all_keys
 from gym_launchpad.launchpad import LaunchpadSpec, LaunchpadState
 from gym_launchpad.observation import OBS_MODES
 from gym_launchpad.reward import REWARD_MODES, Ceiling, best_reachable_distance
@@ -65,9 +66,10 @@ class Arguments:
 
 
 def check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
-                    render_mode, render_modes=RENDER_MODES) -> Arguments:
+                    render_mode, render_modes=RENDER_MODES, all_keys=False) -> Arguments:
     """:class:`LaunchpadEnv`'s arguments checked (a ValueError names the first wrong one) and resolved;
-    ``render_modes`` are those the env can do."""
+    ``render_modes`` are those the env can do; ``all_keys`` puts the corpus in all 12 keys
+    (:func:`gym_launchpad.corpus.keys.in_all_keys`)."""
     spec = LaunchpadSpec(n_notes, bar_bits, low_note)
     check_choice("reward_mode", reward_mode, REWARD_MODES)
     check_choice("obs_mode", obs_mode, OBS_MODES)
@@ -78,7 +80,13 @@ def check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, b
                          "use init='empty' or init='random'")
     if not isinstance(sample_size, (int, np.integer)) or sample_size < 1:
         raise ValueError(f"sample_size must be a positive int, got {sample_size!r}")
+    if not isinstance(all_keys, (bool, np.bool_)):
+        raise ValueError(f"all_keys must be True (the corpus in all 12 keys) or False (as built), got {all_keys!r}")
+    if all_keys and spec.n_notes < 12:
+        raise ValueError(f"all_keys=True needs at least 12 pitch rows (an octave), the env has {spec.n_notes}")
     corpus = corpus_argument(corpus, spec)
+    if all_keys:
+        corpus = in_all_keys(corpus)
     return Arguments(spec, corpus, best_reachable_distance(corpus, spec), reward_mode, int(sample_size),
                      obs_mode, init, render_mode)
 

@@ -62,6 +62,7 @@ class LaunchpadVectorEnv(VectorEnv):
         self,
         num_envs: int = 1,
         corpus: CorpusArgument = None,
+        all_keys: bool = False,
         reward_mode: str = "nearest",
         sample_size: int = DEFAULT_SAMPLE_SIZE,
         obs_mode: str = "toggles",
@@ -79,7 +80,7 @@ class LaunchpadVectorEnv(VectorEnv):
                                               or max_episode_steps < 1):
             raise ValueError(f"max_episode_steps must be a positive int or None, got {max_episode_steps!r}")
         args = check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
-                               render_mode)
+                               render_mode, all_keys=all_keys)
         self.launchpad = spec = args.launchpad
         self.corpus, self.ceiling = args.corpus, args.ceiling
         self.reward_mode, self.sample_size = reward_mode, args.sample_size

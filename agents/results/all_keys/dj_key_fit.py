@@ -1,0 +1,83 @@
+"""Key fit of a DJ policy (LaunchpadDJ-v0): from a triad in each of the 24 keys, the struck notes of its next bars.
+
+``python -m agents jam`` plays Launchpad-v0 policies a press a bar; on LaunchpadDJ-v0 a bar is ``presses_per_bar``
+presses, so this plays each key's ``--bars`` bars press by press and judges the bars heard at the bar lines, with
+jam's rule (:func:`agents.eval.jam.key_fit`): the fraction of struck notes in the key's scale (major, or harmonic
+minor), a key fitting at 80% or more. Also: arrivals (bars new to the last ``memory`` bars) and the mean distance of
+the heard bars to the corpus.
+
+    python agents/results/all_keys/dj_key_fit.py --agent follower
+    python agents/results/all_keys/dj_key_fit.py --agent follower --corpus bach_onsets_all_keys.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import numpy as np
+
+from agents import starts
+from agents.eval.jam import KEY_FIT
+from agents.policies import load_policy
+
+#: Seeds apart from jam's families (500,000 + 10,000 f) and every training seed.
+SEED = 590_000
+
+
+def key_fit(agent: str, corpus: str | None, bars: int) -> dict:
+    loaded = load_policy(agent, corpus)
+    env, policy = loaded.env.unwrapped, loaded.policy
+    spec = env.launchpad
+    pitch_class = spec.pitches % 12
+    keys = []
+    for key in range(starts.N_KEYS):
+        rng = np.random.default_rng(SEED + key)
+        obs, _ = loaded.env.reset(seed=int(rng.integers(2**31)), options={"state": starts.triad_in_key(spec, key, rng)})
+        heard, arrivals, distances = [], 0, []
+        while len(heard) < bars:
+            action = int(np.asarray(policy.predict(obs, deterministic=True)[0]).reshape(-1)[0])
+            obs, _, _, _, info = loaded.env.step(action)
+            if env.phase == 0:  # a bar line: the bar just heard
+                heard.append(env.heard_words.copy())
+                arrivals += bool(info["arrival"])
+                distances.append(info["distance"])
+        per_row = np.bitwise_count(np.asarray(heard, dtype=np.uint64)).sum(axis=0)  # onsets: every cell is struck
+        total = int(per_row.sum())
+        inside = int(per_row[starts.key_scale(key)[pitch_class]].sum())
+        fraction = inside / total if total else math.nan
+        keys.append({"key": starts.key_name(key), "struck": total, "in_scale": fraction,
+                     "fits": bool(total and fraction >= KEY_FIT), "arrivals": arrivals,
+                     "mean_distance": float(np.mean(distances))})
+    return {"agent": loaded.label, "corpus": corpus or "shipped (bach_onsets.npz)", "corpus_bars": len(env.corpus),
+            "bars": bars, "keys_fit": sum(k["fits"] for k in keys), "key_fit": keys}
+
+
+def markdown(result: dict) -> str:
+    lines = [f"{result['agent']} on LaunchpadDJ-v0, corpus {result['corpus']} ({result['corpus_bars']} bars): "
+             f"{result['keys_fit']}/24 keys fit ({result['bars']} bars from a triad in each key)", "",
+             "| key | struck notes | in scale | fits | arrivals | mean distance |", "|---|---|---|---|---|---|"]
+    for k in result["key_fit"]:
+        lines.append(f"| {k['key']} | {k['struck']} | {k['in_scale']:.2f} | {'yes' if k['fits'] else 'no'} | "
+                     f"{k['arrivals']}/{result['bars']} | {k['mean_distance']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agent", default="follower")
+    parser.add_argument("--corpus", default=None, help="a corpus .npz of onsets (default: the shipped one)")
+    parser.add_argument("--bars", type=int, default=32)
+    parser.add_argument("--json", default=None, help="also write the result here")
+    args = parser.parse_args()
+    result = key_fit(args.agent, args.corpus, args.bars)
+    print(markdown(result), end="")
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(result, file, indent=2)
+            file.write("\n")
+
+
+if __name__ == "__main__":
+    main()
