@@ -86,9 +86,9 @@ class LaunchpadDJEnv(LaunchpadEnv):
 
     ## Arguments
     ```python
-    gym.make("gym_launchpad/LaunchpadDJ-v0", corpus=None, all_keys=False, presses_per_bar=24, memory=100,
-             arrival_radius=6, arrival_bonus=40.0, song_bars=300, init="triad", n_notes=24, bar_bits=6,
-             low_note=47, render_mode=None)
+    gym.make("gym_launchpad/LaunchpadDJ-v0", corpus=None, presses_per_bar=24, memory=100, arrival_radius=6,
+             arrival_bonus=40.0, song_bars=300, init="triad", n_notes=24, bar_bits=6, low_note=47,
+             render_mode=None, all_keys=False)
     ```
     `corpus` is None (the shipped Bach chorales as onsets, `bach_onsets.npz`), a path to a `.npz` built
     with `launchpad corpus build --cells onsets`, or a `Corpus` of onsets; a corpus of sounding cells is
@@ -109,7 +109,6 @@ class LaunchpadDJEnv(LaunchpadEnv):
     def __init__(
         self,
         corpus: CorpusArgument = None,
-        all_keys: bool = False,
         presses_per_bar: int = DEFAULT_PRESSES_PER_BAR,
         memory: int = DEFAULT_MEMORY,
         arrival_radius: int = DEFAULT_ARRIVAL_RADIUS,
@@ -120,10 +119,11 @@ class LaunchpadDJEnv(LaunchpadEnv):
         bar_bits: int = 6,
         low_note: int = 47,
         render_mode: str | None = None,
+        all_keys: bool = False,
     ) -> None:
         corpus = Corpus.onsets() if corpus is None else corpus
-        super().__init__(corpus, all_keys, "nearest", obs_mode="toggles", init=init, n_notes=n_notes, bar_bits=bar_bits,
-                         low_note=low_note, render_mode=render_mode)
+        super().__init__(corpus, "nearest", obs_mode="toggles", init=init, n_notes=n_notes, bar_bits=bar_bits,
+                         low_note=low_note, render_mode=render_mode, all_keys=all_keys)
         if self.corpus.cells != "onsets":
             raise ValueError(
                 f"LaunchpadDJ-v0 plays struck notes, but the corpus {self.corpus!r} holds {self.corpus.cells} "

@@ -74,8 +74,9 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
 
     ## Arguments
     ```python
-    gym.make("gym_launchpad/Launchpad-v0", corpus=None, all_keys=False, reward_mode="nearest", sample_size=1000,
-             obs_mode="toggles", init="triad", n_notes=24, bar_bits=6, low_note=47, render_mode=None)
+    gym.make("gym_launchpad/Launchpad-v0", corpus=None, reward_mode="nearest", sample_size=1000,
+             obs_mode="toggles", init="triad", n_notes=24, bar_bits=6, low_note=47, render_mode=None,
+             all_keys=False)
     ```
     `corpus` is None (the shipped Bach chorales), a path to a `.npz` built by `launchpad corpus build`,
     a `Corpus`, or an array of bars: `(K, N)` uint64 row words or `(K, N, 2**B)` binary rolls. Its spec must
@@ -99,7 +100,6 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
     def __init__(
         self,
         corpus: CorpusArgument = None,
-        all_keys: bool = False,
         reward_mode: str = "nearest",
         sample_size: int = DEFAULT_SAMPLE_SIZE,
         obs_mode: str = "toggles",
@@ -108,6 +108,7 @@ class LaunchpadEnv(Env[np.ndarray, np.int64]):
         bar_bits: int = 6,
         low_note: int = 47,
         render_mode: str | None = None,
+        all_keys: bool = False,
     ) -> None:
         args = check_arguments(corpus, reward_mode, sample_size, obs_mode, init, n_notes, bar_bits, low_note,
                                render_mode, SINGLE_RENDER_MODES, all_keys)

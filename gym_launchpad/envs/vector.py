@@ -62,7 +62,6 @@ class LaunchpadVectorEnv(VectorEnv):
         self,
         num_envs: int = 1,
         corpus: CorpusArgument = None,
-        all_keys: bool = False,
         reward_mode: str = "nearest",
         sample_size: int = DEFAULT_SAMPLE_SIZE,
         obs_mode: str = "toggles",
@@ -73,6 +72,7 @@ class LaunchpadVectorEnv(VectorEnv):
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        all_keys: bool = False,
     ) -> None:
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
