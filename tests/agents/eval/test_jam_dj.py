@@ -81,3 +81,14 @@ def test_jam_refuses_an_unknown_policy_and_a_window_longer_than_the_song(capsys)
     assert main(["jam", "--agent", "follower", "--recover-bars", "40", "--song-bars", "30"]) == 2
     err = capsys.readouterr().err
     assert "nosuch" in err and "--recover-bars must be at most --song-bars" in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["random launchpad", "corpus bar + 50 presses"])
+def test_the_shipped_dj_agent_gets_to_music_within_30_bars_from_the_hardest_starts(name):
+    # Issue #22 item 3 (agents/results/jam/dj: 20/20 of each family); 10 held-out starts of 30 bars here
+    args = jam.JamArgs(agent="dj", starts=10, song_bars=30, recover_bars=30)
+    loaded = load_policy(args.agent, episode_steps=100)
+    row = jam_dj.family_row(loaded, list(starts.FAMILIES).index(name), starts.FAMILIES[name], args,
+                            ceiling_bars(loaded.env.unwrapped.corpus), loaded.env.unwrapped.arrival_radius)
+    assert row.reached == 10 and row.arrivals_per_bar >= 0.8, row
