@@ -7,9 +7,9 @@ The paper's demo has a person perturb the agent's launchpad "to a different key 
 way to recover". A policy's task (the registry's, :mod:`agents.policies`) picks the table: a policy of
 ``LaunchpadDJ-v0`` gets :mod:`agents.eval.jam_dj`'s (the same start families and keys, measured at bar lines against
 the env's arrival radius, and a person's presses mid-song). This module plays any policy of ``Launchpad-v0`` (the
-table says its kind) from the start families of :mod:`agents.starts` on held-out seeds (family ``f``'s start ``i`` from seed
-``500_000 + 10_000 f + i``, apart from every training seed and from evaluation's 0-19), ``--starts`` starts each
-(the keys family: one start per key, all 24 at 20 starts or more), ``--bars`` presses each:
+table says its kind) from the start families of :mod:`agents.starts` on held-out seeds (family ``f``'s start ``i``
+from seed ``500_000 + 10_000 f + i``, apart from every training seed and from evaluation's 0-19), ``--starts``
+starts each (the keys family: one start per key, all 24 at 20 starts or more), ``--bars`` presses each:
 
 - triads (the env's reset), a random launchpad, a corpus bar + 20 and + 50 random presses, a ceiling bar + 5,
   an empty launchpad, triads in the 24 major and minor keys;
@@ -50,7 +50,8 @@ SCHEDULES = ((0.05, "ends"), (0.20, "last half"))
 class JamArgs:
     """Does an agent recover from what a person's presses leave, and keep a new key? (held-out starts)"""
 
-    #: the policy (any name or file ``python -m agents evaluate`` takes)
+    #: the policy (any name or file ``python -m agents evaluate`` takes); one whose task is LaunchpadDJ-v0 (dj,
+    #: follower, hopper) gets the DJ table
     agent: str = "pretrained"
     #: starts per family (the keys family: one per key, all 24 at 20 or more)
     starts: int = 20
