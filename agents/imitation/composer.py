@@ -1,6 +1,7 @@
 """``python -m agents imitate``: the composer, a Q-network that imitates the navigator from the observation alone.
 
     python -m agents imitate --out agents/shipped/composer.safetensors      # the shipped weights
+    python -m agents imitate --head walk --out W.safetensors               # a walk head (composer_walk)
 
 The teacher is the navigator (:mod:`agents.planners.navigator`): it walks to the corpus bar at the ceiling
 that is fewest presses away, and its choice is a function of the state alone that holds along its own
@@ -65,6 +66,8 @@ START_MIX = {"triad": 0.1, "random": 0.3, "empty": 0.05, "ceiling": 0.15, "corpu
 SLACK_PRESSES = 8
 
 PRESET_NAME = "mlp"
+#: What the network outputs (``--head``): a press, or a target to walk to (:mod:`agents.imitation.composer_walk`).
+HEADS = ("press", "walk")
 
 
 @dataclass
@@ -88,6 +91,13 @@ class ComposerArgs:
         "help": "weight of the navigator's own press in the loss, beside the allowed set's (0: any allowed press)"})
     take_over: bool = field(default=True, metadata={
         "help": "in DAgger rounds the navigator presses where the student returns to a state of its episode"})
+    head: str = field(default="press", metadata={
+        "help": "what the network outputs: 'press', one of the presses (a Q-network's format), or 'walk', the "
+                "ceiling bar to walk to, the press the lowest of the shortest walk there "
+                "(agents.imitation.composer_walk)"})
+    hidden: tuple[int, ...] = field(default=(512, 256), metadata={"help": "the walk head's hidden layer widths"})
+    steps: int = field(default=2000, metadata={
+        "help": "the walk head's minibatches a fit, drawn from everything gathered (the press head: --epochs passes)"})
     demos_dataset: str | None = field(default=None, metadata={
         "help": "a Minari dataset id to read the behaviour-cloning demonstrations from (written by `python -m agents "
                 "demos`); none given: the navigator's walks are played here"})
@@ -213,6 +223,14 @@ def configuration(args: ComposerArgs, corpus) -> tuple[dagger.Task, dagger.Sched
 
 def train(args: ComposerArgs) -> Path:
     """Behaviour cloning then DAgger, as the module says; writes the weights and their description."""
+    if args.head not in HEADS:
+        raise ValueError(f"--head must be one of {', '.join(HEADS)}, got {args.head!r}")
+    if args.head == "walk":
+        if args.demos_dataset:
+            raise ValueError("--demos-dataset holds presses; the walk head learns targets: leave it out")
+        from agents.imitation import composer_walk
+
+        return composer_walk.train(args, "python -m agents imitate " + " ".join(_flags(args)))
     th.set_num_threads(args.threads)
     preset = get_preset(PRESET_NAME)
     corpus = preset.load_corpus(args.corpus)
@@ -230,16 +248,27 @@ def train(args: ComposerArgs) -> Path:
         "seed": args.seed,
         "start_mix": START_MIX,
         "training_seeds": list(starts.TRAINING_SEEDS),
-        "training": {**asdict(args), "wall_clock_s": trained["wall_clock_s"], "cpu_s": trained["cpu_s"],
+        "training": {**{k: v for k, v in asdict(args).items() if k not in WALK_ONLY},
+                     "wall_clock_s": trained["wall_clock_s"], "cpu_s": trained["cpu_s"],
                      "log": trained["log"]},
     })
+
+
+#: The arguments only the walk head reads, left out of the press head's command.
+WALK_ONLY = ("head", "hidden", "steps")
 
 
 def _flags(args: ComposerArgs) -> list[str]:
     flags = []
     for name, value in asdict(args).items():
         flag = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
+        if args.head == "press" and name in WALK_ONLY:
+            continue
+        if args.head == "walk" and name in ("epochs", "demos_dataset"):
+            continue
+        if isinstance(value, (tuple, list)):
+            flags.append(f"{flag} {' '.join(map(str, value))}")
+        elif isinstance(value, bool):
             flags.append(flag if value else "--no-" + flag[2:])
         elif value is not None:
             flags.append(f"{flag} {value}")
