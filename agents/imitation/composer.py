@@ -1,15 +1,20 @@
-"""``python -m agents imitate``: the composer, a Q-network that imitates the navigator from the observation alone.
+"""``python -m agents imitate``: the composer, a network that imitates the navigator from the observation alone.
 
-    python -m agents imitate --out agents/shipped/composer.safetensors      # the shipped weights
-    python -m agents imitate --head walk --out W.safetensors               # a walk head (composer_walk)
+    python -m agents imitate --out agents/shipped/composer.safetensors      # the shipped weights (the walk head)
+    python -m agents imitate --head press --out W.safetensors              # the press head (a Q-network's format)
 
 The teacher is the navigator (:mod:`agents.planners.navigator`): it walks to the corpus bar at the ceiling
 that is fewest presses away, and its choice is a function of the state alone that holds along its own
-walk, so it never contradicts itself. The student is the ``mlp`` preset's Q-network (fc 1024 - relu -
-fc 512 - relu - fc 313 on the ``toggles`` observation), trained as a classifier over the 313 actions: the
-cross-entropy of the teacher's action plus that of the set of presses on any shortest walk to the ceiling
-(:class:`Teacher`), so the argmax of its "Q-values" is the action and :func:`agents.dqn.export.load`
-reads the weights as any DQN's, with no simulator at act time.
+walk, so it never contradicts itself. Two heads (``--head``):
+
+- ``walk`` (the default, shipped; :mod:`agents.imitation.composer_walk`): an MLP over the ``toggles``
+  observation chooses the ceiling bar to walk to, trained on the navigator's target; the press is the lowest
+  of the shortest walk there (the instrument's arithmetic, no simulator). A press toward a target brings it
+  nearer, so the head commits to one: it recovers from random launchpads, where the press head loops.
+- ``press``: the ``mlp`` preset's Q-network (fc 1024 - relu - fc 512 - relu - fc 313 on the ``toggles``
+  observation), trained as a classifier over the 313 actions: the cross-entropy of the teacher's action plus
+  that of the set of presses on any shortest walk to the ceiling (:class:`Teacher`), so the argmax of its
+  "Q-values" is the action and :func:`agents.dqn.export.load` reads the weights as any DQN's.
 
 Training is the one behaviour cloning + DAgger loop (:mod:`agents.imitation.dagger`, Ross, Gordon and Bagnell
 2011) configured with the navigator as teacher (:func:`configuration`):
@@ -17,7 +22,8 @@ Training is the one behaviour cloning + DAgger loop (:mod:`agents.imitation.dagg
    :mod:`agents.starts`: the env's triads, random and empty launchpads, corpus and ceiling bars
    knocked by random presses, triads in every key), each from a seed in ``starts.TRAINING_SEEDS``; with
    probability ``noise`` a step presses a random button instead of the teacher's (its label is still the
-   teacher's), so the data holds states off the teacher's path and the way back from them (DART).
+   teacher's), so the data holds states off the teacher's path and the way back from them (DART); the walk
+   head's actions are targets, so its noise is a press toward a random target.
 2. *DAgger rounds*: the student plays from fresh starts; the teacher labels every state it visits; the
    student trains again on everything gathered. Its own mistakes become its training data. With
    ``--take-over`` the navigator presses wherever the student comes back to a state of its episode.
@@ -91,10 +97,9 @@ class ComposerArgs:
         "help": "weight of the navigator's own press in the loss, beside the allowed set's (0: any allowed press)"})
     take_over: bool = field(default=True, metadata={
         "help": "in DAgger rounds the navigator presses where the student returns to a state of its episode"})
-    head: str = field(default="press", metadata={
-        "help": "what the network outputs: 'press', one of the presses (a Q-network's format), or 'walk', the "
-                "ceiling bar to walk to, the press the lowest of the shortest walk there "
-                "(agents.imitation.composer_walk)"})
+    head: str = field(default="walk", metadata={
+        "help": "what the network outputs: 'walk', the ceiling bar to walk to, the press the lowest of the shortest "
+                "walk there (agents.imitation.composer_walk), or 'press', one of the presses (a Q-network's format)"})
     hidden: tuple[int, ...] = field(default=(512, 256), metadata={"help": "the walk head's hidden layer widths"})
     steps: int = field(default=2000, metadata={
         "help": "the walk head's minibatches a fit, drawn from everything gathered (the press head: --epochs passes)"})
