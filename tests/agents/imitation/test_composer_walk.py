@@ -120,3 +120,16 @@ def test_the_walk_heads_training_command_runs_at_a_tiny_budget_and_walks_to_the_
     loaded = load_policy(str(out))
     episode = rollout(loaded.env, loaded.policy, 0, n_steps=60)
     assert episode.distances[-1] == 0, episode.distances
+
+
+def test_the_shipped_composer_is_a_walk_head_trained_by_the_registrys_command_in_30_minutes():
+    from agents.policies import REGISTRY, shipped_weights
+
+    path = shipped_weights("composer")
+    description = json.loads(path.with_suffix(".json").read_text())
+    assert description["head"] == "walk" and path.stat().st_size < 10 * 2**20
+    assert description["command"].startswith(REGISTRY["composer"].command)
+    assert 0 < description["training"]["wall_clock_s"] <= 30 * 60
+    loaded = load_policy("pretrained")
+    assert loaded.label == "pretrained (walk head)" and loaded.source.kind == "learned"
+    assert isinstance(loaded.policy, composer_walk.ComposerWalkPolicy)
