@@ -34,6 +34,7 @@ Episodes are played side by side on ``--envs`` envs, so the student acts on a ba
 from __future__ import annotations
 
 import itertools
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -104,8 +105,8 @@ class ComposerArgs:
     steps: int = field(default=2000, metadata={
         "help": "the walk head's minibatches a fit, drawn from everything gathered (the press head: --epochs passes)"})
     demos_dataset: str | None = field(default=None, metadata={
-        "help": "a Minari dataset id to read the behaviour-cloning demonstrations from (written by `python -m agents "
-                "demos`); none given: the navigator's walks are played here"})
+        "help": "(--head press) a Minari dataset id to read the behaviour-cloning demonstrations from (written by "
+                "`python -m agents demos`); none given: the navigator's walks are played here"})
 
 
 class Teacher:
@@ -226,13 +227,19 @@ def configuration(args: ComposerArgs, corpus) -> tuple[dagger.Task, dagger.Sched
     return task, schedule, fitting
 
 
-def train(args: ComposerArgs) -> Path:
-    """Behaviour cloning then DAgger, as the module says; writes the weights and their description."""
+def check(args: ComposerArgs) -> None:
+    """One ValueError for arguments that do not go together."""
     if args.head not in HEADS:
         raise ValueError(f"--head must be one of {', '.join(HEADS)}, got {args.head!r}")
+    if args.head == "walk" and args.demos_dataset:
+        raise ValueError("--demos-dataset holds the navigator's presses, which the press head learns (--head "
+                         "press); the walk head learns its targets from walks it plays itself: leave it out")
+
+
+def train(args: ComposerArgs) -> Path:
+    """Behaviour cloning then DAgger, as the module says; writes the weights and their description."""
+    check(args)
     if args.head == "walk":
-        if args.demos_dataset:
-            raise ValueError("--demos-dataset holds presses; the walk head learns targets: leave it out")
         from agents.imitation import composer_walk
 
         return composer_walk.train(args, "python -m agents imitate " + " ".join(_flags(args)))
@@ -317,6 +324,11 @@ def write_demonstrations(argv=None) -> int:
 
 def main(argv=None) -> int:
     args = parse_dataclass(ComposerArgs, argv, "python -m agents imitate")
+    try:
+        check(args)
+    except ValueError as error:
+        print(f"python -m agents imitate: error: {error}", file=sys.stderr)
+        return 2
     path = train(args)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) and {path.with_suffix('.json')}")
     return 0

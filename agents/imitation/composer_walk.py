@@ -74,8 +74,9 @@ def load(path, corpus) -> ComposerWalkPolicy:
     path = Path(path)
     tensors, description, n_layers = read(path, RETRAIN)
     if description.get("head") != "walk" or description.get("task") != TASK:
-        raise weights.WeightsError(f"{path} is not a composer's walk head (head {description.get('head')!r}, task "
-                                   f"{description.get('task')!r}): {RETRAIN}")
+        raise weights.WeightsError(f"{path} is not a composer's walk head: its JSON names head "
+                                   f"{description.get('head')!r} and task {description.get('task')!r}, a composer's "
+                                   f"names 'walk' and {TASK!r} (the dj agent plays as `dj`): {RETRAIN}")
     if description.get("corpus_hash") != corpus.hash or description.get("spec") != corpus.spec.as_dict():
         raise weights.WeightsMismatchError(
             f"{path} was trained on corpus {str(description.get('corpus_hash'))[:12]} "

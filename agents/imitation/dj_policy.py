@@ -5,6 +5,10 @@ Two heads (``head`` in the JSON): ``"press"`` (:class:`DJPolicy`), the MLP's out
 toggles and the ages) and chooses the corpus bar to play next, and the press is one of the shortest walk
 from the launchpad's toggles (also the observation's) to that bar's best launchpad rendering.
 
+The walk head's act (a target chosen by the MLP, the press the walk's lowest) is :class:`WalkPolicy`, which the
+composer's walk head (:mod:`agents.imitation.composer_walk`) shares, as it shares this file's MLP weights format
+(:func:`save`, :func:`read`, :func:`checked_layers`).
+
 The weights are plain tensors (``dj.safetensors``) beside a JSON that names the layers, the env's arguments
 and the hash of the corpus they were trained on; loading reads both without unpickling and refuses weights
 made for another corpus or observation. The forward pass is numpy, so playing needs no torch.

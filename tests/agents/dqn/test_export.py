@@ -16,7 +16,6 @@ from agents.policies import shipped_weights
 from agents.rollout import evaluate_policy
 from agents.weights import WeightsError, WeightsMismatchError
 
-
 #: The shipped agent whose weights are a Q-network.
 Q_NETWORK = "explorer"
 

@@ -133,3 +133,10 @@ def test_the_shipped_composer_is_a_walk_head_trained_by_the_registrys_command_in
     loaded = load_policy("pretrained")
     assert loaded.label == "pretrained (walk head)" and loaded.source.kind == "learned"
     assert isinstance(loaded.policy, composer_walk.ComposerWalkPolicy)
+
+
+def test_a_demonstrations_dataset_with_the_walk_head_is_one_error(capsys):
+    from agents.__main__ import main
+
+    assert main(["imitate", "--demos-dataset", "x/y-v0"]) == 2
+    assert "--head press" in capsys.readouterr().err
