@@ -90,7 +90,8 @@ class ComposerArgs:
     rounds: int = field(default=15, metadata={"help": "DAgger rounds after behaviour cloning"})
     dagger_episodes: int = field(default=400, metadata={"help": "student episodes labelled by the teacher a round"})
     envs: int = field(default=32, metadata={"help": "episodes played side by side (the student acts on a batch)"})
-    epochs: int = field(default=2, metadata={"help": "passes over the data after behaviour cloning and each round"})
+    epochs: int = field(default=2, metadata={
+        "help": "(--head press) passes over the data after behaviour cloning and each round"})
     batch_size: int = field(default=256, metadata={"help": "examples per gradient step"})
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam's learning rate, decayed to 1/10 each fit"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
