@@ -202,9 +202,10 @@ def parse_policy(text: str, task: str | None = None) -> PolicySource:
     if path.suffix not in (".safetensors", ".zip") or not path.is_file():
         raise ValueError(f"{text!r} is neither a registered policy ({', '.join([*REGISTRY, *ALIASES])}), an "
                          "existing .safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
-    if task not in (None, LAUNCHPAD):
-        raise ValueError(f"{text} is a Q-network of {LAUNCHPAD}; it does not play {task}")
-    return PolicySource(label or default_label, "learned", LAUNCHPAD, str(path))
+    plays = DJ if path.suffix == ".safetensors" and _description(str(path)).get("env") == DJ else LAUNCHPAD
+    if task not in (None, plays):
+        raise ValueError(f"{text} is a network of {plays}; it does not play {task}")
+    return PolicySource(label or default_label, "learned", plays, str(path))
 
 
 def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0, episode_steps: int | None = None,
@@ -225,8 +226,11 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     entry = source.registered
     if source.task == DJ:
         env = make_dj_env(corpus, episode_steps, **{**(entry.env_kwargs if entry else {}), **env_kwargs})
-        policy = (dj_policy.load(shipped_weights(source.source), env) if entry.kind == "learned"
-                  else entry.make(env, seed, **dict(source.options)))
+        if entry is None:  # a dj agent's weights file (parse_policy read its task from its JSON)
+            policy = dj_policy.load(source.source, env)
+        else:
+            policy = (dj_policy.load(shipped_weights(source.source), env) if entry.kind == "learned"
+                      else entry.make(env, seed, **dict(source.options)))
         return LoadedPolicy(source, policy, env, None)
     if entry is not None and entry.kind != "learned":
         preset = get_preset(DEFAULT_PRESET)
@@ -248,15 +252,21 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     return LoadedPolicy(source, model, _env(preset, corpus, episode_steps, env_kwargs), preset)
 
 
-def _head(path: str) -> str | None:
-    """The ``head`` a weights file's JSON names (the composer's walk head: ``"walk"``; a Q-network: none)."""
+def _description(path: str) -> dict:
+    """The JSON beside a weights file, or {} where there is none or it is refused (the loader then names what is
+    wrong, and the command that makes such weights)."""
     meta = Path(path).with_suffix(".json")
     if not meta.is_file():
-        return None  # export.load names what is missing
+        return {}
     try:
-        head = weights.read_description(meta).get("head")
+        return weights.read_description(meta)
     except weights.WeightsError:
-        return None  # export.load refuses it, naming the command that makes such weights
+        return {}
+
+
+def _head(path: str) -> str | None:
+    """The ``head`` a weights file's JSON names (the composer's walk head: ``"walk"``; a Q-network: none)."""
+    head = _description(path).get("head")
     return head if isinstance(head, str) else None
 
 
