@@ -37,13 +37,13 @@ import numpy as np
 
 from agents import starts
 from agents.arguments import parse_dataclass
+from agents.eval import jam_dj
+from agents.eval.key_fit import KEY_FIT, fit_of_key
 from agents.planners.navigator import ceiling_bars
 from agents.policies import DJ, load_policy, parse_policy
+from agents.starts import SCHEDULES
 
-#: A key fits when at least this fraction of the struck notes are in its scale.
-KEY_FIT = 0.8
-#: The schedules' random-press rates and how each is judged.
-SCHEDULES = ((0.05, "ends"), (0.20, "last half"))
+__all__ = ["KEY_FIT", "SCHEDULES", "JamArgs", "fit_of_key", "jam", "main", "markdown"]
 
 
 @dataclass
@@ -160,18 +160,6 @@ def key_fit(loaded, args: JamArgs, index: int) -> list[dict]:
     return out
 
 
-def fit_of_key(spec, words: np.ndarray, cells: str, key: int) -> dict:
-    """The key fit of bars ``words`` ``(T, N)``: how many notes they strike (onsets; a run of sounding cells
-    strikes at its first), the fraction of them in ``key``'s scale, and whether that fits (:data:`KEY_FIT`)."""
-    struck = words if cells == "onsets" else words & ~(words << np.uint64(1))
-    per_row = np.bitwise_count(struck).sum(axis=0)
-    total = int(per_row.sum())
-    inside = int(per_row[starts.key_scale(key)[spec.pitches % 12]].sum())
-    fraction = inside / total if total else math.nan
-    return {"key": starts.key_name(key), "struck": total, "in_scale": fraction,
-            "fits": bool(total and fraction >= KEY_FIT)}
-
-
 def jam(args: JamArgs) -> dict:
     loaded = load_policy(args.agent, args.corpus, episode_steps=10 * args.bars + 1)
     env = loaded.env.unwrapped
@@ -214,8 +202,6 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if task == DJ:
-        from agents.eval import jam_dj
-
         if args.recover_bars > args.song_bars:
             print("error: --recover-bars must be at most --song-bars", file=sys.stderr)
             return 2

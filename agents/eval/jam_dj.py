@@ -24,7 +24,7 @@ Everything is measured at bar lines (the bars a listener hears, ``info["bar_line
   are not judged.
 - **key fit**: from a triad in each key (given to reset, as Launchpad-v0's jam: every corpus bar new) the next
   ``--fit-bars`` heard bars; the fraction of their struck notes (onsets) in the key's scale
-  (:func:`agents.eval.jam.fit_of_key`), beside their mean distance.
+  (:func:`agents.eval.key_fit.fit_of_key`), beside their mean distance.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from agents import starts
-from agents.eval import jam
+from agents.eval.key_fit import KEY_FIT, fit_of_key
 from agents.planners.navigator import ceiling_bars
 from agents.policies import load_policy
 
@@ -168,7 +168,7 @@ def key_fit(loaded, args, index: int) -> list[dict]:
     for key in range(starts.N_KEYS):
         rng = np.random.default_rng(starts.held_out_seed(index, key))  # the triad Launchpad-v0's jam plays
         song = play_song(loaded, starts.triad_in_key(env.launchpad, key, rng), args.fit_bars, rng)
-        fit = jam.fit_of_key(env.launchpad, song.words, env.corpus.cells, key)
+        fit = fit_of_key(env.launchpad, song.words, env.corpus.cells, key)
         out.append({**fit, "mean_distance": float(song.distances.mean())})
     return out
 
@@ -183,7 +183,7 @@ def jam_dj(args) -> dict:
     rows = [family_row(loaded, i, family, args, ceiling_idx, radius)
             for i, family in enumerate(starts.FAMILIES.values())]
     rows.append(person_row(loaded, len(starts.FAMILIES), args, radius))
-    keys = key_fit(loaded, args, len(starts.FAMILIES) + len(jam.SCHEDULES))
+    keys = key_fit(loaded, args, len(starts.FAMILIES) + len(starts.SCHEDULES))
     return {"agent": loaded.label, "kind": loaded.source.kind, "task": loaded.source.task, "radius": radius,
             "presses_per_bar": int(env.presses_per_bar), "arguments": asdict(args),
             "rows": [asdict(row) for row in rows], "key_fit": keys, "keys_fit": sum(k["fits"] for k in keys)}
@@ -202,7 +202,7 @@ def markdown(result: dict) -> str:
         family = row["family"] + (f" ({row['note']})" if row["note"] else "")
         lines.append(f"| {family} | {row['reached']}/{row['starts']} | {bars} | {row['mean_distance']:.1f} | "
                      f"{row['arrivals_per_bar']:.2f} |")
-    lines += ["", f"key fit ({args['fit_bars']} bars from a triad in each key; fits at >= {jam.KEY_FIT:.0%} of "
+    lines += ["", f"key fit ({args['fit_bars']} bars from a triad in each key; fits at >= {KEY_FIT:.0%} of "
               f"struck notes in its scale): {result['keys_fit']}/{len(result['key_fit'])} keys fit", "",
               "| key | struck notes | in scale | fits | distance (mean) |", "|---|---|---|---|---|"]
     for k in result["key_fit"]:

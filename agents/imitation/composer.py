@@ -48,31 +48,16 @@ from agents.dqn.export import export
 from agents.dqn.networks import build_policy
 from agents.dqn.presets import get_preset
 from agents.imitation import dagger, demonstrations
-from agents.planners.navigator import Navigator, ceiling_bars
+from agents.imitation.composer_starts import (
+    PRESET_NAME,
+    START_MIX,
+    episode_budget,
+    start_mix,
+    training_corpus,
+)
+from agents.planners.navigator import Navigator
 from agents.planners.walk import next_press, row_press_costs
 
-#: The start families of training (:class:`agents.starts.StartFamily`), by name.
-TRAINING_FAMILIES = {family.name: family for family in (
-    starts.StartFamily("triad", init="triad"),
-    starts.StartFamily("random", init="random"),
-    starts.StartFamily("empty", init="empty"),
-    starts.StartFamily("ceiling", base="ceiling", presses=1, max_presses=6),
-    starts.StartFamily("corpus", base="corpus", presses=1, max_presses=60),
-    starts.StartFamily("key", base="key"),
-)}
-
-#: Where each demonstration or DAgger episode starts, and how often: the env's three start distributions,
-#: and "ceiling", a bar of the ceiling with a few random presses (the teacher's last steps, and staying).
-#: Random launchpads get a large share: their walks are three times as long as a triad's and cross states no
-#: triad start comes near, so a student trained mostly on triads gets lost from them.
-START_MIX = {"triad": 0.1, "random": 0.3, "empty": 0.05, "ceiling": 0.15, "corpus": 0.3, "key": 0.1}
-
-#: An episode ends one step after the teacher stops, or when it has taken twice the teacher's walk from its
-#: start plus this many presses: long enough to wander and be brought back, short enough that a student's
-#: dithering does not fill the data.
-SLACK_PRESSES = 8
-
-PRESET_NAME = "mlp"
 #: What the network outputs (``--head``): a press, or a target to walk to (:mod:`agents.imitation.composer_walk`).
 HEADS = ("press", "walk")
 
@@ -85,6 +70,8 @@ class ComposerArgs:
                      metadata={"help": "the weights (.safetensors); the description (.json) goes beside it"})
     seed: int = field(default=0, metadata={"help": "seeds the starts, the noise, the student's initial weights"})
     corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
+    all_keys: bool = field(default=False, metadata={
+        "help": "train on the corpus in all 12 keys (the env's all_keys=True; the weights then play only such envs)"})
     demos: int = field(default=2000, metadata={"help": "teacher episodes for behaviour cloning"})
     noise: float = field(default=0.1, metadata={"help": "probability that a demonstration step presses at random"})
     rounds: int = field(default=15, metadata={"help": "DAgger rounds after behaviour cloning"})
@@ -191,28 +178,6 @@ class EnvTeacher:
         return self.teacher.walk_length(self.env.state)
 
 
-def start_mix(corpus, mix: dict[str, float] | None = None):
-    """``start(env, rng, episode, round_)`` for :class:`agents.imitation.dagger.Task`: a family of
-    :data:`START_MIX` drawn by its weight, its start drawn from a seed in :data:`starts.TRAINING_SEEDS`."""
-    mix = START_MIX if mix is None else mix
-    families = [TRAINING_FAMILIES[name] for name in mix]
-    weights = np.array(list(mix.values()), dtype=np.float64)
-    weights /= weights.sum()
-    ceiling = ceiling_bars(corpus)
-
-    def start(env, rng: np.random.Generator, episode: int, round_: int):
-        family = families[rng.choice(len(families), p=weights)]
-        seed = int(rng.integers(*starts.TRAINING_SEEDS))
-        state = family.state(corpus, np.random.default_rng(seed), ceiling)
-        return env.reset(seed=seed, options={"state": state})[0]
-    return start
-
-
-def episode_budget(teacher: EnvTeacher) -> int:
-    """Twice the teacher's walk from the start plus :data:`SLACK_PRESSES`."""
-    return 2 * teacher.length() + SLACK_PRESSES
-
-
 def configuration(args: ComposerArgs, corpus) -> tuple[dagger.Task, dagger.Schedule, dagger.Fit]:
     """The composer as a configuration of :func:`agents.imitation.dagger.train`."""
     preset = get_preset(PRESET_NAME)
@@ -246,7 +211,7 @@ def train(args: ComposerArgs) -> Path:
         return composer_walk.train(args, "python -m agents imitate " + " ".join(_flags(args)))
     th.set_num_threads(args.threads)
     preset = get_preset(PRESET_NAME)
-    corpus = preset.load_corpus(args.corpus)
+    corpus = training_corpus(args.corpus, args.all_keys)
     task, schedule, fitting = configuration(args, corpus)
     env = preset.make_env(corpus)
     th.manual_seed(args.seed)

@@ -11,7 +11,7 @@ no simulator). A press toward a target brings it one press nearer, so the choice
 The teacher labels a state with the navigator's target (the nearest ceiling bar in presses, ties to the first in
 corpus order) and, as the allowed set, every target at that fewest presses. Training is the one behaviour
 cloning + DAgger loop (:mod:`agents.imitation.dagger`) on :class:`agents.imitation.target_env.TargetWalkEnv`
-(one press a step), from the composer's start mix (:data:`agents.imitation.composer.START_MIX`), with take-over
+(one press a step), from the composer's start mix (:data:`agents.imitation.composer_starts.START_MIX`), with take-over
 and a fixed number of minibatches a fit (:attr:`agents.imitation.dagger.Fit.steps`).
 
 The weights are an MLP in the format of the dj agent's (:mod:`agents.imitation.dj_policy`: safetensors + JSON,
@@ -29,6 +29,7 @@ import numpy as np
 
 from agents import starts, weights
 from agents.imitation import dagger
+from agents.imitation.composer_starts import PRESET_NAME, START_MIX, episode_budget, start_mix, training_corpus
 from agents.imitation.dj_policy import WalkPolicy, checked_layers, numpy_layers, read, save
 from agents.imitation.target_env import TargetWalkEnv
 from agents.planners.hopper import TargetTable
@@ -132,7 +133,6 @@ def configuration(args, corpus):
     import gymnasium as gym
 
     from agents.dqn.presets import get_preset
-    from agents.imitation.composer import PRESET_NAME, episode_budget, start_mix
     from agents.planners.navigator import Navigator
 
     preset = get_preset(PRESET_NAME)
@@ -158,11 +158,8 @@ def train(args, command: str) -> Path:
     """Behaviour cloning then DAgger of the navigator's targets; writes the weights and their description."""
     import torch as th
 
-    from agents.dqn.presets import get_preset
-    from agents.imitation.composer import PRESET_NAME, START_MIX
-
     th.set_num_threads(args.threads)
-    corpus = get_preset(PRESET_NAME).load_corpus(args.corpus)
+    corpus = training_corpus(args.corpus, args.all_keys)
     task, schedule, fitting, table = configuration(args, corpus)
     th.manual_seed(args.seed)
     n_inputs = corpus.spec.n_notes * (2 * corpus.spec.bar_bits + 1)
