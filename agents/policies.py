@@ -90,6 +90,11 @@ REGISTRY: dict[str, Registered] = {
                            "its press, or with a walk head its target",
                            weights=weights.SHIPPED_DIR / "composer.safetensors",
                            command="python -m agents imitate --out agents/shipped/composer.safetensors"),
+    "composer-all-keys": Registered(
+        "learned", (LAUNCHPAD,), "the composer trained on the chorales in all 12 keys (it plays all_keys=True)",
+        weights=weights.SHIPPED_DIR / "composer_all_keys.safetensors",
+        command="python -m agents imitate --all-keys --out agents/shipped/composer_all_keys.safetensors",
+        env_kwargs={"all_keys": True}),
     "explorer": Registered("learned", (LAUNCHPAD,), "Go-Explore, then a DQN trained on its own trajectories",
                            weights=weights.SHIPPED_DIR / "explorer.safetensors",
                            command="python -m agents explore --out agents/shipped/explorer.safetensors"),
@@ -236,10 +241,12 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
         preset = get_preset(DEFAULT_PRESET)
         env = _env(preset, corpus, episode_steps, env_kwargs)
         return LoadedPolicy(source, entry.make(env, seed, **dict(source.options)), env, preset)
+    if entry is not None:
+        env_kwargs = {**entry.env_kwargs, **env_kwargs}
     path = str(shipped_weights(source.source)) if entry is not None else source.source
     if path.endswith(".safetensors") and _head(path) == "walk":
         preset = get_preset(DEFAULT_PRESET)
-        env = _env(preset, corpus, episode_steps, env_kwargs)
+        env = _env(preset, corpus, episode_steps, {**_trained_env_kwargs(path), **env_kwargs})
         policy = composer_walk.load(path, env.unwrapped.corpus)
         label = source.label if WALK_LABEL in source.label else f"{source.label} {WALK_LABEL}"
         return LoadedPolicy(replace(source, label=label), policy, env, preset)
@@ -262,6 +269,13 @@ def _description(path: str) -> dict:
         return weights.read_description(meta)
     except weights.WeightsError:
         return {}
+
+
+def _trained_env_kwargs(path: str) -> dict:
+    """The env arguments a walk head was trained with that the env must have for it: ``all_keys=True`` for a
+    composer trained with ``imitate --all-keys`` (its targets are bars of the corpus in all 12 keys)."""
+    training = _description(path).get("training")
+    return {"all_keys": True} if isinstance(training, dict) and training.get("all_keys") is True else {}
 
 
 def _head(path: str) -> str | None:
