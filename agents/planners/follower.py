@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.planners.hopper import TargetTable
+from agents.planners.keys import KeyTracker
 from agents.planners.planner import Option
 
 
@@ -58,6 +59,8 @@ class Follower:
         self.radius = self.env.arrival_radius if radius is None else int(radius)
         self.next_bar = successors(corpus)
         self.harmony = pitch_class_sets(corpus.spec, corpus.bars)
+        self.keys = KeyTracker(corpus.spec, corpus.bars, self.env.memory)
+        self.key_shares = KEY_SHARES
         self.target: int | None = None
 
     def predict(self, obs, state=None, episode_start=None, deterministic=True):
@@ -89,16 +92,32 @@ class Follower:
         within = near & (presses <= env.presses_per_bar)
         nearest = int(np.bitwise_count(table.columns ^ heard[:, None]).sum(axis=0).argmin())
         following = self.next_bar[nearest]
-        if following >= 0 and within[following]:
-            return int(following)
-        if within.any():
-            candidates = np.flatnonzero(within)
-            classes = pitch_class_sets(env.launchpad, heard[None])[0]
-            same = self.harmony[candidates] == classes
-            return int(candidates[np.lexsort((candidates, presses[candidates], table.fit[candidates], same))[0]])
+        key = self.keys.key(heard, ages)
+        share = self.keys.shares[:, key]
+        # A person's bar (the heard bar is no corpus bar the song played: its nearest was not played at the bar
+        # line) sets the key: a bar that keeps it may be two bars' presses away.
+        reach = env.presses_per_bar * (1 if ages[nearest] == 0 else 2)
+        keeps = near & (presses <= reach) & (share >= min(self.key_shares))
+        keeps[keeps] = self.keys.keys_after(np.flatnonzero(keeps), ages) == key
+        tiers = ([keeps & (presses <= env.presses_per_bar) & (share >= s) for s in self.key_shares]
+                 + [keeps & (share >= s) for s in self.key_shares]
+                 + [within & (share >= s) for s in self.key_shares] + [within])
+        classes = pitch_class_sets(env.launchpad, heard[None])[0]
+        for allowed in tiers:
+            if following >= 0 and allowed[following]:
+                return int(following)
+            if allowed.any():
+                candidates = np.flatnonzero(allowed)
+                same = self.harmony[candidates] == classes
+                far = presses[candidates] > env.presses_per_bar
+                return int(candidates[np.lexsort((candidates, presses[candidates], table.fit[candidates], same,
+                                                  far * presses[candidates]))[0]])
         pool = np.flatnonzero(new) if new.any() else np.flatnonzero(presses > 0)
         return int(pool[np.lexsort((pool, table.fit[pool], presses[pool]))[0]])
 
+
+#: A corpus bar is in the key when at least this share of its struck notes lie in the key's scale.
+KEY_SHARES = (0.9, 0.8)
 
 #: The options of ``follower:...``.
 OPTIONS = {"radius": Option(int, 0, 64, "targets rendered this close; the default is the env's arrival radius")}
