@@ -1,17 +1,26 @@
 """The key a DJ song is in, as its observation shows it: the heard bar and the corpus bars played recently.
 
-A key's estimate is Krumhansl and Schmuckler's: the correlation of a pitch-class histogram with each of the 24
-keys' Krumhansl-Kessler profiles, the largest winning. The histogram is what a listener has just heard, as the
-DJ observation shows it: the pitch classes struck in the heard bar (weighted :data:`HEARD_WEIGHT`), plus those of
-each corpus bar played in the env's memory, weighted ``DECAY ** age`` (the bar just played, age 0, weighs 1;
-older bars fade). A bar counts its pitch classes once each (struck or not, not how often): a pattern of 32
-onsets and one of 1 are one note to the key, so a person's triad of any patterns in key K reads as K (its
-major or minor profile is the best fit of the three notes, over the keys whose scales also hold them: the
-relative minor and the IV and V major keys), and the heard bar, weighted most, sets the key a person plays.
+The follower (:mod:`agents.planners.follower`) keeps the key it hears: after a person's triad in key K it plays on
+in K. It reads the key from a pitch-class histogram of what a listener has just heard, as the DJ observation shows
+it (so the learned dj agent can imitate the choice):
 
-The scales are :func:`agents.starts.key_scale` (major, or harmonic minor); :meth:`KeyTracker.shares` gives each
-corpus bar's share of struck notes in each key's scale, the follower's test of a bar being in the key
-(:mod:`agents.planners.follower`).
+- the pitch classes struck in the heard bar, weighted :data:`HEARD_WEIGHT`;
+- those of each corpus bar played since the last bar line that played none (a person's bar, or the start: the
+  youngest age no corpus bar has), weighted ``DECAY ** age`` (the bar just played, age 0, weighs 1). So a
+  person's bar starts the key afresh: the bars before it are not heard as the key any more.
+
+A bar counts each of its pitch classes once, however often it is struck: a pattern of 32 onsets and one of 1 are
+one note to the key, so a triad of any patterns reads as its chord. A key's score (:func:`scores`) is the share
+of the histogram in the key's scale (major; minor with its 7th raised or not, the chorales' minor), plus
+:data:`PROFILE_WEIGHT` times the histogram's correlation with the key's Krumhansl-Kessler profile (Krumhansl and
+Schmuckler's estimate), which decides between the keys whose scales hold the notes alike: a major triad's own key
+over its IV, its V and its relative minor, a minor triad's over its relative major. The best score is the key
+(:meth:`KeyTracker.key`); every triad of :func:`agents.starts.triad_in_key` reads as its key.
+
+:attr:`KeyTracker.shares` is each corpus bar's share of struck notes in each key's scale as
+:func:`agents.starts.key_scale` defines it (major, or harmonic minor: the scale ``python -m agents jam`` and
+``dj_key_fit.py`` judge a key by), the follower's test of a bar being in the key; :meth:`KeyTracker.keys_after`
+the key read at the next bar line after a candidate bar, its test of a bar keeping the key.
 """
 
 from __future__ import annotations
@@ -52,23 +61,21 @@ def pitch_class_counts(spec, bars: np.ndarray) -> np.ndarray:
     return counts
 
 
-#: :func:`profiles`, computed once.
-PROFILES = profiles()
-
-
-#: The scales the estimate weighs (minor: harmonic and natural, the 7th raised or not).
-MINOR_SEVENTHS = (10, 11)
-
-
 def estimate_scales() -> np.ndarray:
+    """``(24, 12)`` bool: the scales the estimate weighs: :func:`scales`, a minor key's with its 7th lowered as
+    well as raised (natural and harmonic minor: the chorales' minor bars hold either, and a bar of the natural
+    minor should not read as the relative major for that alone)."""
     inside = scales()
-    for seventh in MINOR_SEVENTHS:
-        inside[12 + np.arange(12), (np.arange(12) + seventh) % 12] = True
+    inside[12 + np.arange(12), (np.arange(12) + 10) % 12] = True
     return inside
 
 
-SCALES = estimate_scales().astype(np.float64)
-#: The weight of the profile's correlation against the share of the histogram in the key's scale.
+#: :func:`profiles` and :func:`estimate_scales`, computed once.
+PROFILES = profiles()
+ESTIMATE_SCALES = estimate_scales().astype(np.float64)
+#: The weight of the profile's correlation against the share of the histogram in the key's scale. Measured
+#: (``dj_key_fit.py``, the shipped onsets): 0.05, 0.2 and 0.5 fit 16, 17 and 17 of 24 keys before the
+#: person's-bar rules of the follower; 0.2 is kept.
 PROFILE_WEIGHT = 0.2
 
 
@@ -80,7 +87,7 @@ def scores(histograms: np.ndarray) -> np.ndarray:
     total = np.maximum(histograms.sum(axis=-1, keepdims=True), 1e-12)
     centred = histograms - histograms.mean(axis=-1, keepdims=True)
     norm = np.maximum(np.linalg.norm(centred, axis=-1, keepdims=True), 1e-12)
-    return histograms @ SCALES.T / total + PROFILE_WEIGHT * (centred / norm) @ PROFILES.T
+    return histograms @ ESTIMATE_SCALES.T / total + PROFILE_WEIGHT * (centred / norm) @ PROFILES.T
 
 
 def estimate(histogram: np.ndarray) -> int:
@@ -104,9 +111,12 @@ class KeyTracker:
         self.shares = counts @ scales().T.astype(np.float64) / struck
 
     def played(self, ages: np.ndarray) -> np.ndarray:
-        """``(12,)``: the pitch classes of each corpus bar played within the memory (``ages`` below it), weighted
-        ``decay ** age``."""
-        played = np.flatnonzero(ages < self.memory)
+        """``(12,)``: the pitch classes of each corpus bar played since the last bar line that played none (a
+        person's bar, the start: the youngest age no bar has), weighted ``decay ** age``."""
+        recent = ages[ages < self.memory]
+        seen = np.zeros(self.memory + 1, dtype=bool)
+        seen[recent] = True
+        played = np.flatnonzero(ages < np.argmin(seen))
         return (self.decay ** ages[played]) @ self.classes[played]
 
     def histogram(self, heard: np.ndarray, ages: np.ndarray) -> np.ndarray:
@@ -120,8 +130,8 @@ class KeyTracker:
         return estimate(self.histogram(heard, ages))
 
     def keys_after(self, bars: np.ndarray, ages: np.ndarray) -> np.ndarray:
-        """``(len(bars),)``: the key :meth:`key` reads at the next bar line if corpus bar ``bars[i]`` (not played
-        in the memory) is heard at it and played: that bar, heard and of age 0, then the bars of ``ages``, a
-        bar older."""
+        """``(len(bars),)``: the key :meth:`key` reads at the next bar line if corpus bar ``bars[i]`` (one not
+        played in the memory) is heard at it, rendered exactly, and played: that bar, heard and of age 0, then the
+        bars :meth:`played` holds now, a bar older."""
         histograms = (self.heard_weight + 1) * self.classes[bars] + self.decay * self.played(ages)
         return np.argmax(scores(histograms), axis=1)
