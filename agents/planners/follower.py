@@ -124,14 +124,27 @@ class Follower:
                 setting = self.setting_key(key, in_key[-1], presses, masks, offsets, ages)
                 if setting is not None:
                     return setting
-            if following >= 0 and allowed[following]:
+            if following >= 0 and allowed[following] and self.arrives(following, masks, offsets, ages):
                 return int(following)
-            if allowed.any():
-                candidates = np.flatnonzero(allowed)
-                same = self.harmony[candidates] == classes
-                return int(candidates[np.lexsort((candidates, presses[candidates], table.fit[candidates], same))[0]])
+            candidates = np.flatnonzero(allowed)
+            same = self.harmony[candidates] == classes
+            for bar in candidates[np.lexsort((candidates, presses[candidates], table.fit[candidates], same))]:
+                if self.arrives(bar, masks, offsets, ages):
+                    return int(bar)
         pool = np.flatnonzero(new) if new.any() else np.flatnonzero(presses > 0)
         return int(pool[np.lexsort((pool, table.fit[pool], presses[pool]))[0]])
+
+    def arrives(self, bar: int, masks: np.ndarray, offsets: np.ndarray, ages: np.ndarray) -> bool:
+        """Whether the walk to ``bar`` ends on a bar the env hears as new: the nearest corpus bar of the walk's end
+        (the first at the smallest distance, as the env finds it) is not played in the memory. A rendering may be
+        as near to a bar played recently as to its own."""
+        spec = self.env.launchpad
+        end = LaunchpadState(spec, masks.copy(), offsets.copy())
+        for action in self.table.walk(int(bar), masks, offsets):
+            end.apply(int(action))
+        words = spec.row_table[end.masks, end.offsets]
+        nearest = np.bitwise_count(self.table.columns ^ words[:, None]).sum(axis=0).argmin()
+        return bool(ages[nearest] >= self.env.memory)
 
     def setting_key(self, key: int, in_key: np.ndarray, presses: np.ndarray, masks: np.ndarray, offsets: np.ndarray,
                     ages: np.ndarray) -> int | None:
