@@ -108,7 +108,7 @@ def test_after_a_triad_in_any_key_it_plays_on_in_that_key():
 @pytest.mark.slow
 def test_after_a_triad_its_next_32_bars_stay_in_the_key_in_18_of_24_keys():
     # Issue #22's measure, as agents/results/all_keys/dj_key_fit.py plays it (its triads; 18 measured; other triads
-    # of the same keys: 16-18, the keys whose scales hold few chorale bars missing).
+    # of the same keys: 17-18, the keys whose scales hold few chorale bars missing).
     from agents.results.all_keys.dj_key_fit import key_fit
 
     result = key_fit("follower", None, 32)
