@@ -7,7 +7,8 @@ A policy is named by one text (``python -m agents evaluate POLICY``, ``python -m
   (``anneal:sweeps=50,beta_end=3``, ``beam:width=64``), each typed and range-checked; the shipped learned
   agents ``composer`` (also called ``pretrained``), ``explorer`` and ``dj`` (LaunchpadDJ-v0), whose weights are
   in ``agents/shipped/``;
-- a ``.safetensors`` weights file (:mod:`agents.dqn.export`), or a run folder of ``python -m agents train``
+- a ``.safetensors`` weights file (:mod:`agents.dqn.export`; or a composer's walk head,
+  :mod:`agents.imitation.composer_walk`, labelled "(walk head)"), or a run folder of ``python -m agents train``
   (its ``q_net.safetensors``);
 - an SB3 ``.zip`` model: a run's ``final_model.zip``, ``best_model.zip`` or a checkpoint (loaded without
   unpickling, :mod:`agents.dqn.model_files`), or any other SB3 model only with ``trust_pickle``;
@@ -22,7 +23,7 @@ plays: the launchpad with the observation the policy was trained on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import gymnasium as gym
@@ -34,12 +35,14 @@ from agents.dqn import export
 from agents.dqn.model_files import ModelFileError, UntrustedModelError, untrusted_message
 from agents.dqn.presets import Preset, get_preset
 from agents.dqn.runs import load_model, run_of_model
-from agents.imitation import dj_policy
+from agents.imitation import composer_walk, dj_policy
 from agents.planners import anneal, beam, follower, hopper, navigator
 from agents.planners.planner import Option, parse_options
 from gym_launchpad.corpus import Corpus
 from gym_launchpad.observation import OBS_MODES, observation_space
 
+#: What a table adds to the label of a composer that chooses targets (:mod:`agents.imitation.composer_walk`).
+WALK_LABEL = "(walk head)"
 #: The tasks, by env id.
 LAUNCHPAD, DJ = "gym_launchpad/Launchpad-v0", "gym_launchpad/LaunchpadDJ-v0"
 #: What a table calls a policy: how it decides.
@@ -83,7 +86,8 @@ REGISTRY: dict[str, Registered] = {
                          hopper.make, hopper.OPTIONS, env_kwargs={"presses_per_bar": 1}),
     "follower": Registered("planner", (DJ,), "follows the chorales bar by bar, walking to each within a bar's "
                            "presses", follower.make, follower.OPTIONS),
-    "composer": Registered("learned", (LAUNCHPAD,), "a Q-network imitating the navigator (behaviour cloning, DAgger)",
+    "composer": Registered("learned", (LAUNCHPAD,), "a network imitating the navigator (behaviour cloning, DAgger): "
+                           "its press, or with a walk head its target",
                            weights=weights.SHIPPED_DIR / "composer.safetensors",
                            command="python -m agents imitate --out agents/shipped/composer.safetensors"),
     "explorer": Registered("learned", (LAUNCHPAD,), "Go-Explore, then a DQN trained on its own trajectories",
@@ -198,9 +202,10 @@ def parse_policy(text: str, task: str | None = None) -> PolicySource:
     if path.suffix not in (".safetensors", ".zip") or not path.is_file():
         raise ValueError(f"{text!r} is neither a registered policy ({', '.join([*REGISTRY, *ALIASES])}), an "
                          "existing .safetensors file, an SB3 .zip model, nor a run folder holding q_net.safetensors")
-    if task not in (None, LAUNCHPAD):
-        raise ValueError(f"{text} is a Q-network of {LAUNCHPAD}; it does not play {task}")
-    return PolicySource(label or default_label, "learned", LAUNCHPAD, str(path))
+    plays = DJ if path.suffix == ".safetensors" and _description(str(path)).get("env") == DJ else LAUNCHPAD
+    if task not in (None, plays):
+        raise ValueError(f"{text} is a network of {plays}; it does not play {task}")
+    return PolicySource(label or default_label, "learned", plays, str(path))
 
 
 def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0, episode_steps: int | None = None,
@@ -221,14 +226,23 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     entry = source.registered
     if source.task == DJ:
         env = make_dj_env(corpus, episode_steps, **{**(entry.env_kwargs if entry else {}), **env_kwargs})
-        policy = (dj_policy.load(shipped_weights(source.source), env) if entry.kind == "learned"
-                  else entry.make(env, seed, **dict(source.options)))
+        if entry is None:  # a dj agent's weights file (parse_policy read its task from its JSON)
+            policy = dj_policy.load(source.source, env)
+        else:
+            policy = (dj_policy.load(shipped_weights(source.source), env) if entry.kind == "learned"
+                      else entry.make(env, seed, **dict(source.options)))
         return LoadedPolicy(source, policy, env, None)
     if entry is not None and entry.kind != "learned":
         preset = get_preset(DEFAULT_PRESET)
         env = _env(preset, corpus, episode_steps, env_kwargs)
         return LoadedPolicy(source, entry.make(env, seed, **dict(source.options)), env, preset)
     path = str(shipped_weights(source.source)) if entry is not None else source.source
+    if path.endswith(".safetensors") and _head(path) == "walk":
+        preset = get_preset(DEFAULT_PRESET)
+        env = _env(preset, corpus, episode_steps, env_kwargs)
+        policy = composer_walk.load(path, env.unwrapped.corpus)
+        label = source.label if WALK_LABEL in source.label else f"{source.label} {WALK_LABEL}"
+        return LoadedPolicy(replace(source, label=label), policy, env, preset)
     if path.endswith(".safetensors"):
         agent = export.load(path, corpus=corpus)
         return LoadedPolicy(source, agent, _env(agent.preset, corpus, episode_steps, env_kwargs), agent.preset)
@@ -236,6 +250,24 @@ def load_policy(name_or_path: str | PolicySource, corpus=None, *, seed: int = 0,
     run = run_of_model(path)
     preset = run.preset() if run else _preset_for(model, corpus)
     return LoadedPolicy(source, model, _env(preset, corpus, episode_steps, env_kwargs), preset)
+
+
+def _description(path: str) -> dict:
+    """The JSON beside a weights file, or {} where there is none or it is refused (the loader then names what is
+    wrong, and the command that makes such weights)."""
+    meta = Path(path).with_suffix(".json")
+    if not meta.is_file():
+        return {}
+    try:
+        return weights.read_description(meta)
+    except weights.WeightsError:
+        return {}
+
+
+def _head(path: str) -> str | None:
+    """The ``head`` a weights file's JSON names (the composer's walk head: ``"walk"``; a Q-network: none)."""
+    head = _description(path).get("head")
+    return head if isinstance(head, str) else None
 
 
 def make_dj_env(corpus=None, episode_steps: int | None = None, **env_kwargs):

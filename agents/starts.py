@@ -117,6 +117,12 @@ FAMILIES = {family.name: family for family in (
 )}
 
 
+#: A person's random presses during a song from a triad, as the jam plays them: a random press instead of the
+#: agent's on this fraction of bars, and how the song is judged ("ends": at 0 at its end, with no random press in
+#: the last stretch; "last half": its mean distance over the last half).
+SCHEDULES = ((0.05, "ends"), (0.20, "last half"))
+
+
 def held_out_seed(family_index: int, start: int) -> int:
     """The seed of start ``start`` of the ``family_index``-th family (:data:`FAMILIES` order) that ``python -m agents
     jam`` and the explorer's ablation play: ``HELD_OUT_SEEDS + 10_000 * family_index + start``."""

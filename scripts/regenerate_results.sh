@@ -14,10 +14,12 @@
 #   compare  agents/results/compare/: the shipped learned agents added to the compare table, and from random
 #            launchpads (agents/results/compare.sh learned: 2 minutes); the baselines' and planners' rows are
 #            `agents/results/compare.sh planners` (not timed here; the annealer replans for a minute or more an episode)
-#   all      songs, chorales, front, targets, then compare (the default; about 10 minutes)
+#   jam      agents/results/jam/{follower,dj}/: `python -m agents jam` of the DJ task (start families, a person's
+#            presses, the key fit; held-out seeds), jam.md + jam.json (follower 3.5 minutes, dj 7)
+#   all      songs, chorales, front, targets, compare, then jam (the default; about 20 minutes)
 # Not here: agents/results/results.md, epsilon0/ and the training figures come from training runs that are not
 # shipped (agents/results/evaluate.sh reads runs/experiment/); agents/results/toy/ from `python -m agents toy-study`.
-#   usage: scripts/regenerate_results.sh [songs|chorales|front|targets|compare|all]...   (default: all)
+#   usage: scripts/regenerate_results.sh [songs|chorales|front|targets|compare|jam|all]...   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -55,12 +57,18 @@ compare() {
   agents/results/compare.sh learned
 }
 
+jam() {
+  for agent in follower dj; do
+    $PY -m agents jam --agent "$agent" --out "$results/jam/$agent"
+  done
+}
+
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(all)
 for part in "${parts[@]}"; do
   case "$part" in
-    songs|chorales|front|targets|compare) "$part" ;;
-    all) songs; chorales; front; targets; compare ;;
-    *) echo "usage: $0 [songs|chorales|front|targets|compare|all]..." >&2; exit 2 ;;
+    songs|chorales|front|targets|compare|jam) "$part" ;;
+    all) songs; chorales; front; targets; compare; jam ;;
+    *) echo "usage: $0 [songs|chorales|front|targets|compare|jam|all]..." >&2; exit 2 ;;
   esac
 done

@@ -104,8 +104,9 @@ def main(argv: list[str]) -> int:
             print(f"error: {error}")
             return 2
         epsilon = args.epsilon if source.kind == "learned" else 0.0
-        key = source.label if source.label not in results else f"{source.label} [{source.task.split('/')[-1]}]"
-        results[key] = {"label": source.label, "kind": source.kind, "task": source.task, "epsilon": epsilon,
+        label = loaded.label  # the source's, and "(walk head)" after a composer that chooses targets
+        key = label if label not in results else f"{label} [{source.task.split('/')[-1]}]"
+        results[key] = {"label": label, "kind": source.kind, "task": source.task, "epsilon": epsilon,
                         **evaluate_policy(loaded.policy, loaded.env, args.episodes, args.steps, args.seed, epsilon)}
         corpora.setdefault(source.task, loaded.env.unwrapped.corpus)
         if source.task == policies.DJ:

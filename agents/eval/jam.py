@@ -1,12 +1,15 @@
 """``python -m agents jam --agent A``: does an agent recover from what a person's presses leave, and keep a key?
 
     python -m agents jam --agent pretrained            # the composer; any policy name: navigator, explorer, ...
+    python -m agents jam --agent dj                    # LaunchpadDJ-v0's policies (dj, follower, hopper)
 
 The paper's demo has a person perturb the agent's launchpad "to a different key and see if the agent can find a
-way to recover". This plays any policy (:mod:`agents.policies`; the table says its kind) from the start
-families of :mod:`agents.starts` on held-out seeds (family ``f``'s start ``i`` from seed
-``500_000 + 10_000 f + i``, apart from every training seed and from evaluation's 0-19), ``--starts`` starts each
-(the keys family: one start per key, all 24 at 20 starts or more), ``--bars`` presses each:
+way to recover". A policy's task (the registry's, :mod:`agents.policies`) picks the table: a policy of
+``LaunchpadDJ-v0`` gets :mod:`agents.eval.jam_dj`'s (the same start families and keys, measured at bar lines against
+the env's arrival radius, and a person's presses mid-song). This module plays any policy of ``Launchpad-v0`` (the
+table says its kind) from the start families of :mod:`agents.starts` on held-out seeds (family ``f``'s start ``i``
+from seed ``500_000 + 10_000 f + i``, apart from every training seed and from evaluation's 0-19), ``--starts``
+starts each (the keys family: one start per key, all 24 at 20 starts or more), ``--bars`` presses each:
 
 - triads (the env's reset), a random launchpad, a corpus bar + 20 and + 50 random presses, a ceiling bar + 5,
   an empty launchpad, triads in the 24 major and minor keys;
@@ -34,27 +37,33 @@ import numpy as np
 
 from agents import starts
 from agents.arguments import parse_dataclass
+from agents.eval import jam_dj
+from agents.eval.key_fit import KEY_FIT, fit_of_key
 from agents.planners.navigator import ceiling_bars
-from agents.policies import load_policy
+from agents.policies import DJ, load_policy, parse_policy
+from agents.starts import SCHEDULES
 
-#: A key fits when at least this fraction of the struck notes are in its scale.
-KEY_FIT = 0.8
-#: The schedules' random-press rates and how each is judged.
-SCHEDULES = ((0.05, "ends"), (0.20, "last half"))
+__all__ = ["KEY_FIT", "SCHEDULES", "JamArgs", "fit_of_key", "jam", "main", "markdown"]
 
 
 @dataclass
 class JamArgs:
     """Does an agent recover from what a person's presses leave, and keep a new key? (held-out starts)"""
 
-    #: the policy (any name or file ``python -m agents evaluate`` takes)
+    #: the policy (any name or file ``python -m agents evaluate`` takes); one whose task is LaunchpadDJ-v0 (dj,
+    #: follower, hopper) gets the DJ table
     agent: str = "pretrained"
     #: starts per family (the keys family: one per key, all 24 at 20 or more)
     starts: int = 20
-    #: presses from each start (the recovery window); the schedules play 10 times as many bars
+    #: Launchpad-v0: presses from each start (the recovery window); the schedules play 10 times as many bars
     bars: int = 100
     #: bars the agent plays from a triad in each key for the key fit
     fit_bars: int = 32
+    #: LaunchpadDJ-v0: bars from a start, or from a person's presses, within which the heard bar must come within
+    #: the env's arrival radius
+    recover_bars: int = 30
+    #: LaunchpadDJ-v0: bars each start plays; the person's-presses songs play 3 times as many
+    song_bars: int = 100
     #: corpus .npz (default: the shipped one)
     corpus: str | None = None
     #: folder for jam.md and jam.json (default: print only)
@@ -143,18 +152,11 @@ def key_fit(loaded, args: JamArgs, index: int) -> list[dict]:
     """Per key: the fraction of struck notes in its scale over the agent's next ``fit_bars`` bars from a triad in it."""
     env = loaded.env.unwrapped
     spec, cells = env.launchpad, env.corpus.cells
-    pitch_class = spec.pitches % 12
     out = []
     for key in range(starts.N_KEYS):
         rng = np.random.default_rng(starts.held_out_seed(index, key))
         _, words, _ = play(loaded, starts.triad_in_key(spec, key, rng), args.fit_bars, rng)
-        struck = words if cells == "onsets" else words & ~(words << np.uint64(1))
-        per_row = np.bitwise_count(struck).sum(axis=0)
-        total = int(per_row.sum())
-        inside = int(per_row[starts.key_scale(key)[pitch_class]].sum())
-        fraction = inside / total if total else math.nan
-        out.append({"key": starts.key_name(key), "struck": total, "in_scale": fraction,
-                    "fits": bool(total and fraction >= KEY_FIT)})
+        out.append(fit_of_key(spec, words, cells, key))
     return out
 
 
@@ -191,11 +193,23 @@ def markdown(result: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_dataclass(JamArgs, argv, "python -m agents jam")
-    if args.starts < 1 or args.bars < 1 or args.fit_bars < 1:
-        print("error: --starts, --bars and --fit-bars must be at least 1", file=sys.stderr)
+    if min(args.starts, args.bars, args.fit_bars, args.recover_bars, args.song_bars) < 1:
+        print("error: --starts, --bars, --fit-bars, --recover-bars and --song-bars must be at least 1", file=sys.stderr)
         return 2
-    result = jam(args)
-    text = markdown(result)
+    try:
+        task = parse_policy(args.agent).task
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if task == DJ:
+        if args.recover_bars > args.song_bars:
+            print("error: --recover-bars must be at most --song-bars", file=sys.stderr)
+            return 2
+        result = jam_dj.jam_dj(args)
+        text = jam_dj.markdown(result)
+    else:
+        result = jam(args)
+        text = markdown(result)
     print(text, end="")
     if args.out:
         out = Path(args.out)

@@ -1,14 +1,20 @@
-"""``python -m agents imitate``: the composer, a Q-network that imitates the navigator from the observation alone.
+"""``python -m agents imitate``: the composer, a network that imitates the navigator from the observation alone.
 
-    python -m agents imitate --out agents/shipped/composer.safetensors      # the shipped weights
+    python -m agents imitate --out agents/shipped/composer.safetensors      # the shipped weights (the walk head)
+    python -m agents imitate --head press --out W.safetensors              # the press head (a Q-network's format)
 
 The teacher is the navigator (:mod:`agents.planners.navigator`): it walks to the corpus bar at the ceiling
 that is fewest presses away, and its choice is a function of the state alone that holds along its own
-walk, so it never contradicts itself. The student is the ``mlp`` preset's Q-network (fc 1024 - relu -
-fc 512 - relu - fc 313 on the ``toggles`` observation), trained as a classifier over the 313 actions: the
-cross-entropy of the teacher's action plus that of the set of presses on any shortest walk to the ceiling
-(:class:`Teacher`), so the argmax of its "Q-values" is the action and :func:`agents.dqn.export.load`
-reads the weights as any DQN's, with no simulator at act time.
+walk, so it never contradicts itself. Two heads (``--head``):
+
+- ``walk`` (the default, shipped; :mod:`agents.imitation.composer_walk`): an MLP over the ``toggles``
+  observation chooses the ceiling bar to walk to, trained on the navigator's target; the press is the lowest
+  of the shortest walk there (the instrument's arithmetic, no simulator). A press toward a target brings it
+  nearer, so the head commits to one: it recovers from random launchpads, where the press head loops.
+- ``press``: the ``mlp`` preset's Q-network (fc 1024 - relu - fc 512 - relu - fc 313 on the ``toggles``
+  observation), trained as a classifier over the 313 actions: the cross-entropy of the teacher's action plus
+  that of the set of presses on any shortest walk to the ceiling (:class:`Teacher`), so the argmax of its
+  "Q-values" is the action and :func:`agents.dqn.export.load` reads the weights as any DQN's.
 
 Training is the one behaviour cloning + DAgger loop (:mod:`agents.imitation.dagger`, Ross, Gordon and Bagnell
 2011) configured with the navigator as teacher (:func:`configuration`):
@@ -16,7 +22,8 @@ Training is the one behaviour cloning + DAgger loop (:mod:`agents.imitation.dagg
    :mod:`agents.starts`: the env's triads, random and empty launchpads, corpus and ceiling bars
    knocked by random presses, triads in every key), each from a seed in ``starts.TRAINING_SEEDS``; with
    probability ``noise`` a step presses a random button instead of the teacher's (its label is still the
-   teacher's), so the data holds states off the teacher's path and the way back from them (DART).
+   teacher's), so the data holds states off the teacher's path and the way back from them (DART); the walk
+   head's actions are targets, so its noise is a press toward a random target.
 2. *DAgger rounds*: the student plays from fresh starts; the teacher labels every state it visits; the
    student trains again on everything gathered. Its own mistakes become its training data. With
    ``--take-over`` the navigator presses wherever the student comes back to a state of its episode.
@@ -27,6 +34,7 @@ Episodes are played side by side on ``--envs`` envs, so the student acts on a ba
 from __future__ import annotations
 
 import itertools
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -40,31 +48,18 @@ from agents.dqn.export import export
 from agents.dqn.networks import build_policy
 from agents.dqn.presets import get_preset
 from agents.imitation import dagger, demonstrations
-from agents.planners.navigator import Navigator, ceiling_bars
+from agents.imitation.composer_starts import (
+    PRESET_NAME,
+    START_MIX,
+    episode_budget,
+    start_mix,
+    training_corpus,
+)
+from agents.planners.navigator import Navigator
 from agents.planners.walk import next_press, row_press_costs
 
-#: The start families of training (:class:`agents.starts.StartFamily`), by name.
-TRAINING_FAMILIES = {family.name: family for family in (
-    starts.StartFamily("triad", init="triad"),
-    starts.StartFamily("random", init="random"),
-    starts.StartFamily("empty", init="empty"),
-    starts.StartFamily("ceiling", base="ceiling", presses=1, max_presses=6),
-    starts.StartFamily("corpus", base="corpus", presses=1, max_presses=60),
-    starts.StartFamily("key", base="key"),
-)}
-
-#: Where each demonstration or DAgger episode starts, and how often: the env's three start distributions,
-#: and "ceiling", a bar of the ceiling with a few random presses (the teacher's last steps, and staying).
-#: Random launchpads get a large share: their walks are three times as long as a triad's and cross states no
-#: triad start comes near, so a student trained mostly on triads gets lost from them.
-START_MIX = {"triad": 0.1, "random": 0.3, "empty": 0.05, "ceiling": 0.15, "corpus": 0.3, "key": 0.1}
-
-#: An episode ends one step after the teacher stops, or when it has taken twice the teacher's walk from its
-#: start plus this many presses: long enough to wander and be brought back, short enough that a student's
-#: dithering does not fill the data.
-SLACK_PRESSES = 8
-
-PRESET_NAME = "mlp"
+#: What the network outputs (``--head``): a press, or a target to walk to (:mod:`agents.imitation.composer_walk`).
+HEADS = ("press", "walk")
 
 
 @dataclass
@@ -75,12 +70,15 @@ class ComposerArgs:
                      metadata={"help": "the weights (.safetensors); the description (.json) goes beside it"})
     seed: int = field(default=0, metadata={"help": "seeds the starts, the noise, the student's initial weights"})
     corpus: str | None = field(default=None, metadata={"help": "corpus .npz (default: the shipped Bach chorales)"})
+    all_keys: bool = field(default=False, metadata={
+        "help": "train on the corpus in all 12 keys (the env's all_keys=True; the weights then play only such envs)"})
     demos: int = field(default=2000, metadata={"help": "teacher episodes for behaviour cloning"})
     noise: float = field(default=0.1, metadata={"help": "probability that a demonstration step presses at random"})
     rounds: int = field(default=15, metadata={"help": "DAgger rounds after behaviour cloning"})
     dagger_episodes: int = field(default=400, metadata={"help": "student episodes labelled by the teacher a round"})
     envs: int = field(default=32, metadata={"help": "episodes played side by side (the student acts on a batch)"})
-    epochs: int = field(default=2, metadata={"help": "passes over the data after behaviour cloning and each round"})
+    epochs: int = field(default=2, metadata={
+        "help": "(--head press) passes over the data after behaviour cloning and each round"})
     batch_size: int = field(default=256, metadata={"help": "examples per gradient step"})
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam's learning rate, decayed to 1/10 each fit"})
     threads: int = field(default=1, metadata={"help": "torch threads"})
@@ -88,9 +86,15 @@ class ComposerArgs:
         "help": "weight of the navigator's own press in the loss, beside the allowed set's (0: any allowed press)"})
     take_over: bool = field(default=True, metadata={
         "help": "in DAgger rounds the navigator presses where the student returns to a state of its episode"})
+    head: str = field(default="walk", metadata={
+        "help": "what the network outputs: 'walk', the ceiling bar to walk to, the press the lowest of the shortest "
+                "walk there (agents.imitation.composer_walk), or 'press', one of the presses (a Q-network's format)"})
+    hidden: tuple[int, ...] = field(default=(512, 256), metadata={"help": "the walk head's hidden layer widths"})
+    steps: int = field(default=2000, metadata={
+        "help": "the walk head's minibatches a fit, drawn from everything gathered (the press head: --epochs passes)"})
     demos_dataset: str | None = field(default=None, metadata={
-        "help": "a Minari dataset id to read the behaviour-cloning demonstrations from (written by `python -m agents "
-                "demos`); none given: the navigator's walks are played here"})
+        "help": "(--head press) a Minari dataset id to read the behaviour-cloning demonstrations from (written by "
+                "`python -m agents demos`); none given: the navigator's walks are played here"})
 
 
 class Teacher:
@@ -174,28 +178,6 @@ class EnvTeacher:
         return self.teacher.walk_length(self.env.state)
 
 
-def start_mix(corpus, mix: dict[str, float] | None = None):
-    """``start(env, rng, episode, round_)`` for :class:`agents.imitation.dagger.Task`: a family of
-    :data:`START_MIX` drawn by its weight, its start drawn from a seed in :data:`starts.TRAINING_SEEDS`."""
-    mix = START_MIX if mix is None else mix
-    families = [TRAINING_FAMILIES[name] for name in mix]
-    weights = np.array(list(mix.values()), dtype=np.float64)
-    weights /= weights.sum()
-    ceiling = ceiling_bars(corpus)
-
-    def start(env, rng: np.random.Generator, episode: int, round_: int):
-        family = families[rng.choice(len(families), p=weights)]
-        seed = int(rng.integers(*starts.TRAINING_SEEDS))
-        state = family.state(corpus, np.random.default_rng(seed), ceiling)
-        return env.reset(seed=seed, options={"state": state})[0]
-    return start
-
-
-def episode_budget(teacher: EnvTeacher) -> int:
-    """Twice the teacher's walk from the start plus :data:`SLACK_PRESSES`."""
-    return 2 * teacher.length() + SLACK_PRESSES
-
-
 def configuration(args: ComposerArgs, corpus) -> tuple[dagger.Task, dagger.Schedule, dagger.Fit]:
     """The composer as a configuration of :func:`agents.imitation.dagger.train`."""
     preset = get_preset(PRESET_NAME)
@@ -211,11 +193,25 @@ def configuration(args: ComposerArgs, corpus) -> tuple[dagger.Task, dagger.Sched
     return task, schedule, fitting
 
 
+def check(args: ComposerArgs) -> None:
+    """One ValueError for arguments that do not go together."""
+    if args.head not in HEADS:
+        raise ValueError(f"--head must be one of {', '.join(HEADS)}, got {args.head!r}")
+    if args.head == "walk" and args.demos_dataset:
+        raise ValueError("--demos-dataset holds the navigator's presses, which the press head learns (--head "
+                         "press); the walk head learns its targets from walks it plays itself: leave it out")
+
+
 def train(args: ComposerArgs) -> Path:
     """Behaviour cloning then DAgger, as the module says; writes the weights and their description."""
+    check(args)
+    if args.head == "walk":
+        from agents.imitation import composer_walk
+
+        return composer_walk.train(args, "python -m agents imitate " + " ".join(_flags(args)))
     th.set_num_threads(args.threads)
     preset = get_preset(PRESET_NAME)
-    corpus = preset.load_corpus(args.corpus)
+    corpus = training_corpus(args.corpus, args.all_keys)
     task, schedule, fitting = configuration(args, corpus)
     env = preset.make_env(corpus)
     th.manual_seed(args.seed)
@@ -230,16 +226,27 @@ def train(args: ComposerArgs) -> Path:
         "seed": args.seed,
         "start_mix": START_MIX,
         "training_seeds": list(starts.TRAINING_SEEDS),
-        "training": {**asdict(args), "wall_clock_s": trained["wall_clock_s"], "cpu_s": trained["cpu_s"],
+        "training": {**{k: v for k, v in asdict(args).items() if k not in WALK_ONLY},
+                     "wall_clock_s": trained["wall_clock_s"], "cpu_s": trained["cpu_s"],
                      "log": trained["log"]},
     })
+
+
+#: The arguments only the walk head reads, left out of the press head's command.
+WALK_ONLY = ("head", "hidden", "steps")
 
 
 def _flags(args: ComposerArgs) -> list[str]:
     flags = []
     for name, value in asdict(args).items():
         flag = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
+        if args.head == "press" and name in WALK_ONLY:
+            continue
+        if args.head == "walk" and name in ("epochs", "demos_dataset"):
+            continue
+        if isinstance(value, (tuple, list)):
+            flags.append(f"{flag} {' '.join(map(str, value))}")
+        elif isinstance(value, bool):
             flags.append(flag if value else "--no-" + flag[2:])
         elif value is not None:
             flags.append(f"{flag} {value}")
@@ -283,6 +290,11 @@ def write_demonstrations(argv=None) -> int:
 
 def main(argv=None) -> int:
     args = parse_dataclass(ComposerArgs, argv, "python -m agents imitate")
+    try:
+        check(args)
+    except ValueError as error:
+        print(f"python -m agents imitate: error: {error}", file=sys.stderr)
+        return 2
     path = train(args)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) and {path.with_suffix('.json')}")
     return 0

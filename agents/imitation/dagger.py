@@ -51,8 +51,10 @@ class Task:
     (one :class:`Teacher` per env), ``start(env, rng, episode, round_) -> obs`` (the start distribution: the
     ``episode``-th episode of ``round_``, 0 the demonstrations), ``budget(teacher) -> int`` (steps an
     episode may take) and ``stop_action``: an episode ends one step after the teacher labels it (None: at the
-    budget or the env's end). ``student(network) -> (observations -> actions)`` makes the student that plays
-    the DAgger rounds from the network being trained (None: :func:`act`, its largest output)."""
+    budget or the env's end); ``stop(teacher, label) -> bool``, where given, says instead when the teacher is
+    done (a walk head's teacher labels a target, not a press: it is done at the target).
+    ``student(network) -> (observations -> actions)`` makes the student that plays the DAgger rounds from the
+    network being trained (None: :func:`act`, its largest output)."""
 
     make_env: Callable
     make_teacher: Callable
@@ -60,6 +62,11 @@ class Task:
     budget: Callable
     stop_action: int | None = None
     student: Callable | None = None
+    stop: Callable | None = None
+
+    def done(self, teacher, label: int) -> bool:
+        """Whether the teacher is done where it labelled ``label``: the episode ends after this state."""
+        return self.stop(teacher, label) if self.stop is not None else label == self.stop_action
 
 
 @dataclass
@@ -164,7 +171,7 @@ def gather(envs, teachers, task: Task, rng: np.random.Generator, episodes: int, 
         for i, label, action in zip(active, step_labels, actions, strict=True):
             budget[i] -= 1
             ended = True
-            if label != task.stop_action and budget[i] > 0:
+            if not task.done(teachers[i], label) and budget[i] > 0:
                 obs[i], _, terminated, truncated, _ = envs[i].step(int(action))
                 ended = terminated or truncated
             if not ended or start(i):

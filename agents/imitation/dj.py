@@ -149,7 +149,7 @@ class PackedObservations(gym.ObservationWrapper):
     """The press head's observations as uint8 hundredths (exact for the DJ observation: toggles and the phase
     are 0 or 1, an age a whole number of bars over the memory of 100), so a song of 7,200 presses is gathered
     in 15 MB rather than 58. The network being trained reads them through :func:`unpacking` first; the layers
-    saved read the env's own observation."""
+    saved (:func:`agents.imitation.dj_policy.numpy_layers`) read the env's own observation."""
 
     SCALE = 100
 
@@ -169,14 +169,6 @@ def unpacking():
         def forward(self, x):
             return x / PackedObservations.SCALE
     return Unpack()
-
-
-def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The network's ``(weight, bias)`` pairs, as :mod:`agents.imitation.dj_policy` saves them."""
-    import torch as th
-
-    return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
-            for layer in model if isinstance(layer, th.nn.Linear)]
 
 
 def train(args: Arguments) -> Path:
@@ -209,7 +201,7 @@ def train(args: Arguments) -> Path:
         "labels": trained["examples"], "training_seconds": round(time.perf_counter() - started),
         "log": trained["log"],
     }
-    path = learned.save(numpy_layers(model), args.out, description)
+    path = learned.save(learned.numpy_layers(model), args.out, description)
     print(f"wrote {path} ({path.stat().st_size} bytes) and {path.with_suffix('.json').name}")
     return path
 

@@ -5,6 +5,10 @@ Two heads (``head`` in the JSON): ``"press"`` (:class:`DJPolicy`), the MLP's out
 toggles and the ages) and chooses the corpus bar to play next, and the press is one of the shortest walk
 from the launchpad's toggles (also the observation's) to that bar's best launchpad rendering.
 
+The walk head's act (a target chosen by the MLP, the press the walk's lowest) is :class:`WalkPolicy`, which the
+composer's walk head (:mod:`agents.imitation.composer_walk`) shares, as it shares this file's MLP weights format
+(:func:`save`, :func:`read`, :func:`checked_layers`).
+
 The weights are plain tensors (``dj.safetensors``) beside a JSON that names the layers, the env's arguments
 and the hash of the corpus they were trained on; loading reads both without unpickling and refuses weights
 made for another corpus or observation. The forward pass is numpy, so playing needs no torch.
@@ -49,7 +53,35 @@ class DJPolicy:
         return (actions[0] if obs.ndim == 1 else actions), state
 
 
-class DJWalkPolicy(DJPolicy):
+class WalkPolicy(DJPolicy):
+    """A walk head: the MLP chooses a target of ``table`` (:class:`agents.planners.hopper.TargetTable`) from each
+    observation (:meth:`targets`), and the press is the lowest of the shortest walk from the observation's
+    ``toggles`` (its first ``n_toggles`` numbers, decoded by
+    :func:`gym_launchpad.observation.states_from_observations`) to that target, the no-op once there: the
+    instrument's arithmetic, no env. The dj agent's (:class:`DJWalkPolicy`) and the composer's
+    (:class:`agents.imitation.composer_walk.ComposerWalkPolicy`) differ in what the MLP reads and chooses among."""
+
+    def __init__(self, layers, description: dict, spec, table):
+        super().__init__(layers, description)
+        self.spec, self.table = spec, table
+        self.n_toggles = spec.n_notes * (2 * spec.bar_bits + 1)
+
+    def targets(self, obs: np.ndarray) -> np.ndarray:
+        """The target (an index into ``table.targets``) chosen for each of a batch of observations."""
+        raise NotImplementedError
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        obs = np.asarray(obs)
+        batch = obs.reshape(-1, obs.shape[-1])
+        actions = np.array([self._press(row, target) for row, target in zip(batch, self.targets(batch), strict=True)])
+        return (actions[0] if obs.ndim == 1 else actions), state
+
+    def _press(self, obs: np.ndarray, target: int) -> int:
+        masks, offsets = states_from_observations(self.spec, "toggles", obs[:self.n_toggles])
+        return self.table.first_press(int(target), masks, offsets)
+
+
+class DJWalkPolicy(WalkPolicy):
     """The ``"walk"`` head: the MLP's largest output among the new bars is a corpus bar, chosen from the
     observation's heard bar and ages (the same all bar long, since they change only at bar lines); the press
     is the lowest of the shortest walk from the observation's toggles to that bar's best rendering, the no-op
@@ -59,10 +91,7 @@ class DJWalkPolicy(DJPolicy):
     def __init__(self, layers, description: dict, corpus):
         from agents.planners.hopper import TargetTable
 
-        super().__init__(layers, description)
-        self.spec = corpus.spec
-        self.table = TargetTable(corpus, 1 << 30)
-        self.n_toggles = self.spec.n_notes * (2 * self.spec.bar_bits + 1)
+        super().__init__(layers, description, corpus.spec, TargetTable(corpus, 1 << 30))
         self.n_bars = len(corpus)
 
     def inputs(self, obs: np.ndarray) -> np.ndarray:
@@ -75,16 +104,13 @@ class DJWalkPolicy(DJPolicy):
         pays for, as the follower's choices are), over all bars when none is."""
         return choose_new(self.logits(self.inputs(obs)), obs[:, 2 * self.n_toggles:2 * self.n_toggles + self.n_bars])
 
-    def predict(self, obs, state=None, episode_start=None, deterministic=True):
-        obs = np.asarray(obs)
-        batch = obs.reshape(-1, obs.shape[-1])
-        actions = np.array([self._press(row, target) for row, target in zip(batch, self.targets(batch), strict=True)])
-        return (actions[0] if obs.ndim == 1 else actions), state
 
-    def _press(self, obs: np.ndarray, target: int) -> int:
-        masks, offsets = states_from_observations(self.spec, "toggles", obs[:self.n_toggles])
-        walk = self.table.walk(int(target), masks, offsets)
-        return int(min(walk)) if walk else int(self.spec.noop_action)
+def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``(weight, bias)`` pairs of the ``torch.nn.Linear`` layers of ``model`` (a ``Sequential``), as numpy."""
+    import torch as th
+
+    return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
+            for layer in model if isinstance(layer, th.nn.Linear)]
 
 
 def choose_new(logits: np.ndarray, ages: np.ndarray) -> np.ndarray:
@@ -102,18 +128,25 @@ def save(policy_layers, path, description: dict) -> Path:
     return weights.write(path, tensors, {**description, "network": "mlp", "layers": len(policy_layers)})
 
 
+def read(path: Path, retrain: str) -> tuple[dict, dict, int]:
+    """The tensors, description and layer count of an MLP's weights at ``path``, or one
+    :class:`agents.weights.WeightsError` (naming ``retrain``, the command that makes them)."""
+    meta = path.with_suffix(".json")
+    description = weights.read_description(meta, f": {retrain}") if meta.is_file() else {}
+    n_layers = description.get("layers")
+    if path.is_file() and meta.is_file() and (isinstance(n_layers, bool) or not isinstance(n_layers, int)
+                                              or not 1 <= n_layers <= MAX_LAYERS):
+        raise weights.WeightsError(f"{meta}: layers is {n_layers!r}, not a whole number from 1 to {MAX_LAYERS}")
+    tensors, description = weights.read(path, retrain=retrain)
+    return tensors, description, n_layers
+
+
 def load(path, env) -> DJPolicy:
     """The policy saved at ``path`` for ``env`` (a DJ env, possibly wrapped); refused with one
     :class:`agents.weights.WeightsError` if the file is damaged or it was trained on another corpus or for
     another observation."""
     path = Path(path)
-    meta = path.with_suffix(".json")
-    description = weights.read_description(meta, f": {RETRAIN}") if meta.is_file() else {}
-    n_layers = description.get("layers")
-    if path.is_file() and meta.is_file() and (isinstance(n_layers, bool) or not isinstance(n_layers, int)
-                                              or not 1 <= n_layers <= MAX_LAYERS):
-        raise weights.WeightsError(f"{meta}: layers is {n_layers!r}, not a whole number from 1 to {MAX_LAYERS}")
-    tensors, description = weights.read(path, retrain=RETRAIN)
+    tensors, description, n_layers = read(path, RETRAIN)
     corpus = env.unwrapped.corpus
     if description.get("corpus_hash") != corpus.hash:
         raise weights.WeightsMismatchError(
@@ -123,11 +156,12 @@ def load(path, env) -> DJPolicy:
     if description.get("head", "press") == "walk":
         n_toggles = n_inputs - len(corpus) - env.unwrapped.presses_per_bar
         n_toggles //= 2
-        return DJWalkPolicy(_layers(path, tensors, n_layers, n_toggles + len(corpus), len(corpus)), description, corpus)
-    return DJPolicy(_layers(path, tensors, n_layers, n_inputs, n_actions), description)
+        return DJWalkPolicy(checked_layers(path, tensors, n_layers, n_toggles + len(corpus), len(corpus)), description,
+                            corpus)
+    return DJPolicy(checked_layers(path, tensors, n_layers, n_inputs, n_actions), description)
 
 
-def _layers(path: Path, tensors: dict, n_layers: int, n_inputs: int, n_actions: int):
+def checked_layers(path: Path, tensors: dict, n_layers: int, n_inputs: int, n_actions: int):
     """The ``(weight, bias)`` pairs of ``tensors``, checked to chain from ``n_inputs`` to ``n_actions``."""
     expected = {f"layer{i}.{part}" for i in range(n_layers) for part in ("weight", "bias")}
     if set(tensors) != expected:

@@ -39,9 +39,8 @@ class TargetWalkEnv(gym.Wrapper):
 
     def press(self, target: int) -> int:
         """The walk head's press toward ``target`` from the launchpad's state: the lowest of a shortest walk."""
-        unwrapped = self.env.unwrapped
-        walk = self.table.walk(int(target), unwrapped.state.masks, unwrapped.state.offsets)
-        return int(min(walk)) if walk else int(unwrapped.launchpad.noop_action)
+        state = self.env.unwrapped.state
+        return self.table.first_press(int(target), state.masks, state.offsets)
 
     def step(self, target):
         total = 0.0

@@ -85,6 +85,11 @@ class TargetTable:
             actions += [spec.offset_action(n, j) for j in range(spec.bar_bits) if shift >> j & 1]
         return actions
 
+    def first_press(self, target: int, masks: np.ndarray, offsets: np.ndarray) -> int:
+        """The walk heads' press toward target ``target``: the lowest action of :meth:`walk`, the no-op there."""
+        walk = self.walk(target, masks, offsets)
+        return int(min(walk)) if walk else int(self.spec.noop_action)
+
 
 def ordered_walk(spec: LaunchpadSpec, columns: np.ndarray, masks, offsets, walk):
     """Press ``walk`` from the state in the hopper's order, yielding ``(action, distance, nearest corpus bar)``

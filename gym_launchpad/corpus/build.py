@@ -9,7 +9,6 @@ failure and every skipped entry by reason. :func:`describe` and :func:`plot_bars
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
@@ -18,7 +17,6 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
-from multiprocessing import connection, get_context
 from pathlib import Path
 
 import numpy as np
@@ -36,14 +34,11 @@ from gym_launchpad.corpus.quantize import (
     bar_grid,
     score_bars,
 )
+from gym_launchpad.corpus.workers import STOP_SIGNALS, run_workers
 from gym_launchpad.launchpad import LaunchpadSpec
 from gym_launchpad.midi.read import MidiReadError, parser_version, read_midi_notes, resolve_parser
 
 MIDI_SUFFIXES = (".mid", ".midi")
-#: What stops a build and keeps the bars read so far: Ctrl-C, SIGTERM, and SIGHUP (the terminal or ssh session
-#: closed), where the OS has it.
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
 #: Seconds one file may take in a worker before it is killed and counted as ``timeout``.
 DEFAULT_TIMEOUT = 60.0
 #: Bars and notes one file may have (far beyond any score: 4,000 bars of 4/4 last over two hours at
@@ -201,131 +196,6 @@ def _read_for_build(path, spec: LaunchpadSpec, options: BarOptions, parser: str,
         return ("failed", "error", f"{type(error).__name__}: {error}")
     stats = {**bars.stats, "bars_kept": bars.stats["bars_kept"] - dropped, "bars_over_repeat_cap": dropped}
     return ("ok", words, counts, bar_number, stats)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Make this worker die when the build process does, even by SIGKILL: the kernel's parent-death signal
-    on Linux; elsewhere a thread that notices the parent is gone. (A pipe's EOF is no sign: a sibling
-    worker forked later holds the build's end of this worker's pipe open.)"""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            pr_set_pdeathsig = 1
-            if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
-                if os.getppid() != parent:  # the parent died before the signal was armed
-                    os._exit(1)
-                return
-        except (OSError, AttributeError):
-            pass
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _limit_memory(max_memory_mb: int) -> None:
-    """Cap this process's address space at what it uses now plus ``max_memory_mb``, where the OS allows it;
-    an allocation past it raises MemoryError, which fails the file being read."""
-    if not max_memory_mb:
-        return
-    try:
-        import resource
-
-        page = os.sysconf("SC_PAGE_SIZE")
-        with open("/proc/self/statm") as statm:
-            in_use = int(statm.read().split()[0]) * page
-        limit = in_use + max_memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
-    except (ImportError, OSError, ValueError):
-        pass  # no resource module (Windows), no /proc (macOS), or a hard limit below ours: no cap
-
-
-def _worker_loop(conn, parent, spec, options, parser, limits):
-    _die_with_parent(parent)
-    # Ctrl-C, SIGTERM and a closed terminal are the parent's to handle: it stops the build, saves what it has
-    # and ends us.
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, signal.SIG_IGN)
-    _limit_memory(limits.max_memory_mb)
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        index, path = task
-        conn.send((index, _read_for_build(path, spec, options, parser, limits)))
-
-
-class _Worker:
-    """One worker process with a pipe, and the file it is reading (if any) since when."""
-
-    def __init__(self, context, args):
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_loop, args=(child, os.getpid(), *args), daemon=True)
-        self.process.start()
-        child.close()
-        self.task, self.since = None, 0.0
-
-    def give(self, task):
-        self.task, self.since = task, time.monotonic()
-        if task is not None:
-            self.conn.send(task)
-
-    def stop(self):
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
-        self.conn.close()
-
-
-def _run_workers(tasks, args, workers: int, timeout: float, on_result, stopped=lambda: False):
-    """Read ``tasks`` (``(index, path)``) in ``workers`` processes, calling ``on_result(index, result)``
-    until all are read or ``stopped()``.
-
-    A file that takes longer than ``timeout`` seconds, or kills its worker, is reported as failed and
-    its worker replaced, so no file can stop or hang the build.
-    """
-    context = get_context()
-    queue = iter(tasks)
-    pool = []
-    try:
-        for _ in range(max(1, min(workers, len(tasks)))):
-            pool.append(_Worker(context, args))
-            pool[-1].give(next(queue, None))
-        while not stopped() and any(worker.task is not None for worker in pool):
-            busy = [worker for worker in pool if worker.task is not None]
-            connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.5)
-            for i, worker in enumerate(pool):
-                if worker.task is None:
-                    continue
-                index = worker.task[0]
-                if worker.conn.poll():
-                    try:
-                        _, result = worker.conn.recv()
-                    except (EOFError, OSError):
-                        pass  # the worker died mid-file: reported below once it has exited
-                    else:
-                        on_result(index, result)
-                        worker.give(next(queue, None))
-                        continue
-                if not worker.process.is_alive():
-                    failure = ("failed", "worker crashed", f"exit code {worker.process.exitcode}")
-                elif time.monotonic() - worker.since > timeout:
-                    failure = ("failed", "timeout", f"more than {timeout:g} s")
-                else:
-                    continue
-                on_result(index, failure)
-                worker.stop()
-                pool[i] = _Worker(context, args)
-                pool[i].give(next(queue, None))
-    finally:
-        for worker in pool:
-            worker.stop()
 
 
 class _BarAccumulator:
@@ -492,8 +362,9 @@ def build_from_midi(paths, spec: LaunchpadSpec | None = None, options: BarOption
 
     interrupt = _StopOnCtrlC()
     try:
-        _run_workers([(i, path) for i, (path, _) in enumerate(files)], (spec, options, parser, limits), workers,
-                     timeout, on_result, stopped=interrupt.requested)
+        # _read_for_build is looked up now, not at import: a test swaps it for a misbehaving reader.
+        run_workers([(i, path) for i, (path, _) in enumerate(files)], _read_for_build, (spec, options, parser, limits),
+                    workers, timeout, on_result, stopped=interrupt.requested, max_memory_mb=limits.max_memory_mb)
     finally:
         interrupt.restore()
         bar_progress.close()

@@ -314,7 +314,8 @@ class Corpus:
                 f"{self.spec}, hash {self.hash[:12]})")
 
 
-def distinct_bars(bars: np.ndarray, counts: np.ndarray, source_index: np.ndarray, bar_number: np.ndarray):
+def distinct_bars(bars: np.ndarray, counts: np.ndarray, source_index: np.ndarray,
+                  bar_number: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(bars, counts, source_index, bar_number)`` with each distinct bar once: its counts added, the provenance of
     its first row kept, in order of first rows (a merge of corpora, a corpus and its transpositions)."""
     unique, first, inverse = np.unique(bars, axis=0, return_index=True, return_inverse=True)

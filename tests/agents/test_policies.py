@@ -90,3 +90,23 @@ def test_the_policy_registry_names_the_dj_agents_and_refuses_sounding_corpora():
     assert follower.source.kind == "planner" and follower.env.unwrapped.presses_per_bar == 24
     with pytest.raises(ValueError, match="plays a corpus of onsets"):
         policies.load_policy("hopper", Corpus.default())
+
+
+def test_a_dj_agents_weights_file_plays_the_dj_task_by_its_path(tmp_path):
+    import shutil
+
+    from agents.imitation.dj_policy import DJWalkPolicy
+    from agents.policies import DJ, load_policy, parse_policy, shipped_weights
+
+    shipped = shipped_weights("dj")
+    copy = tmp_path / "my_dj.safetensors"
+    shutil.copy(shipped, copy)
+    shutil.copy(shipped.with_suffix(".json"), copy.with_suffix(".json"))
+    source = parse_policy(str(copy))
+    assert source.task == DJ and source.kind == "learned" and source.label == "my_dj"
+    loaded = load_policy(source, episode_steps=2)
+    assert isinstance(loaded.policy, DJWalkPolicy) and loaded.env.unwrapped.spec.id == DJ
+    obs, _ = loaded.env.reset(seed=0)
+    assert loaded.env.action_space.contains(int(loaded.policy.predict(obs)[0]))
+    with pytest.raises(ValueError, match="does not play"):
+        parse_policy(str(copy), task="gym_launchpad/Launchpad-v0")

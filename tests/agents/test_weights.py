@@ -107,12 +107,16 @@ def test_damaged_missing_and_misshapen_tensors_are_refused(small):
         weights.read(path)
 
 
+#: A shipped agent whose weights are a Q-network (:mod:`agents.dqn.export`; the composer's are a walk head's MLP).
+Q_NETWORK = "explorer"
+
+
 @pytest.fixture(scope="module")
-def composer_copy(tmp_path_factory):
-    """The shipped composer's weights and description, copied: (path, its description)."""
-    folder = tmp_path_factory.mktemp("composer")
-    source = shipped_weights("composer")
-    path = folder / "composer.safetensors"
+def q_network_copy(tmp_path_factory):
+    """A shipped Q-network's weights and description (the explorer's), copied: (path, its description)."""
+    folder = tmp_path_factory.mktemp("explorer")
+    source = shipped_weights(Q_NETWORK)
+    path = folder / "explorer.safetensors"
     shutil.copy(source, path)
     return path, json.loads(source.with_suffix(".json").read_text())
 
@@ -140,8 +144,8 @@ Q_NETWORK_CASES = {
 
 
 @pytest.mark.parametrize("case", Q_NETWORK_CASES)
-def test_a_hostile_q_network_description_is_one_line(composer_copy, case, capsys):
-    path, description = composer_copy
+def test_a_hostile_q_network_description_is_one_line(q_network_copy, case, capsys):
+    path, description = q_network_copy
     alter, message = Q_NETWORK_CASES[case]
     _rewrite_json(path, alter(description))
     with pytest.raises(WeightsError, match=message) as refused:
@@ -153,14 +157,14 @@ def test_a_hostile_q_network_description_is_one_line(composer_copy, case, capsys
     assert len(printed) == 1 and printed[0].startswith(f"error: {path.with_suffix('.json')}"), printed
 
 
-def test_q_network_weights_of_an_integer_dtype_are_refused(composer_copy):
-    path, description = composer_copy
+def test_q_network_weights_of_an_integer_dtype_are_refused(q_network_copy):
+    path, description = q_network_copy
     _rewrite_json(path, description)
-    tensors = load_file(str(shipped_weights("composer")))
+    tensors = load_file(str(shipped_weights(Q_NETWORK)))
     name = next(iter(tensors))
     save_file({**tensors, name: tensors[name].astype(np.int32)}, str(path))
     try:
         with pytest.raises(WeightsError, match=f"tensor {name} is int32, not floating point"):
             export.load(path)
     finally:
-        shutil.copy(shipped_weights("composer"), path)
+        shutil.copy(shipped_weights(Q_NETWORK), path)

@@ -1,5 +1,6 @@
-"""The agent shipped in the repo loads from plain tensors (no unpickling) on the shipped corpus and plays
-better than random."""
+"""A Q-network shipped in the repo (the explorer's; the composer ships a walk head, tested in
+tests/agents/imitation/test_composer_walk.py) loads from plain tensors (no unpickling) on the shipped corpus and
+plays better than random."""
 
 import json
 import pickle
@@ -15,19 +16,22 @@ from agents.policies import shipped_weights
 from agents.rollout import evaluate_policy
 from agents.weights import WeightsError, WeightsMismatchError
 
+#: The shipped agent whose weights are a Q-network.
+Q_NETWORK = "explorer"
+
 
 def test_shipped_weights_are_small_and_described():
-    path = shipped_weights("composer")
-    assert path.is_file(), "agents/shipped/composer.safetensors is part of the repo"
+    path = shipped_weights(Q_NETWORK)
+    assert path.is_file(), "agents/shipped/explorer.safetensors is part of the repo"
     assert path.stat().st_size < 10 * 2**20
     description = json.loads(path.with_suffix(".json").read_text())
-    assert description["preset_name"] == "mlp" and description["training"]["wall_clock_s"] > 0
-    assert description["command"].startswith(("python -m agents imitate", "python -m agents.imitation.composer"))
+    assert description["preset_name"] == "mlp" and description["wall_clock_seconds"] > 0
+    assert description["command"].startswith(("python -m agents explore", "python -m agents.explorer"))
 
 
 @pytest.fixture(scope="module")
 def agent():
-    return pretrained.load(shipped_weights("composer"))
+    return pretrained.load(shipped_weights(Q_NETWORK))
 
 
 def test_loading_unpickles_nothing(monkeypatch, agent):
@@ -42,7 +46,7 @@ def test_loading_unpickles_nothing(monkeypatch, agent):
     monkeypatch.setattr(pickle, "load", refuse)
     monkeypatch.setattr(pickle, "loads", refuse)
     monkeypatch.setattr(pickle, "Unpickler", refuse)
-    assert pretrained.load(shipped_weights("composer")).preset.network == "mlp"
+    assert pretrained.load(shipped_weights(Q_NETWORK)).preset.network == "mlp"
 
 
 @pytest.mark.slow
@@ -59,7 +63,7 @@ def test_shipped_agent_beats_random_and_noop_on_the_shipped_corpus(agent):
 
 def test_shipped_agent_refuses_another_corpus(synthetic_corpus_path):
     with pytest.raises(WeightsMismatchError, match="train a new agent"):
-        pretrained.load(shipped_weights("composer"), corpus=synthetic_corpus_path)
+        pretrained.load(shipped_weights(Q_NETWORK), corpus=synthetic_corpus_path)
 
 
 def test_exported_weights_load_without_pickle_and_act_like_the_model(tmp_path, synthetic_corpus_path):

@@ -9,7 +9,7 @@ from agents.dqn.export import load
 from agents.imitation import composer
 from agents.planners.navigator import Navigator
 from agents.play import cli
-from agents.policies import shipped_weights
+from agents.policies import load_policy
 from agents.rollout import rollout
 from gym_launchpad.corpus.build import read_midi_bars
 from gym_launchpad.reward import bar_distances
@@ -81,8 +81,8 @@ def test_training_command_runs_at_a_tiny_budget_and_loads(tmp_path, capsys):
     from agents.__main__ import main
 
     out = tmp_path / "composer.safetensors"
-    assert main(["imitate", "--out", str(out), "--demos", "4", "--rounds", "1", "--dagger-episodes", "2",
-                 "--epochs", "1", "--envs", "2"]) == 0
+    assert main(["imitate", "--head", "press", "--out", str(out), "--demos", "4", "--rounds", "1",
+                 "--dagger-episodes", "2", "--epochs", "1", "--envs", "2"]) == 0
     assert '"stage": "dagger 1"' in capsys.readouterr().out
     agent = load(out)
     assert agent.description["training"]["rounds"] == 1
@@ -93,11 +93,11 @@ def test_training_command_runs_at_a_tiny_budget_and_loads(tmp_path, capsys):
 
 
 def test_shipped_composer_reaches_distance_zero_from_seeded_triads():
-    agent = load(shipped_weights("composer"))
-    env = agent.make_env()
+    loaded = load_policy("composer")
+    env = loaded.env
     assert env.unwrapped.ceiling.distance == 0
     for seed in (0, 7, 19):
-        episode = rollout(env, agent, seed, n_steps=60)
+        episode = rollout(env, loaded.policy, seed, n_steps=60)
         assert (episode.distances[:40] == 0).any(), (seed, episode.distances[:40])
         assert episode.distances[-1] == 0
 
@@ -106,7 +106,7 @@ def test_shipped_composer_reaches_distance_zero_from_seeded_triads():
 def test_the_pretrained_agents_song_stays_at_the_corpus_read_back_from_midi(tmp_path):
     out = tmp_path / "song.mid"
     assert cli.main(["--headless", "--agent", "pretrained", "--seed", "11", "--bars", "300", "--out", str(out)]) == 0
-    corpus = load(shipped_weights("composer")).preset.load_corpus()
+    corpus = load_policy("composer").env.unwrapped.corpus
     found = read_midi_bars(out, corpus.spec, fold=False)
     bars = np.zeros((300, corpus.spec.n_notes), dtype=np.uint64)  # bars the file leaves silent stay silent
     bars[found.bar_number] = found.words

@@ -57,7 +57,7 @@ def test_imitate_learns_from_the_minari_dataset(datasets, tmp_path):
     assert run_command("demos", ["--episodes", "4", "--seed", "2"]) == 0
     steps = minari.load_dataset(demonstrations.DATASET_ID).total_steps
     args = composer.ComposerArgs(out=str(tmp_path / "c.safetensors"), demos_dataset=demonstrations.DATASET_ID,
-                                 rounds=0, envs=2, epochs=1)
+                                 rounds=0, envs=2, epochs=1, head="press")
     out = composer.train(args)
     log = json.loads(out.with_suffix(".json").read_text())["training"]["log"]
     assert log[0]["stage"] == "demonstrations" and log[0]["examples"] == steps
