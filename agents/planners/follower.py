@@ -24,7 +24,8 @@ In order:
 4. else the new bar fewest presses away (any bar, when none is new).
 
 Before issue #22 the follower asked no key (rules 1 and 3 without it): from a triad in each of the 24 keys its next
-32 bars stayed in the key in 4 keys; now in 18 (``agents/results/all_keys/README.md``).
+32 bars stayed in the key in 4 keys; now in 17 (``python -m agents jam``) or 18 (``dj_key_fit.py``'s triads) on the
+shipped onsets, 24 on the corpus in all 12 keys (``agents/results/all_keys/README.md``).
 
 The choice is a function of what the DJ observation shows: the heard bar's state (its toggles), the ages
 and the press phase; the walk is a function of the state and the target. So a network can imitate it from

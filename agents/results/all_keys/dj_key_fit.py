@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from agents import starts
-from agents.eval.jam import KEY_FIT
+from agents.eval.key_fit import KEY_FIT
 from agents.policies import load_policy
 
 #: Seeds apart from jam's families (500,000 + 10,000 f) and every training seed.
