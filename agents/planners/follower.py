@@ -9,7 +9,8 @@ line. The target is a new bar (not played in the env's last ``memory`` bars: its
 (:mod:`agents.planners.keys`: the heard bar and the bars played since the last bar line that played none) where
 it can be. A bar is *in the key* when at least :data:`KEY_SHARES` of its struck notes lie in the key's scale
 (major, or harmonic minor), and *keeps* it when the key read at the next bar line, after it, is still that key.
-In order:
+In every rule but the last a bar is taken only if it arrives: the walk's end is heard nearest to a new bar (a
+rendering may be as near to a bar played recently as to its own). In order:
 
 1. of the bars in the key that keep it (at least 90% of their notes in the scale, then at least 80%): the bar
    that follows the bar just heard in its chorale (the heard bar's nearest corpus bar, then the same source's
