@@ -6,8 +6,13 @@ jam's rule (:func:`agents.eval.jam.key_fit`): the fraction of struck notes in th
 minor), a key fitting at 80% or more. Also: arrivals (bars new to the last ``memory`` bars) and the mean distance of
 the heard bars to the corpus.
 
+``--after N`` plays the triad into the middle of a song instead: the policy plays its own song from the reset for
+``N`` bars, then the triad is the bar heard at the next bar line (as a person's bar is: it plays no corpus bar, and
+the ages go on), and the ``--bars`` bars after it are judged.
+
     python agents/results/all_keys/dj_key_fit.py --agent follower
     python agents/results/all_keys/dj_key_fit.py --agent follower --corpus bach_onsets_all_keys.npz
+    python agents/results/all_keys/dj_key_fit.py --agent follower --after 60
 """
 
 from __future__ import annotations
@@ -19,14 +24,27 @@ import math
 import numpy as np
 
 from agents import starts
-from agents.eval.jam import KEY_FIT
+from agents.eval.key_fit import KEY_FIT
 from agents.policies import load_policy
 
 #: Seeds apart from jam's families (500,000 + 10,000 f) and every training seed.
 SEED = 590_000
 
 
-def key_fit(agent: str, corpus: str | None, bars: int) -> dict:
+def hear_instead(env, state) -> None:
+    """Make ``state`` the launchpad and the bar heard at the bar line ``env`` (LaunchpadDJ-v0, unwrapped) is at, as a
+    person's bar: it plays no corpus bar, and every age goes on by one."""
+    assert env.at_bar_line
+    env.state, env.words = state, state.words()
+    env._tracker.reset(env.words)
+    env._obs[:] = env._full_observation().reshape(-1)
+    env._score()
+    env.heard_words[:] = env.words
+    env._heard_obs[:] = env._obs
+    np.minimum(env.ages + 1, env.memory, out=env.ages)
+
+
+def key_fit(agent: str, corpus: str | None, bars: int, after: int = 0) -> dict:
     loaded = load_policy(agent, corpus)
     env, policy = loaded.env.unwrapped, loaded.policy
     spec = env.launchpad
@@ -34,7 +52,15 @@ def key_fit(agent: str, corpus: str | None, bars: int) -> dict:
     keys = []
     for key in range(starts.N_KEYS):
         rng = np.random.default_rng(SEED + key)
-        obs, _ = loaded.env.reset(seed=int(rng.integers(2**31)), options={"state": starts.triad_in_key(spec, key, rng)})
+        if after:
+            obs, _ = loaded.env.reset(seed=int(rng.integers(2**31)))
+            for _ in range(after * env.presses_per_bar):
+                obs = loaded.env.step(int(np.asarray(policy.predict(obs, deterministic=True)[0]).reshape(-1)[0]))[0]
+            hear_instead(env, starts.triad_in_key(spec, key, rng))
+            obs = env._observation()
+        else:
+            obs, _ = loaded.env.reset(seed=int(rng.integers(2**31)),
+                                      options={"state": starts.triad_in_key(spec, key, rng)})
         heard, arrivals, distances = [], 0, []
         while len(heard) < bars:
             action = int(np.asarray(policy.predict(obs, deterministic=True)[0]).reshape(-1)[0])
@@ -51,12 +77,13 @@ def key_fit(agent: str, corpus: str | None, bars: int) -> dict:
                      "fits": bool(total and fraction >= KEY_FIT), "arrivals": arrivals,
                      "mean_distance": float(np.mean(distances))})
     return {"agent": loaded.label, "corpus": corpus or "shipped (bach_onsets.npz)", "corpus_bars": len(env.corpus),
-            "bars": bars, "keys_fit": sum(k["fits"] for k in keys), "key_fit": keys}
+            "bars": bars, "after": after, "keys_fit": sum(k["fits"] for k in keys), "key_fit": keys}
 
 
 def markdown(result: dict) -> str:
     lines = [f"{result['agent']} on LaunchpadDJ-v0, corpus {result['corpus']} ({result['corpus_bars']} bars): "
-             f"{result['keys_fit']}/24 keys fit ({result['bars']} bars from a triad in each key)", "",
+             f"{result['keys_fit']}/24 keys fit ({result['bars']} bars from a triad in each key"
+             f"{', heard after ' + str(result['after']) + ' bars of its own song' if result.get('after') else ''})", "",
              "| key | struck notes | in scale | fits | arrivals | mean distance |", "|---|---|---|---|---|---|"]
     for k in result["key_fit"]:
         lines.append(f"| {k['key']} | {k['struck']} | {k['in_scale']:.2f} | {'yes' if k['fits'] else 'no'} | "
@@ -69,9 +96,11 @@ def main() -> None:
     parser.add_argument("--agent", default="follower")
     parser.add_argument("--corpus", default=None, help="a corpus .npz of onsets (default: the shipped one)")
     parser.add_argument("--bars", type=int, default=32)
+    parser.add_argument("--after", type=int, default=0,
+                        help="the triad is heard after this many bars of the policy's own song (default: at the reset)")
     parser.add_argument("--json", default=None, help="also write the result here")
     args = parser.parse_args()
-    result = key_fit(args.agent, args.corpus, args.bars)
+    result = key_fit(args.agent, args.corpus, args.bars, args.after)
     print(markdown(result), end="")
     if args.json:
         with open(args.json, "w") as file:
