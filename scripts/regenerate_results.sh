@@ -14,8 +14,10 @@
 #   compare  agents/results/compare/: the shipped learned agents added to the compare table, and from random
 #            launchpads (agents/results/compare.sh learned: 2 minutes); the baselines' and planners' rows are
 #            `agents/results/compare.sh planners` (not timed here; the annealer replans for a minute or more an episode)
-#   jam      agents/results/jam/{follower,dj}/: `python -m agents jam` of the DJ task (start families, a person's
-#            presses, the key fit; held-out seeds), jam.md + jam.json (follower 3.5 minutes, dj 7)
+#   jam      agents/results/jam/AGENT/: `python -m agents jam` (start families, a person's presses, the key fit;
+#            held-out seeds), jam.md + jam.json, of the composer, the composer in all keys, the navigator and the
+#            explorer (Launchpad-v0: under a minute each) and of the follower and the dj agent (LaunchpadDJ-v0:
+#            3.5 and 7 minutes)
 #   all      songs, chorales, front, targets, compare, then jam (the default; about 20 minutes)
 # Not here: agents/results/results.md, epsilon0/ and the training figures come from training runs that are not
 # shipped (agents/results/evaluate.sh reads runs/experiment/); agents/results/toy/ from `python -m agents toy-study`.
@@ -58,7 +60,7 @@ compare() {
 }
 
 jam() {
-  for agent in follower dj; do
+  for agent in composer composer-all-keys navigator explorer follower dj; do
     $PY -m agents jam --agent "$agent" --out "$results/jam/$agent"
   done
 }
