@@ -68,6 +68,9 @@ class Arguments:
     seed: int = 0
     #: the corpus .npz the env plays (default: the env's own); the weights only play that corpus.
     corpus: str | None = None
+    #: the walk head chooses among the new bars in the key the observation shows (the heard bar and the bars
+    #: played recently: agents.planners.keys), as the follower prefers; --no-keep-key: among all new bars.
+    keep_key: bool = True
     #: the weights (.safetensors); the description (.json) goes beside it.
     out: Path = weights.SHIPPED_DIR / "dj.safetensors"
 
@@ -104,18 +107,18 @@ def song_seeds(args: Arguments):
     return start
 
 
-def walk_student(network):
+def walk_student(choices: learned.BarChoices):
     """The walk head's student in the :class:`~agents.imitation.target_env.TargetWalkEnv`: the largest output among
-    the bars the observation shows as new, as :class:`agents.imitation.dj_policy.DJWalkPolicy` chooses."""
+    the bars ``choices`` allows, as :class:`agents.imitation.dj_policy.DJWalkPolicy` chooses."""
     import torch as th
 
-    n_bars = network[-1].out_features
-
-    def student(observations):
-        with th.no_grad():
-            logits = network(th.as_tensor(observations, dtype=th.float32)).numpy()
-        return learned.choose_new(logits, np.asarray(observations)[:, -n_bars:])
-    return student
+    def make(network):
+        def student(observations):
+            with th.no_grad():
+                logits = network(th.as_tensor(observations, dtype=th.float32)).numpy()
+            return np.where(choices.allowed(np.asarray(observations)), logits, -np.inf).argmax(axis=-1)
+        return student
+    return make
 
 
 def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger.Fit]:
@@ -135,9 +138,11 @@ def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger
     def make_teacher(env):
         return dj_teacher.TargetTeacher(env) if walk else dj_teacher.PressTeacher(env, [args.seed, next(presses)])
 
-    steps_a_song = args.bars if walk else args.bars * make_dj_env(args).unwrapped.presses_per_bar
+    unwrapped = make_dj_env(args).unwrapped
+    steps_a_song = args.bars if walk else args.bars * unwrapped.presses_per_bar
+    student = walk_student(learned.BarChoices(unwrapped.corpus, args.keep_key, unwrapped.memory)) if walk else None
     task = dagger.Task(make_env=make_env, make_teacher=make_teacher, start=song_seeds(args),
-                       budget=lambda teacher: steps_a_song, student=walk_student if walk else None)
+                       budget=lambda teacher: steps_a_song, student=student)
     schedule = dagger.Schedule(demos=args.first_songs, rounds=args.rounds, episodes=args.songs,
                                beta=args.beta, beta_decay=0.5)
     fitting = dagger.Fit(epochs=1, batch_size=args.batch_size, learning_rate=args.learning_rate, decay="constant",
@@ -190,7 +195,8 @@ def train(args: Arguments) -> Path:
     trained = dagger.train(task, model, schedule, fitting, args.seed, report=lambda line: print(line, flush=True))
     description = {
         "corpus_hash": unwrapped.corpus.hash, "spec": unwrapped.corpus.spec.as_dict(),
-        "env": DJ, "presses_per_bar": unwrapped.presses_per_bar,
+        "env": DJ, "presses_per_bar": unwrapped.presses_per_bar, "memory": unwrapped.memory,
+        "keep_key": args.keep_key and args.head == "walk",
         "teacher": "agents.planners.follower.Follower", "head": args.head,
         "method": ("DAgger (agents.imitation.dagger: behaviour cloning of the follower's target at each bar line, "
                    "then rounds it labels; the presses are the shortest walk to the chosen bar)" if args.head == "walk"

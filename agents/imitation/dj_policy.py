@@ -25,6 +25,10 @@ from gym_launchpad.observation import states_from_observations
 
 #: The command that trains the dj agent, named when its weights are refused.
 RETRAIN = "retrain with `python -m agents dj-train`"
+#: A bar is in a key when this share of its struck notes is in the key's scale (the follower's looser test).
+KEY_SHARE = 0.8
+#: The env's memory (bars) the ages count, where the weights do not name it (LaunchpadDJ-v0's default).
+DEFAULT_MEMORY = 100
 #: More layers than any dj agent trained here has: a JSON asking for more is not one of ours.
 MAX_LAYERS = 16
 
@@ -81,18 +85,57 @@ class WalkPolicy(DJPolicy):
         return self.table.first_press(int(target), masks, offsets)
 
 
+class BarChoices:
+    """The corpus bars a dj walk head may choose at a bar line, from what the observation shows (the heard bar's
+    toggles, then the ages: the walk head's inputs): the new ones (age 1: not played in the env's ``memory``
+    bars, the bars an arrival pays for). With ``keep_key``, the new ones with at least :data:`KEY_SHARE` of their
+    notes in the key the heard bar and the bars played recently are in (:class:`agents.planners.keys.KeyTracker`,
+    the follower's own reading of it), failing those the bars in that key played before (not the one just
+    played), then the new ones, then every bar: the follower's preferences, so a person's new key is kept."""
+
+    def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY):
+        from agents.planners.keys import KeyTracker
+
+        self.spec, self.memory = corpus.spec, int(memory)
+        self.n_toggles = self.spec.n_notes * (2 * self.spec.bar_bits + 1)
+        self.tracker = KeyTracker(corpus.spec, corpus.bars, self.memory) if keep_key else None
+
+    def allowed(self, inputs: np.ndarray) -> np.ndarray:
+        """``(B, K)`` bool for a batch of the walk head's inputs ``(B, n_toggles + K)``."""
+        toggles, ages = inputs[:, :self.n_toggles], inputs[:, self.n_toggles:]
+        new = ages >= 1.0
+        tiers = [new]
+        if self.tracker is not None:
+            masks, offsets = states_from_observations(self.spec, "toggles", toggles)
+            heard = self.spec.row_table[masks, offsets]
+            bar_ages = np.minimum(np.rint(ages * self.memory), self.memory).astype(np.int64)
+            keys = [self.tracker.key(words, row) for words, row in zip(heard, bar_ages, strict=True)]
+            in_key = self.tracker.shares[:, keys].T >= KEY_SHARE
+            tiers = [new & in_key, in_key & (bar_ages > 0), new]
+        allowed, decided = np.ones_like(new), np.zeros(len(new), dtype=bool)
+        for tier in tiers:
+            use = ~decided & tier.any(axis=1)
+            allowed[use] = tier[use]
+            decided |= use
+        return allowed
+
+
 class DJWalkPolicy(WalkPolicy):
-    """The ``"walk"`` head: the MLP's largest output among the new bars is a corpus bar, chosen from the
-    observation's heard bar and ages (the same all bar long, since they change only at bar lines); the press
-    is the lowest of the shortest walk from the observation's toggles to that bar's best rendering, the no-op
-    once there. The renderings are the corpus's (:class:`agents.planners.hopper.TargetTable`): the
-    instrument's arithmetic, no env."""
+    """The ``"walk"`` head: the MLP's largest output among the bars it may choose (:class:`BarChoices`: new, and
+    in the key heard where the weights say ``"keep_key"``) is a corpus bar, chosen from the observation's heard
+    bar and ages (the same all bar long, since they change only at bar lines); the press is the lowest of the
+    shortest walk from the observation's toggles to that bar's best rendering, the no-op once there. The
+    renderings are the corpus's (:class:`agents.planners.hopper.TargetTable`): the instrument's arithmetic, no
+    env."""
 
     def __init__(self, layers, description: dict, corpus):
         from agents.planners.hopper import TargetTable
 
         super().__init__(layers, description, corpus.spec, TargetTable(corpus, 1 << 30))
         self.n_bars = len(corpus)
+        memory = description.get("memory", DEFAULT_MEMORY)
+        self.choices = BarChoices(corpus, description.get("keep_key") is True,
+                                  memory if isinstance(memory, int) and 1 <= memory <= 10_000 else DEFAULT_MEMORY)
 
     def inputs(self, obs: np.ndarray) -> np.ndarray:
         """The network's inputs of a batch of observations: the heard bar's toggles and the ages."""
@@ -102,7 +145,8 @@ class DJWalkPolicy(WalkPolicy):
         """The corpus bar the network chooses for each of a batch of observations: its largest output among
         the bars the observation shows as new (age 1: not played in the env's memory, the bars an arrival
         pays for, as the follower's choices are), over all bars when none is."""
-        return choose_new(self.logits(self.inputs(obs)), obs[:, 2 * self.n_toggles:2 * self.n_toggles + self.n_bars])
+        inputs = self.inputs(obs)
+        return np.where(self.choices.allowed(inputs), self.logits(inputs), -np.inf).argmax(axis=-1)
 
 
 def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -111,13 +155,6 @@ def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
 
     return [(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
             for layer in model if isinstance(layer, th.nn.Linear)]
-
-
-def choose_new(logits: np.ndarray, ages: np.ndarray) -> np.ndarray:
-    """For a batch: the bar of the largest of ``logits`` among those ``ages`` (the observation's, in units of the
-    env's memory) shows as new, over all bars when none is."""
-    new = ages >= 1.0
-    return np.where(new.any(axis=1, keepdims=True) & ~new, -np.inf, logits).argmax(axis=-1)
 
 
 def save(policy_layers, path, description: dict) -> Path:

@@ -124,3 +124,25 @@ def test_the_shipped_dj_agent_meets_every_target_on_a_held_out_seed(tmp_path):
     assert cli.main(["--headless", "--agent", "dj", "--seed", "100", "--bars", "300", "--out", str(out)]) == 0
     result = song_metrics(out, with_muspy=False)  # from the MIDI file alone
     assert all(check(result).values()), result
+
+
+def test_with_keep_key_the_walk_head_chooses_among_new_bars_in_the_key_a_persons_triad_sets():
+    from agents import starts
+    from agents.planners.keys import KeyTracker
+
+    env = gym.make(DJ)
+    unwrapped = env.unwrapped
+    corpus = unwrapped.corpus
+    keeping, plain = dj_policy.BarChoices(corpus, True), dj_policy.BarChoices(corpus, False)
+    tracker = KeyTracker(corpus.spec, corpus.bars, unwrapped.memory)
+    inputs = dj.walk_inputs(env)
+    for key in (0, 6, 21):  # C major, F# major, A minor
+        state = starts.triad_in_key(unwrapped.launchpad, key, np.random.default_rng(key))
+        obs, _ = env.reset(seed=key, options={"state": state})
+        allowed = keeping.allowed(obs[inputs][None])[0]
+        assert tracker.key(unwrapped.heard_words, unwrapped.ages) == key
+        assert allowed.any() and (tracker.shares[allowed, key] >= dj_policy.KEY_SHARE).all()
+        assert (unwrapped.ages[allowed] >= unwrapped.memory).all()  # new bars
+        everything_new = plain.allowed(obs[inputs][None])[0]
+        np.testing.assert_array_equal(everything_new, unwrapped.ages >= unwrapped.memory)
+        assert allowed.sum() < everything_new.sum()
