@@ -10,7 +10,8 @@ line. The target is a new bar (not played in the env's last ``memory`` bars: its
 it can be. A bar is *in the key* when at least :data:`KEY_SHARES` of its struck notes lie in the key's scale
 (major, or harmonic minor), and *keeps* it when the key read at the next bar line, after it, is still that key.
 In every rule but the last a bar is taken only if it arrives: the walk's end is heard nearest to a new bar (a
-rendering may be as near to a bar played recently as to its own). In order:
+rendering may be as near to a bar played recently as to its own); a bar that keeps the key must keep it as the walk
+renders it (the key read after the walk's end heard and its nearest bar played). In order:
 
 1. of the bars in the key that keep it (at least 90% of their notes in the scale, then at least 80%): the bar
    that follows the bar just heard in its chorale (the heard bar's nearest corpus bar, then the same source's
@@ -20,13 +21,27 @@ rendering may be as near to a bar played recently as to its own). In order:
    bar's presses: the new bar in the key that keeps it fewest presses away within two bars' presses whose walk
    reads in the key at the next bar line (its first bar of presses), so that the key a person sets survives the
    walk;
-3. else the same order over the bars in the key that do not keep it (90%, then 80%), then over every new bar
-   rendered within ``arrival_radius`` and reachable;
-4. else the new bar fewest presses away (any bar, when none is new).
+3. a replay that keeps the key: a bar in the key (90%, then 80%) played in the memory but not at the last
+   :data:`REPLAY_AGE` bar lines (never the bar just heard, no A-B-A), rendered within ``arrival_radius`` and
+   reachable, that keeps the key as rendered: the longest unplayed first (the highest age), then the best
+   rendered, then the fewest presses away; only while fewer than :data:`REPLAY_SHARE` of the bar lines in the
+   memory played no new bar (:meth:`Follower.replays`). A musician who set the key wants it kept more than
+   novelty: a key of few chorale bars (C# and F# major, Eb, F, Ab and Bb minor have 10-26 rendered within 6
+   cells) runs out of new ones within 32 bars;
+4. else rule 1's order over the new bars in the key that do not keep it (90%, then 80%), then a replay in the key
+   (rule 3's order, keeping it or not, with no limit), then rule 1's order over every new bar rendered within
+   ``arrival_radius`` and reachable;
+5. else the new bar fewest presses away (any bar, when none is new).
 
-Before issue #22 the follower asked no key (rules 1 and 3 without it): from a triad in each of the 24 keys its next
-32 bars stayed in the key in 4 keys; now in 17 (``python -m agents jam``) or 18 (``dj_key_fit.py``'s triads) on the
-shipped onsets, 24 on the corpus in all 12 keys (``agents/results/all_keys/README.md``).
+A replayed bar counts as played for the key (:class:`~agents.planners.keys.KeyTracker` reads the bars since the
+youngest age no corpus bar has; a replay of age ``a`` leaves that age empty, but rule 3 replays the oldest bar in
+the key, so what it forgets is the oldest and least weighed).
+
+Before issue #22 the follower asked no key (rules 1 and 4 without it): from a triad in each of the 24 keys its next
+32 bars stayed in the key in 4 keys; keeping the key it hears (rules 1, 2 and 4) in 17 (``python -m agents jam``),
+18 (``dj_key_fit.py``'s triads; 16-18 on other draws), 16 mid-song (``--after 60``); with the replays of rule 3, the
+rendered key test and the key estimate's ``DECAY`` 0.85 in 21 (jam), 20-21 (``dj_key_fit.py``, five draws), 20
+mid-song. 24 on the corpus in all 12 keys (``agents/results/all_keys/README.md``).
 
 The choice is a function of what the DJ observation shows: the heard bar's state (its toggles), the ages
 and the press phase; the walk is a function of the state and the target. So a network can imitate it from
@@ -65,6 +80,14 @@ def pitch_class_sets(spec, bars: np.ndarray) -> np.ndarray:
 #: (``dj_key_fit.py``, the shipped onsets; the profiles alone read the key, no rule 2): (0.9,) and (0.8,) fit 15
 #: and 14 keys, (0.9, 0.8) 15, (1.0, 0.9, 0.8) 16 with heard bars 0.5 cells farther from the corpus.
 KEY_SHARES = (0.9, 0.8)
+#: A bar the follower replays (rule 4) was last heard at least this many bar lines ago: never the bar just heard
+#: (age 0), nor the one before it (age 1: no A-B-A).
+REPLAY_AGE = 2
+#: Rule 3 replays a bar only while fewer than this share of the bar lines in the memory (since its oldest bar)
+#: played no new bar: a song in a key of few bars moves on rather than loop them. Measured (``dj_key_fit.py``,
+#: five triad draws; songs of seeds 100-104): no limit, 0.65 and 0.5 fit 19-21 keys (DECAY 0.7; 0.85: 20-21),
+#: but without a limit a song of seed 101 met 13 distinct bars per 100 (was 89); 0.5: 28 at least.
+REPLAY_SHARE = 0.5
 
 
 class Follower:
@@ -126,30 +149,71 @@ class Follower:
                 setting = self.setting_key(key, in_key[-1], presses, masks, offsets, ages)
                 if setting is not None:
                     return setting
-            if following >= 0 and allowed[following] and self.arrives(following, masks, offsets, ages):
+            holds = key if tier < len(in_key) else None  # a bar that keeps the key keeps it as rendered
+            if following >= 0 and allowed[following] and self.arrives(following, masks, offsets, ages, key=holds):
                 return int(following)
+            replay = None
+            if tier == len(in_key) and self.replays(ages) < REPLAY_SHARE:  # rule 3: a replay that keeps the key
+                replay = self.replay(key, share, presses, masks, offsets, ages, keep=True)
+            elif tier == len(tiers) - 1:  # rule 4: a replay in the key rather than leave it
+                replay = self.replay(key, share, presses, masks, offsets, ages, keep=False)
+            if replay is not None:
+                return replay
             candidates = np.flatnonzero(allowed)
             same = self.harmony[candidates] == classes
             for bar in candidates[np.lexsort((candidates, presses[candidates], table.fit[candidates], same))]:
-                if self.arrives(bar, masks, offsets, ages):
+                if self.arrives(bar, masks, offsets, ages, key=holds):
                     return int(bar)
         pool = np.flatnonzero(new) if new.any() else np.flatnonzero(presses > 0)
         return int(pool[np.lexsort((pool, table.fit[pool], presses[pool]))[0]])
 
-    def arrives(self, bar: int, masks: np.ndarray, offsets: np.ndarray, ages: np.ndarray) -> bool:
+    def replay(self, key: int, share: np.ndarray, presses: np.ndarray, masks: np.ndarray, offsets: np.ndarray,
+               ages: np.ndarray, keep: bool = False) -> int | None:
+        """Rules 3 and 4 of the module docstring: a bar in key ``key`` (90% of its notes in the scale, then 80%)
+        played in the memory but not at the last :data:`REPLAY_AGE` bar lines (never the bar just heard, no A-B-A),
+        rendered within the radius and within the bar's presses, whose walk ends heard as such a bar (and, given
+        ``keep``, keeps the key as rendered): the longest unplayed first (the highest age), then the best rendered,
+        then the fewest presses away. None if there is none."""
+        env, table = self.env, self.table
+        old = (ages >= REPLAY_AGE) & (ages < env.memory) & (presses > 0) & (presses <= env.presses_per_bar)
+        old &= table.fit <= self.radius
+        for least in self.key_shares:
+            candidates = np.flatnonzero(old & (share >= least))
+            if keep:
+                candidates = candidates[self.keys.keys_after(candidates, ages) == key]
+            for bar in candidates[np.lexsort((candidates, presses[candidates], table.fit[candidates],
+                                               -ages[candidates]))]:
+                if self.arrives(bar, masks, offsets, ages, least_age=REPLAY_AGE, key=key if keep else None):
+                    return int(bar)
+        return None
+
+    def replays(self, ages: np.ndarray) -> float:
+        """The share of the bar lines since the oldest corpus bar in the memory that played no bar new to it (a
+        replay, a person's bar, a walk heard far from the corpus): the bar lines the ages have no bar for."""
+        played = ages < self.env.memory
+        if not played.any():
+            return 0.0
+        span = int(ages[played].max()) + 1
+        return 1.0 - int(played.sum()) / span
+
+    def arrives(self, bar: int, masks: np.ndarray, offsets: np.ndarray, ages: np.ndarray,
+                least_age: int | None = None, key: int | None = None) -> bool:
         """Whether the walk to ``bar`` ends on a bar the env hears as new: the nearest corpus bar of the walk's end
-        (the first at the smallest distance, as the env finds it) is not played in the memory. A rendering may be
-        as near to a bar played recently as to its own."""
+        (the first at the smallest distance, as the env finds it) is not played in the memory (or, given
+        ``least_age``, not in the last ``least_age`` bar lines). A rendering may be as near to a bar played recently
+        as to its own."""
         spec = self.env.launchpad
         end = LaunchpadState(spec, masks.copy(), offsets.copy())
         for action in self.table.walk(int(bar), masks, offsets):
             end.apply(int(action))
         words = spec.row_table[end.masks, end.offsets]
         nearest = np.bitwise_count(self.table.columns ^ words[:, None]).sum(axis=0).argmin()
-        return bool(ages[nearest] >= self.env.memory)
+        if ages[nearest] < (self.env.memory if least_age is None else least_age):
+            return False
+        return key is None or self.keys.key_after_heard(words, int(nearest), ages) == key
 
     def setting_key(self, key: int, in_key: np.ndarray, presses: np.ndarray, masks: np.ndarray, offsets: np.ndarray,
-                    ages: np.ndarray) -> int | None:
+                    ages: np.ndarray, keep: bool = False) -> int | None:
         """Rule 2 of the module docstring, after a bar line that played no corpus bar (a person's bar, or the
         start): of the new bars in key ``key`` (``in_key``) more than the bar's presses away and within two bars',
         one that keeps the key and whose walk's first bar of presses (the lowest actions, as the walk presses them)

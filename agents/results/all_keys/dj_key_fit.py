@@ -44,14 +44,14 @@ def hear_instead(env, state) -> None:
     np.minimum(env.ages + 1, env.memory, out=env.ages)
 
 
-def key_fit(agent: str, corpus: str | None, bars: int, after: int = 0) -> dict:
+def key_fit(agent: str, corpus: str | None, bars: int, after: int = 0, seed: int = SEED) -> dict:
     loaded = load_policy(agent, corpus)
     env, policy = loaded.env.unwrapped, loaded.policy
     spec = env.launchpad
     pitch_class = spec.pitches % 12
     keys = []
     for key in range(starts.N_KEYS):
-        rng = np.random.default_rng(SEED + key)
+        rng = np.random.default_rng(seed + key)
         if after:
             obs, _ = loaded.env.reset(seed=int(rng.integers(2**31)))
             for _ in range(after * env.presses_per_bar):
@@ -98,9 +98,11 @@ def main() -> None:
     parser.add_argument("--bars", type=int, default=32)
     parser.add_argument("--after", type=int, default=0,
                         help="the triad is heard after this many bars of the policy's own song (default: at the reset)")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help="key k's triad and song are drawn with seed + k (default: %(default)s)")
     parser.add_argument("--json", default=None, help="also write the result here")
     args = parser.parse_args()
-    result = key_fit(args.agent, args.corpus, args.bars, args.after)
+    result = key_fit(args.agent, args.corpus, args.bars, args.after, args.seed)
     print(markdown(result), end="")
     if args.json:
         with open(args.json, "w") as file:

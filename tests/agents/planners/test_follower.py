@@ -8,6 +8,7 @@ import gym_launchpad  # noqa: F401  (registers the ids)
 from agents import starts
 from agents.eval.song_metrics import check, song_metrics
 from agents.planners.follower import Follower, successors
+from agents.planners.keys import scores
 from agents.rollout import write_song
 
 DJ = "gym_launchpad/LaunchpadDJ-v0"
@@ -106,13 +107,14 @@ def test_after_a_triad_in_any_key_it_plays_on_in_that_key():
 
 
 @pytest.mark.slow
-def test_after_a_triad_its_next_32_bars_stay_in_the_key_in_18_of_24_keys():
-    # Issue #22's measure, as agents/results/all_keys/dj_key_fit.py plays it (its triads; 18 measured; other triads
-    # of the same keys: 17-18, the keys whose scales hold few chorale bars missing).
+def test_after_a_triad_its_next_32_bars_stay_in_the_key_in_20_of_24_keys():
+    # Issue #22's measure, as agents/results/all_keys/dj_key_fit.py plays it (its triads; 20 measured; four other
+    # draws of triads (--seed 1000, 2000, 3000; --after 60): 20-21, F# major, Eb and Ab minor missing, whose scales
+    # hold few chorale bars).
     from agents.results.all_keys.dj_key_fit import key_fit
 
     result = key_fit("follower", None, 32)
-    assert result["keys_fit"] >= 18, [(k["key"], round(k["in_scale"], 2)) for k in result["key_fit"]]
+    assert result["keys_fit"] >= 20, [(k["key"], round(k["in_scale"], 2)) for k in result["key_fit"]]
 
 
 @pytest.mark.slow
@@ -121,3 +123,32 @@ def test_the_follower_meets_every_target_on_a_held_out_seed(tmp_path):
     path = write_song(env, Follower(env), seed=105, bars=300, path=tmp_path / "follower.mid")
     result = song_metrics(path, with_muspy=False)
     assert all(check(result).values()), result
+
+
+def test_when_no_new_bar_in_the_key_is_near_it_replays_the_longest_unplayed_bar_in_the_key():
+    env = gym.make(DJ)
+    follower = Follower(env)
+    unwrapped = env.unwrapped
+    env.reset(seed=3, options={"state": starts.triad_in_key(unwrapped.launchpad, 0, np.random.default_rng(0))})
+    masks, offsets = unwrapped.state.masks, unwrapped.state.offsets
+    # Every bar of C major's scale has been played at some bar line in the memory (the youngest two last): no new
+    # bar is in the key.
+    in_c = np.flatnonzero(follower.keys.shares[:, 0] >= 0.8)
+    ages = np.full(len(unwrapped.corpus), unwrapped.memory)
+    clear = scores(follower.keys.classes[in_c])  # the bars that read C major most clearly are the youngest
+    in_c = in_c[np.argsort(np.max(clear[:, 1:], axis=1) - clear[:, 0], kind="stable")]
+    ages[in_c] = np.minimum(np.arange(len(in_c)), unwrapped.memory - 1)
+    heard = unwrapped.corpus.bars[in_c[0]]
+    assert follower.keys.key(heard, ages) == 0
+    chosen = follower.choose(masks, offsets, heard, ages)
+    # It replays a bar in the key, neither of the last two heard, rather than leave the key for a new bar.
+    assert follower.keys.shares[chosen, 0] >= 0.8 and 2 <= ages[chosen] < unwrapped.memory
+    # Rule 4's replay is the longest unplayed bar in the key (90% of its notes first) whose walk is heard as one.
+    replay = follower.replay(0, follower.keys.shares[:, 0], follower.table.presses(masks, offsets), masks, offsets,
+                             ages)
+    presses = follower.table.presses(masks, offsets)
+    reachable = (presses > 0) & (presses <= 24) & (follower.table.fit <= follower.radius) & (ages >= 2)
+    top = reachable & (follower.keys.shares[:, 0] >= 0.9) & (ages > ages[replay])
+    assert not any(follower.arrives(bar, masks, offsets, ages, least_age=2) for bar in np.flatnonzero(top))
+    # The replays' share: the bar lines in the memory (since its oldest bar) that played no new bar.
+    assert follower.replays(np.array([0, 1, 3, unwrapped.memory])) == 0.25
