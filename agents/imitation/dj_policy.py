@@ -90,8 +90,8 @@ class BarChoices:
     toggles, then the ages: the walk head's inputs): the new ones (age 1: not played in the env's ``memory``
     bars, the bars an arrival pays for). With ``keep_key``, the new ones with at least :data:`KEY_SHARE` of their
     notes in the key the heard bar and the bars played recently are in (:class:`agents.planners.keys.KeyTracker`,
-    the follower's own reading of it), failing those the bars in that key played before (not the one just
-    played), then the new ones, then every bar: the follower's preferences, so a person's new key is kept."""
+    the follower's own reading of it), failing those the bars in that key played before (not the last two,
+    so no A-B-A), then the new ones, then every bar: the follower's preferences, so a person's new key is kept."""
 
     def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY):
         from agents.planners.keys import KeyTracker
@@ -111,7 +111,7 @@ class BarChoices:
             bar_ages = np.minimum(np.rint(ages * self.memory), self.memory).astype(np.int64)
             keys = [self.tracker.key(words, row) for words, row in zip(heard, bar_ages, strict=True)]
             in_key = self.tracker.shares[:, keys].T >= KEY_SHARE
-            tiers = [new & in_key, in_key & (bar_ages > 0), new]
+            tiers = [new & in_key, in_key & (bar_ages >= 2), new]  # a replay: neither the bar just heard nor A-B-A
         allowed, decided = np.ones_like(new), np.zeros(len(new), dtype=bool)
         for tier in tiers:
             use = ~decided & tier.any(axis=1)
