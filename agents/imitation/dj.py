@@ -140,7 +140,9 @@ def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger
 
     unwrapped = make_dj_env(args).unwrapped
     steps_a_song = args.bars if walk else args.bars * unwrapped.presses_per_bar
-    student = walk_student(learned.BarChoices(unwrapped.corpus, args.keep_key, unwrapped.memory)) if walk else None
+    fit = TargetTable(unwrapped.corpus, 1 << 30).fit
+    choices = learned.BarChoices(unwrapped.corpus, args.keep_key, unwrapped.memory, fit, unwrapped.arrival_radius)
+    student = walk_student(choices) if walk else None
     task = dagger.Task(make_env=make_env, make_teacher=make_teacher, start=song_seeds(args),
                        budget=lambda teacher: steps_a_song, student=student)
     schedule = dagger.Schedule(demos=args.first_songs, rounds=args.rounds, episodes=args.songs,
@@ -196,6 +198,7 @@ def train(args: Arguments) -> Path:
     description = {
         "corpus_hash": unwrapped.corpus.hash, "spec": unwrapped.corpus.spec.as_dict(),
         "env": DJ, "presses_per_bar": unwrapped.presses_per_bar, "memory": unwrapped.memory,
+        "arrival_radius": unwrapped.arrival_radius,
         "keep_key": args.keep_key and args.head == "walk",
         "teacher": "agents.planners.follower.Follower", "head": args.head,
         "method": ("DAgger (agents.imitation.dagger: behaviour cloning of the follower's target at each bar line, "

@@ -29,6 +29,8 @@ RETRAIN = "retrain with `python -m agents dj-train`"
 KEY_SHARE = 0.8
 #: The env's memory (bars) the ages count, where the weights do not name it (LaunchpadDJ-v0's default).
 DEFAULT_MEMORY = 100
+#: The env's arrival radius (cells), where the weights do not name it (LaunchpadDJ-v0's default).
+DEFAULT_RADIUS = 6
 #: More layers than any dj agent trained here has: a JSON asking for more is not one of ours.
 MAX_LAYERS = 16
 
@@ -88,31 +90,48 @@ class WalkPolicy(DJPolicy):
 class BarChoices:
     """The corpus bars a dj walk head may choose at a bar line, from what the observation shows (the heard bar's
     toggles, then the ages: the walk head's inputs): the new ones (age 1: not played in the env's ``memory``
-    bars, the bars an arrival pays for). With ``keep_key``, the new ones with at least :data:`KEY_SHARE` of their
-    notes in the key the heard bar and the bars played recently are in (:class:`agents.planners.keys.KeyTracker`,
-    the follower's own reading of it), failing those the bars in that key played before (not the last two,
-    so no A-B-A), then the new ones, then every bar: the follower's preferences, so a person's new key is kept."""
+    bars, the bars an arrival pays for). With ``keep_key``, the follower's preferences
+    (:mod:`agents.planners.follower`) as tiers, the first that holds any bar: new bars rendered within ``radius``
+    cells (``fit``: each bar's best rendering's distance) with at least :data:`KEY_SHARE` of their notes in the
+    key the heard bar and the bars played recently are in (:class:`agents.planners.keys.KeyTracker`, the
+    follower's own reading) and that keep it (the key read after them is the same); the same without keeping
+    it; bars in the key played before that keep it (not the last two: no A-B-A); new bars rendered within
+    ``radius``; new bars; every bar. So a person's new key is kept, and the network ranks the bars within it."""
 
-    def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY):
+    def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY, fit: np.ndarray | None = None,
+                 radius: int = DEFAULT_RADIUS):
         from agents.planners.keys import KeyTracker
 
         self.spec, self.memory = corpus.spec, int(memory)
         self.n_toggles = self.spec.n_notes * (2 * self.spec.bar_bits + 1)
         self.tracker = KeyTracker(corpus.spec, corpus.bars, self.memory) if keep_key else None
+        self.near = np.ones(len(corpus), dtype=bool) if fit is None else np.asarray(fit) <= radius
 
     def allowed(self, inputs: np.ndarray) -> np.ndarray:
         """``(B, K)`` bool for a batch of the walk head's inputs ``(B, n_toggles + K)``."""
         toggles, ages = inputs[:, :self.n_toggles], inputs[:, self.n_toggles:]
         new = ages >= 1.0
-        tiers = [new]
-        if self.tracker is not None:
-            masks, offsets = states_from_observations(self.spec, "toggles", toggles)
-            heard = self.spec.row_table[masks, offsets]
-            bar_ages = np.minimum(np.rint(ages * self.memory), self.memory).astype(np.int64)
-            keys = [self.tracker.key(words, row) for words, row in zip(heard, bar_ages, strict=True)]
-            in_key = self.tracker.shares[:, keys].T >= KEY_SHARE
-            tiers = [new & in_key, in_key & (bar_ages >= 2), new]  # a replay: neither the bar just heard nor A-B-A
-        allowed, decided = np.ones_like(new), np.zeros(len(new), dtype=bool)
+        if self.tracker is None:
+            return self._first(np.ones_like(new), [new])
+        masks, offsets = states_from_observations(self.spec, "toggles", toggles)
+        heard = self.spec.row_table[masks, offsets]
+        bar_ages = np.minimum(np.rint(ages * self.memory), self.memory).astype(np.int64)
+        everything = np.arange(new.shape[1])
+        allowed = np.ones_like(new)
+        for i, (words, row) in enumerate(zip(heard, bar_ages, strict=True)):
+            key = self.tracker.key(words, row)
+            in_key = self.tracker.shares[:, key] >= KEY_SHARE
+            keeps = self.tracker.keys_after(everything, row) == key
+            near_new = new[i] & self.near
+            tiers = [near_new & in_key & keeps, near_new & in_key, self.near & in_key & keeps & (row >= 2),
+                     near_new, new[i]]
+            allowed[i] = self._first(allowed[i:i + 1], [tier[None] for tier in tiers])[0]
+        return allowed
+
+    @staticmethod
+    def _first(allowed: np.ndarray, tiers: list[np.ndarray]) -> np.ndarray:
+        """Each row of ``allowed`` replaced by the first of ``tiers`` that holds any bar in that row."""
+        allowed, decided = allowed.copy(), np.zeros(len(allowed), dtype=bool)
         for tier in tiers:
             use = ~decided & tier.any(axis=1)
             allowed[use] = tier[use]
@@ -133,9 +152,11 @@ class DJWalkPolicy(WalkPolicy):
 
         super().__init__(layers, description, corpus.spec, TargetTable(corpus, 1 << 30))
         self.n_bars = len(corpus)
-        memory = description.get("memory", DEFAULT_MEMORY)
+        memory, radius = description.get("memory"), description.get("arrival_radius")
         self.choices = BarChoices(corpus, description.get("keep_key") is True,
-                                  memory if isinstance(memory, int) and 1 <= memory <= 10_000 else DEFAULT_MEMORY)
+                                  memory if isinstance(memory, int) and 1 <= memory <= 10_000 else DEFAULT_MEMORY,
+                                  self.table.fit,
+                                  radius if isinstance(radius, int) and 0 <= radius <= 10_000 else DEFAULT_RADIUS)
 
     def inputs(self, obs: np.ndarray) -> np.ndarray:
         """The network's inputs of a batch of observations: the heard bar's toggles and the ages."""
