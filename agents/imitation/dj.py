@@ -140,8 +140,9 @@ def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger
 
     unwrapped = make_dj_env(args).unwrapped
     steps_a_song = args.bars if walk else args.bars * unwrapped.presses_per_bar
-    fit = TargetTable(unwrapped.corpus, 1 << 30).fit
-    choices = learned.BarChoices(unwrapped.corpus, args.keep_key, unwrapped.memory, fit, unwrapped.arrival_radius)
+    choices = learned.BarChoices(unwrapped.corpus, args.keep_key, unwrapped.memory,
+                                 TargetTable(unwrapped.corpus, 1 << 30), unwrapped.arrival_radius,
+                                 unwrapped.presses_per_bar)
     student = walk_student(choices) if walk else None
     task = dagger.Task(make_env=make_env, make_teacher=make_teacher, start=song_seeds(args),
                        budget=lambda teacher: steps_a_song, student=student)

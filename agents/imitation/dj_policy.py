@@ -29,8 +29,8 @@ RETRAIN = "retrain with `python -m agents dj-train`"
 KEY_SHARE = 0.8
 #: The env's memory (bars) the ages count, where the weights do not name it (LaunchpadDJ-v0's default).
 DEFAULT_MEMORY = 100
-#: The env's arrival radius (cells), where the weights do not name it (LaunchpadDJ-v0's default).
-DEFAULT_RADIUS = 6
+#: The env's arrival radius (cells) and presses a bar, where the weights do not name them (LaunchpadDJ-v0's).
+DEFAULT_RADIUS, DEFAULT_PRESSES_PER_BAR = 6, 24
 #: More layers than any dj agent trained here has: a JSON asking for more is not one of ours.
 MAX_LAYERS = 16
 
@@ -91,21 +91,23 @@ class BarChoices:
     """The corpus bars a dj walk head may choose at a bar line, from what the observation shows (the heard bar's
     toggles, then the ages: the walk head's inputs): the new ones (age 1: not played in the env's ``memory``
     bars, the bars an arrival pays for). With ``keep_key``, the follower's preferences
-    (:mod:`agents.planners.follower`) as tiers, the first that holds any bar: new bars rendered within ``radius``
-    cells (``fit``: each bar's best rendering's distance) with at least :data:`KEY_SHARE` of their notes in the
+    (:mod:`agents.planners.follower`) as tiers, the first that holds any bar: new bars near (their best rendering
+    within ``radius`` cells and the walk there within ``presses_per_bar``: ``table``, a
+    :class:`agents.planners.hopper.TargetTable` of every bar) with at least :data:`KEY_SHARE` of their notes in the
     key the heard bar and the bars played recently are in (:class:`agents.planners.keys.KeyTracker`, the
     follower's own reading) and that keep it (the key read after them is the same); the same without keeping
-    it; bars in the key played before that keep it (not the last two: no A-B-A); new bars rendered within
-    ``radius``; new bars; every bar. So a person's new key is kept, and the network ranks the bars within it."""
+    it; near bars in the key played before that keep it (not the last two: no A-B-A); near new bars; new bars;
+    every bar. So a person's new key is kept, and the network ranks the bars within it."""
 
-    def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY, fit: np.ndarray | None = None,
-                 radius: int = DEFAULT_RADIUS):
+    def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY, table=None, radius: int = DEFAULT_RADIUS,
+                 presses_per_bar: int = DEFAULT_PRESSES_PER_BAR):
         from agents.planners.keys import KeyTracker
 
-        self.spec, self.memory = corpus.spec, int(memory)
+        self.spec, self.memory, self.table = corpus.spec, int(memory), table
         self.n_toggles = self.spec.n_notes * (2 * self.spec.bar_bits + 1)
         self.tracker = KeyTracker(corpus.spec, corpus.bars, self.memory) if keep_key else None
-        self.near = np.ones(len(corpus), dtype=bool) if fit is None else np.asarray(fit) <= radius
+        self.rendered = np.ones(len(corpus), dtype=bool) if table is None else table.fit <= radius
+        self.presses_per_bar = int(presses_per_bar)
 
     def allowed(self, inputs: np.ndarray) -> np.ndarray:
         """``(B, K)`` bool for a batch of the walk head's inputs ``(B, n_toggles + K)``."""
@@ -122,9 +124,11 @@ class BarChoices:
             key = self.tracker.key(words, row)
             in_key = self.tracker.shares[:, key] >= KEY_SHARE
             keeps = self.tracker.keys_after(everything, row) == key
-            near_new = new[i] & self.near
-            tiers = [near_new & in_key & keeps, near_new & in_key, self.near & in_key & keeps & (row >= 2),
-                     near_new, new[i]]
+            near = self.rendered.copy()  # rendered within the radius and, where the table is known, reachable in a bar
+            if self.table is not None:
+                near &= self.table.presses(masks[i], offsets[i]) <= self.presses_per_bar
+            near_new = new[i] & near
+            tiers = [near_new & in_key & keeps, near_new & in_key, near & in_key & keeps & (row >= 2), near_new, new[i]]
             allowed[i] = self._first(allowed[i:i + 1], [tier[None] for tier in tiers])[0]
         return allowed
 
@@ -153,10 +157,13 @@ class DJWalkPolicy(WalkPolicy):
         super().__init__(layers, description, corpus.spec, TargetTable(corpus, 1 << 30))
         self.n_bars = len(corpus)
         memory, radius = description.get("memory"), description.get("arrival_radius")
+        presses = description.get("presses_per_bar")
         self.choices = BarChoices(corpus, description.get("keep_key") is True,
                                   memory if isinstance(memory, int) and 1 <= memory <= 10_000 else DEFAULT_MEMORY,
-                                  self.table.fit,
-                                  radius if isinstance(radius, int) and 0 <= radius <= 10_000 else DEFAULT_RADIUS)
+                                  self.table,
+                                  radius if isinstance(radius, int) and 0 <= radius <= 10_000 else DEFAULT_RADIUS,
+                                  presses if isinstance(presses, int) and 1 <= presses <= 10_000
+                                  else DEFAULT_PRESSES_PER_BAR)
 
     def inputs(self, obs: np.ndarray) -> np.ndarray:
         """The network's inputs of a batch of observations: the heard bar's toggles and the ages."""
