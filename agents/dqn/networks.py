@@ -6,15 +6,17 @@
   weights (:class:`RowwiseExtractor`), flattened, then fc 512 -> relu -> fc 313. It reads the
   ``onehot`` observation, ``(N, B + 1 + 2**B)``: one row of features per pitch.
 
-With ``Preset.reward_head`` the network's last layer is doubled (:mod:`agents.dqn.reward_head`).
+With ``Preset.reward_head`` the network's last layer is doubled (:mod:`agents.dqn.reward_head`). With
+``Preset.dueling`` the last layer is split in two (:class:`DuelingQNetwork`, Wang et al. 2016): a state's value
+and each action's advantage over the mean action.
 """
 
 from __future__ import annotations
 
 import torch as th
 from gymnasium import spaces
-from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, FlattenExtractor
-from stable_baselines3.dqn.policies import DQNPolicy
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, FlattenExtractor, create_mlp
+from stable_baselines3.dqn.policies import DQNPolicy, QNetwork
 from torch import nn
 from torch.nn import functional as F
 
@@ -47,6 +49,39 @@ class RowwiseExtractor(BaseFeaturesExtractor):
         return F.relu(self.row(observations)).flatten(start_dim=1)
 
 
+class DuelingQNetwork(QNetwork):
+    """SB3's ``QNetwork`` with a dueling head (Wang et al. 2016, "Dueling Network Architectures"): the hidden
+    layers (none for ``linear``), then one unit for the state's value ``V(s)`` and one per action for its advantage
+    ``A(s, a)``; ``Q(s, a) = V(s) + A(s, a) - mean_a A(s, a)``.
+
+    Far from a good bar every press is worth about the same large value and one press differs from another by
+    less than 1: in a plain Q-network each action's output must learn that value on its own (a linear one from
+    that action's transitions alone), and the error of it drowns the differences. Here the value is one output
+    that every transition trains, and the advantages carry only the differences."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.q_net  # SB3's one head: replaced by the body and the two heads below
+        hidden = create_mlp(self.features_dim, -1, self.net_arch, self.activation_fn)
+        width = self.net_arch[-1] if self.net_arch else self.features_dim
+        self.body = nn.Sequential(*hidden)
+        self.value = nn.Linear(width, 1)
+        self.advantage = nn.Linear(width, int(self.action_space.n))
+
+    def forward(self, obs: th.Tensor) -> th.Tensor:
+        hidden = self.body(self.extract_features(obs, self.features_extractor))
+        advantage = self.advantage(hidden)
+        return self.value(hidden) + advantage - advantage.mean(dim=1, keepdim=True)
+
+
+class DuelingDQNPolicy(DQNPolicy):
+    """``DQNPolicy`` with :class:`DuelingQNetwork` as its online and target networks."""
+
+    def make_q_net(self) -> DuelingQNetwork:
+        net_args = self._update_features_extractor(self.net_args, features_extractor=None)
+        return DuelingQNetwork(**net_args).to(self.device)
+
+
 def policy_kwargs(preset: Preset) -> dict:
     """SB3 ``policy_kwargs`` for the preset's network."""
     if preset.network == "linear":
@@ -59,7 +94,10 @@ def policy_kwargs(preset: Preset) -> dict:
 
 
 def policy_class(preset: Preset) -> type[DQNPolicy]:
-    """SB3's ``DQNPolicy``, or with ``reward_head`` :class:`agents.dqn.reward_head.RewardHeadDQNPolicy`."""
+    """SB3's ``DQNPolicy``, or with ``reward_head`` :class:`agents.dqn.reward_head.RewardHeadDQNPolicy`, or with
+    ``dueling`` :class:`DuelingDQNPolicy`."""
+    if preset.dueling:
+        return DuelingDQNPolicy
     return RewardHeadDQNPolicy if preset.reward_head else DQNPolicy
 
 

@@ -87,6 +87,9 @@ class Preset:
     #: Needs an observation that shows the state ("toggles" or "onehot") and the "nearest" reward. Not in
     #: the paper.
     reward_head: bool = False
+    #: a dueling head (:class:`agents.dqn.networks.DuelingQNetwork`): the network's last layer split into the
+    #: state's value and each action's advantage (Wang et al. 2016). Not in the paper.
+    dueling: bool = False
     #: env keyword arguments beyond obs_mode (e.g. reward_mode="sampled" for the paper's K=1000 draw).
     env_kwargs: dict = field(default_factory=dict)
 
@@ -105,6 +108,8 @@ class Preset:
             raise ValueError(f"n_steps must be at least 1, got {self.n_steps}")
         if self.reward_head:
             self._check_reward_head()
+            if self.dueling:
+                raise ValueError("reward_head and dueling each replace the network's last layer: drop one of them")
         if self.grad_clip not in GRAD_CLIPS:
             raise ValueError(f"unknown grad_clip {self.grad_clip!r}; choose one of {', '.join(GRAD_CLIPS)}")
         if "obs_mode" in self.env_kwargs:

@@ -34,20 +34,28 @@ class Demonstrations:
 
     @classmethod
     def from_trajectories(cls, env, trajectories, learner_reward: LearnerReward, gamma: float, n_steps: int,
-                          hold_steps: int) -> Demonstrations:
+                          hold_steps: int, aim: np.ndarray | None = None) -> Demonstrations:
+        """The transitions of ``trajectories``; the learner's reward of a press is ``learner_reward`` of the env's
+        distances before and after it (``info["distance"]``, to the nearest corpus bar), or with ``aim`` (a bar,
+        one word per row) of the distances to that bar: the cells in which the bar differs from it."""
         noop = env.action_space.n - 1
-        parts = [cls._one(env, t, learner_reward, gamma, n_steps, noop, hold_steps) for t in trajectories]
+        parts = [cls._one(env, t, learner_reward, gamma, n_steps, noop, hold_steps, aim) for t in trajectories]
         return cls(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
 
     @staticmethod
-    def _one(env, trajectory, learner_reward, gamma, n_steps, noop, hold_steps):
+    def _one(env, trajectory, learner_reward, gamma, n_steps, noop, hold_steps, aim=None):
+        def distance(info):
+            if aim is None:
+                return info["distance"]
+            return int(np.bitwise_count(env.unwrapped.words ^ aim).sum())
+
         actions = list(trajectory.actions) + [noop] * hold_steps
         obs, info = env.reset(options={"state": trajectory.start})
-        observations, distances = [obs.reshape(-1)], [info["distance"]]
+        observations, distances = [obs.reshape(-1)], [distance(info)]
         for action in actions:
             obs, _, _, _, info = env.step(action)
             observations.append(obs.reshape(-1))
-            distances.append(info["distance"])
+            distances.append(distance(info))
         observations = np.asarray(observations, dtype=np.float32)
         rewards = np.asarray(learner_reward(np.array(distances[:-1]), np.array(distances[1:])), dtype=np.float64)
         steps = len(actions)

@@ -121,6 +121,13 @@ class ExplorerArgs:
         "choices": tuple(start_families.FAMILIES),
         "help": "start families (agents.starts) the spread, the rounds and the selection draw starts "
                 "from, in turn (a name given twice: twice as often); discovery is from triads always"})
+    dueling: bool = field(default=False, metadata={
+        "help": "a dueling head (a state's value apart from each press's advantage, Wang et al. 2016) on the "
+                "--network: far from the aim a state's value (~50) drowns a press's worth (< 1)"})
+    aim_reward: bool = field(default=False, metadata={
+        "help": "the learner's reward of a demonstrated press is the distance to the aim it took off (the cells in "
+                "which the bar differs from the explorer's own aim bar), not the distance to the nearest corpus bar "
+                "(info['distance']): the TD target then follows the bar the ways walk to; not with --timesteps"})
     correction_states: int = field(default=0, metadata={
         "help": "ways back Go-Explore looks for per episode of a round, at most: from the first states it went "
                 "astray (0: from every one)"})
@@ -313,9 +320,14 @@ def train(args: ExplorerArgs):
     if args.network not in ("linear", "mlp"):
         raise SystemExit(f"--network {args.network!r}: choose linear or mlp")
     preset = EXPLORER_PRESET if args.network == "linear" else EXPLORER_MLP_PRESET
+    if args.dueling:
+        preset = preset.replace(dueling=True)
     corpus = preset.load_corpus(args.corpus)
     env = preset.make_env(corpus)
 
+    if args.aim_reward and args.timesteps:
+        raise SystemExit("--aim-reward rewards the demonstrations by the aim's distance; the online phase "
+                         "(--timesteps) learns the env's: drop one of them")
     trajectories = explore(env, args, began + 60 * args.minutes / 4)
     explored = time.time() - began
     presses = [len(t.actions) for t in trajectories]
@@ -323,8 +335,11 @@ def train(args: ExplorerArgs):
         f"{trajectories[0].final_distance}, {sum(presses)} presses (longest {max(presses)})")
 
     reward = LearnerReward.of_preset(preset, silence_distance(corpus))
+    aim = final_bar(env, trajectories[0])
+    # With --aim-reward the demonstrations' reward is the aim's distance (the same scale: cells of one bar).
+    reward_aim = aim if args.aim_reward else None
     demonstrations = Demonstrations.from_trajectories(env, trajectories, reward, preset.gamma, preset.n_steps,
-                                                      args.hold_steps) if args.demonstrations else None
+                                                      args.hold_steps, aim=reward_aim) if args.demonstrations else None
     imitated = []
 
     def imitate(trajectory):
@@ -334,7 +349,7 @@ def train(args: ExplorerArgs):
         trajectory = shorten(env, replay(env, trajectory.start, trajectory.actions))
         imitated.append(len(trajectory.actions))
         demonstrations.extend(Demonstrations.from_trajectories(env, [trajectory], reward, preset.gamma,
-                                                               preset.n_steps, args.hold_steps))
+                                                               preset.n_steps, args.hold_steps, aim=reward_aim))
 
     # Without the curriculum every episode starts fresh; the trajectories still set what counts as success.
     fresh = {} if args.curriculum else {"fresh_fraction": 1.0, "fresh_fraction_end": 1.0}
@@ -356,7 +371,7 @@ def train(args: ExplorerArgs):
     selected = SELECTION_STARTS * len(set(args.families))
     log(f"after pre-training: {best['score'][0]}/{selected} held-out starts within 10, "
         f"mean final {-best['score'][1]:.1f}")
-    aim, corrected = final_bar(env, trajectories[0]), []
+    corrected = []
     for round_index in range(args.rounds if demonstrations is not None else 0):
         if time.time() > deadline:
             break
@@ -364,7 +379,7 @@ def train(args: ExplorerArgs):
         corrected.append(len(corrections))
         if corrections:
             demonstrations.extend(Demonstrations.from_trajectories(env, corrections, reward, preset.gamma,
-                                                                   preset.n_steps, args.hold_steps))
+                                                                   preset.n_steps, args.hold_steps, aim=reward_aim))
             model.pretrain(args.round_steps)
         score = select(model)
         if score >= best["score"]:

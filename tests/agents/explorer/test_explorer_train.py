@@ -51,3 +51,19 @@ def test_family_starts_are_seeded_and_triads_are_the_envs_reset(synthetic_corpus
     first, again = (_family_start(env, args, "corpus bar + 20 presses", 7) for _ in range(2))
     assert first == again and first != _family_start(env, args, "corpus bar + 20 presses", 8)
     assert int(np.count_nonzero(_family_start(env, args, "random launchpad", 7).masks)) > 3
+
+
+@pytest.mark.slow
+def test_dueling_head_and_the_aims_reward_are_options(tmp_path, synthetic_corpus_path):
+    out = tmp_path / "explorer.safetensors"
+    assert main(["--corpus", synthetic_corpus_path, "--discover-starts", "1", "--explore-steps", "2000",
+                 "--demo-starts", "2", "--spread-steps", "300", "--knocked-starts", "0", "--rounds", "1",
+                 "--round-starts", "2", "--round-steps", "10", "--correction-states", "1", "--pretrain-steps", "10",
+                 "--network", "linear", "--dueling", "--aim-reward", "--out", str(out)]) == 0
+    description = json.loads(out.with_suffix(".json").read_text())
+    assert description["preset"]["dueling"] and description["args"]["aim_reward"]
+    assert parse_args(shlex.split(description["command"])[3:]).dueling
+    agent = pretrained.load(out, corpus=synthetic_corpus_path)
+    assert agent.preset.dueling
+    with pytest.raises(SystemExit, match="drop one of them"):
+        main(["--corpus", synthetic_corpus_path, "--aim-reward", "--timesteps", "10", "--out", str(out)])

@@ -56,3 +56,21 @@ def test_the_explorer_is_built_from_its_preset_and_overrides_only_the_loss(env):
     for name, value in settings.items():
         assert getattr(model, name) == value, name
     assert model.train_freq.frequency == preset.train_freq and model.learning_rate(1.0) == preset.learning_rate_start
+
+
+def test_the_aims_distance_as_the_learner_reward(env):
+    env.reset(seed=0)
+    trajectory = replay(env, env.unwrapped.state.copy(), [3, 10, 17])
+    aim = env.unwrapped.words.copy()  # the bar the trajectory ends on
+    reward = LearnerReward(0.1, shaping="improvement")
+    demos = Demonstrations.from_trajectories(env, [trajectory], reward, 0.5, n_steps=1, hold_steps=1, aim=aim)
+    cells = []
+    env.reset(options={"state": trajectory.start})
+    cells.append(int(np.bitwise_count(env.unwrapped.words ^ aim).sum()))
+    for action in trajectory.actions:
+        env.step(action)
+        cells.append(int(np.bitwise_count(env.unwrapped.words ^ aim).sum()))
+    assert cells[-1] == 0
+    np.testing.assert_allclose(demos.returns, [*(0.1 * (np.array(cells[:-1]) - cells[1:])), 0.0], rtol=1e-6)
+    # Summed, the presses took off the whole distance to the aim.
+    assert demos.returns.sum() == pytest.approx(0.1 * cells[0])
