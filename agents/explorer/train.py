@@ -46,6 +46,7 @@ from agents.explorer.backward_curriculum import BackwardCurriculum
 from agents.explorer.go_explore import GoExplore, replay, shorten
 from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
 from agents.planners.navigator import ceiling_bars
+from gym_launchpad.launchpad import LaunchpadState
 from gym_launchpad.reward import silence_distance
 
 #: Seeds of the triad starts the explorer explores from and selects its weights on, far from the
@@ -128,6 +129,12 @@ class ExplorerArgs:
         "help": "the learner's reward of a demonstrated press is the distance to the aim it took off (the cells in "
                 "which the bar differs from the explorer's own aim bar), not the distance to the nearest corpus bar "
                 "(info['distance']): the TD target then follows the bar the ways walk to; not with --timesteps"})
+    gamma: float | None = field(default=None, metadata={
+        "help": "the learner's discount (default: the preset's, 0.99); with the improvement reward a press's "
+                "advantage over the no-op is about (1 - gamma) times the state's value"})
+    ways: str | None = field(default=None, metadata={
+        "help": "an .npz of the exploration's ways: read if it is there and was made by the same exploration "
+                "arguments and corpus, else explored and written (runs that differ only after exploring share it)"})
     correction_states: int = field(default=0, metadata={
         "help": "ways back Go-Explore looks for per episode of a round, at most: from the first states it went "
                 "astray (0: from every one)"})
@@ -206,6 +213,44 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
             aimed.append(trajectory)
     log(f"recover: {len(aimed) - spread} of {len(knocks)} knocked bars brought back")
     return aimed
+
+
+#: The arguments that decide what :func:`explore` finds (with the corpus): a ``--ways`` file made with others is
+#: explored again. (``--minutes`` is not among them: its deadline can only cut exploration short, and the run's
+#: log says how many ways it read.)
+EXPLORATION_ARGS = ("seed", "discover_starts", "explore_steps", "demo_starts", "spread_steps", "options",
+                    "knocked_starts", "knocks", "return_to_cells", "families")
+
+
+def _explore_or_read(env, args: ExplorerArgs, deadline: float) -> list:
+    """:func:`explore`, or with ``--ways`` the ways a run with the same exploration arguments wrote there."""
+    if args.ways is None:
+        return explore(env, args, deadline)
+    key = json.dumps({"corpus": env.unwrapped.corpus.hash,
+                      **{name: getattr(args, name) for name in EXPLORATION_ARGS}}, sort_keys=True)
+    path = Path(args.ways)
+    if path.is_file():
+        with np.load(path) as saved:
+            if str(saved["key"]) == key:
+                trajectories = read_ways(env, saved)
+                log(f"read {len(trajectories)} ways from {path} (explored by a run with the same arguments)")
+                return trajectories
+        log(f"{path} was explored with other arguments: exploring again")
+    trajectories = explore(env, args, deadline)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, key=key, masks=np.stack([t.start.masks for t in trajectories]),
+             offsets=np.stack([t.start.offsets for t in trajectories]),
+             lengths=np.array([len(t.actions) for t in trajectories]),
+             actions=np.concatenate([np.asarray(t.actions, dtype=np.int64) for t in trajectories]))
+    return trajectories
+
+
+def read_ways(env, saved) -> list:
+    """The trajectories of a ``--ways`` file, replayed in ``env`` (their distances are the env's again)."""
+    spec = env.unwrapped.launchpad
+    ends = np.cumsum(saved["lengths"])
+    return [replay(env, LaunchpadState(spec, masks, offsets), [int(a) for a in saved["actions"][end - n:end]])
+            for masks, offsets, n, end in zip(saved["masks"], saved["offsets"], saved["lengths"], ends, strict=True)]
 
 
 def _triad(env, args: ExplorerArgs, i: int):
@@ -322,13 +367,15 @@ def train(args: ExplorerArgs):
     preset = EXPLORER_PRESET if args.network == "linear" else EXPLORER_MLP_PRESET
     if args.dueling:
         preset = preset.replace(dueling=True)
+    if args.gamma is not None:
+        preset = preset.replace(gamma=args.gamma)
     corpus = preset.load_corpus(args.corpus)
     env = preset.make_env(corpus)
 
     if args.aim_reward and args.timesteps:
         raise SystemExit("--aim-reward rewards the demonstrations by the aim's distance; the online phase "
                          "(--timesteps) learns the env's: drop one of them")
-    trajectories = explore(env, args, began + 60 * args.minutes / 4)
+    trajectories = _explore_or_read(env, args, began + 60 * args.minutes / 4)
     explored = time.time() - began
     presses = [len(t.actions) for t in trajectories]
     log(f"explored in {explored:.0f}s: {len(trajectories)} trajectories to distance "

@@ -67,3 +67,24 @@ def test_dueling_head_and_the_aims_reward_are_options(tmp_path, synthetic_corpus
     assert agent.preset.dueling
     with pytest.raises(SystemExit, match="drop one of them"):
         main(["--corpus", synthetic_corpus_path, "--aim-reward", "--timesteps", "10", "--out", str(out)])
+
+
+def test_ways_are_written_once_and_read_back_by_a_run_with_the_same_exploration(tmp_path, synthetic_corpus_path):
+    from agents.explorer.train import EXPLORER_PRESET, _explore_or_read
+
+    corpus = EXPLORER_PRESET.load_corpus(synthetic_corpus_path)
+    env = EXPLORER_PRESET.make_env(corpus)
+    ways = tmp_path / "ways.npz"
+    small = ["--discover-starts", "1", "--explore-steps", "500", "--demo-starts", "1", "--spread-steps", "100",
+             "--knocked-starts", "0", "--ways", str(ways)]
+    first = _explore_or_read(env, parse_args(small), deadline=float("inf"))
+    assert ways.is_file()
+    again = _explore_or_read(env, parse_args([*small, "--dueling", "--margin-weight", "5"]), float("inf"))
+    assert [t.actions for t in again] == [t.actions for t in first]
+    assert [t.distances for t in again] == [t.distances for t in first]
+    assert all(a.start == b.start for a, b in zip(again, first, strict=True))
+    # Another exploration (here another seed) does not read them: it explores again and writes its own.
+    other = _explore_or_read(env, parse_args([*small, "--seed", "1"]), float("inf"))
+    assert len(other) >= 1
+    with np.load(ways) as saved:
+        assert '"seed": 1' in str(saved["key"])
