@@ -129,6 +129,10 @@ class ExplorerArgs:
         "help": "the learner's reward of a demonstrated press is the distance to the aim it took off (the cells in "
                 "which the bar differs from the explorer's own aim bar), not the distance to the nearest corpus bar "
                 "(info['distance']): the TD target then follows the bar the ways walk to; not with --timesteps"})
+    any_order: bool = field(default=False, metadata={
+        "help": "DQfD's margin ranks first every press the rest of a way still makes, not only the next one, where "
+                "the env shows the way's presses commute (replayed shuffled, it ends on the same bar): every order "
+                "of them is a way to the aim of the same length"})
     gamma: float | None = field(default=None, metadata={
         "help": "the learner's discount (default: the preset's, 0.99); with the improvement reward a press's "
                 "advantage over the no-op is about (1 - gamma) times the state's value"})
@@ -383,10 +387,12 @@ def train(args: ExplorerArgs):
 
     reward = LearnerReward.of_preset(preset, silence_distance(corpus))
     aim = final_bar(env, trajectories[0])
-    # With --aim-reward the demonstrations' reward is the aim's distance (the same scale: cells of one bar).
+    # The aim's distance is on the env distance's scale: cells of one bar.
     reward_aim = aim if args.aim_reward else None
+    # With --aim-reward the reward is the aim's distance; with --any-order the margin ranks a way's remaining presses.
+    ways_kwargs = {"aim": reward_aim, "any_order": args.any_order, "seed": args.seed}
     demonstrations = Demonstrations.from_trajectories(env, trajectories, reward, preset.gamma, preset.n_steps,
-                                                      args.hold_steps, aim=reward_aim) if args.demonstrations else None
+                                                      args.hold_steps, **ways_kwargs) if args.demonstrations else None
     imitated = []
 
     def imitate(trajectory):
@@ -396,7 +402,7 @@ def train(args: ExplorerArgs):
         trajectory = shorten(env, replay(env, trajectory.start, trajectory.actions))
         imitated.append(len(trajectory.actions))
         demonstrations.extend(Demonstrations.from_trajectories(env, [trajectory], reward, preset.gamma,
-                                                               preset.n_steps, args.hold_steps, aim=reward_aim))
+                                                               preset.n_steps, args.hold_steps, **ways_kwargs))
 
     # Without the curriculum every episode starts fresh; the trajectories still set what counts as success.
     fresh = {} if args.curriculum else {"fresh_fraction": 1.0, "fresh_fraction_end": 1.0}
@@ -426,7 +432,7 @@ def train(args: ExplorerArgs):
         corrected.append(len(corrections))
         if corrections:
             demonstrations.extend(Demonstrations.from_trajectories(env, corrections, reward, preset.gamma,
-                                                                   preset.n_steps, args.hold_steps, aim=reward_aim))
+                                                                   preset.n_steps, args.hold_steps, **ways_kwargs))
             model.pretrain(args.round_steps)
         score = select(model)
         if score >= best["score"]:
