@@ -22,6 +22,7 @@ from torch.nn import functional as F
 
 from agents.dqn.presets import Preset
 from agents.dqn.reward_head import RewardHeadDQNPolicy
+from gym_launchpad.launchpad import LaunchpadSpec
 
 #: Hidden layers of the paper's multilayer Q-network, and of the head on top of the rowwise layer.
 MLP_ARCH = [1024, 512]
@@ -59,7 +60,7 @@ class DuelingQNetwork(QNetwork):
     that action's transitions alone), and the error of it drowns the differences. Here the value is one output
     that every transition trains, and the advantages carry only the differences."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rows: tuple[int, ...] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         del self.q_net  # SB3's one head: replaced by the body and the two heads below
         hidden = create_mlp(self.features_dim, -1, self.net_arch, self.activation_fn)
@@ -67,19 +68,53 @@ class DuelingQNetwork(QNetwork):
         self.body = nn.Sequential(*hidden)
         self.value = nn.Linear(width, 1)
         self.advantage = nn.Linear(width, int(self.action_space.n))
+        self.rows = rows
+        if rows is not None:
+            # Row advantages (``Preset.row_advantage``): each press's advantage reads only the observation bits
+            # of the row it edits (rows[i]: the row of action i, and of observation bit i; -1: none, the no-op).
+            rows_ = th.as_tensor(rows)
+            if self.net_arch or len(rows_) != self.advantage.out_features or width != len(rows_) - 1:
+                raise ValueError("row advantages need the linear network on the toggles: one observation bit per "
+                                 "press, the no-op last")
+            mask = (rows_[:, None] == rows_[None, :-1]) & (rows_[:, None] >= 0)
+            self.register_buffer("mask", mask.float(), persistent=False)
+            with th.no_grad():
+                self.advantage.weight.mul_(self.mask)
 
     def forward(self, obs: th.Tensor) -> th.Tensor:
         hidden = self.body(self.extract_features(obs, self.features_extractor))
-        advantage = self.advantage(hidden)
+        if self.rows is None:
+            advantage = self.advantage(hidden)
+        else:
+            advantage = F.linear(hidden, self.advantage.weight * self.mask, self.advantage.bias)
         return self.value(hidden) + advantage - advantage.mean(dim=1, keepdim=True)
+
+    def _get_constructor_parameters(self) -> dict:
+        return {**super()._get_constructor_parameters(), "rows": self.rows}
 
 
 class DuelingDQNPolicy(DQNPolicy):
     """``DQNPolicy`` with :class:`DuelingQNetwork` as its online and target networks."""
 
+    def __init__(self, *args, rows: tuple[int, ...] | None = None, **kwargs):
+        self.rows = rows  # read by make_q_net, which DQNPolicy.__init__ calls
+        super().__init__(*args, **kwargs)
+
     def make_q_net(self) -> DuelingQNetwork:
         net_args = self._update_features_extractor(self.net_args, features_extractor=None)
-        return DuelingQNetwork(**net_args).to(self.device)
+        return DuelingQNetwork(**net_args, rows=self.rows).to(self.device)
+
+    def _get_constructor_parameters(self) -> dict:
+        return {**super()._get_constructor_parameters(), "rows": self.rows}
+
+
+def action_rows(preset: Preset) -> tuple[int, ...]:
+    """The row each press of the preset's launchpad edits (the no-op: -1); on the toggles observation bit ``i``
+    belongs to the row of press ``i``."""
+    spec = LaunchpadSpec(**{k: v for k, v in preset.env_kwargs.items() if k in ("n_notes", "bar_bits", "low_note")})
+    rows = spec.action_note.astype(int).copy()
+    rows[-1] = -1
+    return tuple(int(r) for r in rows)
 
 
 def policy_kwargs(preset: Preset) -> dict:
@@ -90,6 +125,8 @@ def policy_kwargs(preset: Preset) -> dict:
         kwargs = {"net_arch": list(MLP_ARCH), "features_extractor_class": FlattenExtractor}
     else:
         kwargs = {"net_arch": list(ROWWISE_HEAD), "features_extractor_class": RowwiseExtractor}
+    if preset.row_advantage:
+        kwargs["rows"] = action_rows(preset)
     return {**kwargs, "gamma": preset.gamma} if preset.reward_head else kwargs
 
 

@@ -125,6 +125,9 @@ class ExplorerArgs:
     dueling: bool = field(default=False, metadata={
         "help": "a dueling head (a state's value apart from each press's advantage, Wang et al. 2016) on the "
                 "--network: far from the aim a state's value (~50) drowns a press's worth (< 1)"})
+    row_advantage: bool = field(default=False, metadata={
+        "help": "with --dueling and --network linear: each press's advantage reads only the toggles of the row it "
+                "edits (far states light half the buttons, and the other rows' weights add up to noise there)"})
     aim_reward: bool = field(default=False, metadata={
         "help": "the learner's reward of a demonstrated press is the distance to the aim it took off (the cells in "
                 "which the bar differs from the explorer's own aim bar), not the distance to the nearest corpus bar "
@@ -370,7 +373,9 @@ def train(args: ExplorerArgs):
         raise SystemExit(f"--network {args.network!r}: choose linear or mlp")
     preset = EXPLORER_PRESET if args.network == "linear" else EXPLORER_MLP_PRESET
     if args.dueling:
-        preset = preset.replace(dueling=True)
+        preset = preset.replace(dueling=True, row_advantage=args.row_advantage)
+    elif args.row_advantage:
+        raise SystemExit("--row-advantage is the dueling head's: add --dueling (and --network linear)")
     if args.gamma is not None:
         preset = preset.replace(gamma=args.gamma)
     corpus = preset.load_corpus(args.corpus)
