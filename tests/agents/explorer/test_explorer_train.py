@@ -59,7 +59,8 @@ def test_dueling_head_and_the_aims_reward_are_options(tmp_path, synthetic_corpus
     assert main(["--corpus", synthetic_corpus_path, "--discover-starts", "1", "--explore-steps", "2000",
                  "--demo-starts", "2", "--spread-steps", "300", "--knocked-starts", "0", "--rounds", "1",
                  "--round-starts", "2", "--round-steps", "10", "--correction-states", "1", "--pretrain-steps", "10",
-                 "--network", "linear", "--dueling", "--row-advantage", "--aim-reward", "--any-order", "--out", str(out)]) == 0
+                 "--network", "linear", "--dueling", "--row-advantage", "--aim-reward", "--any-order",
+                 "--out", str(out)]) == 0
     description = json.loads(out.with_suffix(".json").read_text())
     assert description["preset"]["dueling"] and description["args"]["aim_reward"]
     assert parse_args(shlex.split(description["command"])[3:]).dueling
