@@ -1,6 +1,9 @@
 """``python -m agents.explorer``: Go-Explore, then a DQN robustified on its own best trajectories.
 
-    python -m agents.explorer --seed 0 --out agents/shipped/explorer.safetensors     # the shipped weights
+    python -m agents.explorer --families triad triad "random launchpad" "corpus bar + 20 presses" \
+        "corpus bar + 50 presses" "ceiling bar + 5 presses" --demo-starts 240 --knocked-starts 50 --rounds 3 \
+        --round-starts 36 --correction-states 2 --minutes 40 --network linear --margin-weight 5 --dueling \
+        --row-advantage --aim-reward --out agents/shipped/explorer.safetensors     # the shipped weights (#22)
     python -m agents.explorer --discover-starts 2 --demo-starts 4 --rounds 1 --out /tmp/x.safetensors
 
 1. Explore (:mod:`.go_explore`, :func:`explore`): from ``--discover-starts`` triad starts (seeds that no
