@@ -97,7 +97,11 @@ REGISTRY: dict[str, Registered] = {
         env_kwargs={"all_keys": True}),
     "explorer": Registered("learned", (LAUNCHPAD,), "Go-Explore, then a DQN trained on its own trajectories",
                            weights=weights.SHIPPED_DIR / "explorer.safetensors",
-                           command="python -m agents explore --out agents/shipped/explorer.safetensors"),
+                           command="python -m agents explore --families triad triad 'random launchpad' "
+                                   "'corpus bar + 20 presses' 'corpus bar + 50 presses' 'ceiling bar + 5 presses' "
+                                   "--demo-starts 240 --knocked-starts 50 --rounds 3 --round-starts 36 "
+                                   "--correction-states 2 --minutes 40 --network linear --margin-weight 5 --dueling "
+                                   "--row-advantage --aim-reward --out agents/shipped/explorer.safetensors"),
     "dj": Registered("learned", (DJ,), "an MLP choosing the next bar from the DJ observation, imitating the follower",
                      weights=weights.SHIPPED_DIR / "dj.safetensors",
                      command="python -m agents dj-train --out agents/shipped/dj.safetensors"),

@@ -87,6 +87,12 @@ class Preset:
     #: Needs an observation that shows the state ("toggles" or "onehot") and the "nearest" reward. Not in
     #: the paper.
     reward_head: bool = False
+    #: a dueling head (:class:`agents.dqn.networks.DuelingQNetwork`): the network's last layer split into the
+    #: state's value and each action's advantage (Wang et al. 2016). Not in the paper.
+    dueling: bool = False
+    #: with ``dueling``, on the linear network and the toggles: each press's advantage reads only the bits of the
+    #: row it edits (a press changes only its row, and the distance to one bar is a sum over rows). Not in the paper.
+    row_advantage: bool = False
     #: env keyword arguments beyond obs_mode (e.g. reward_mode="sampled" for the paper's K=1000 draw).
     env_kwargs: dict = field(default_factory=dict)
 
@@ -105,6 +111,11 @@ class Preset:
             raise ValueError(f"n_steps must be at least 1, got {self.n_steps}")
         if self.reward_head:
             self._check_reward_head()
+            if self.dueling:
+                raise ValueError("reward_head and dueling each replace the network's last layer: drop one of them")
+        if self.row_advantage and not (self.dueling and self.network == "linear" and self.obs_mode == "toggles"):
+            raise ValueError("row_advantage is a dueling head's on the linear network reading the toggles: set "
+                             "dueling, network 'linear' and obs_mode 'toggles', or drop row_advantage")
         if self.grad_clip not in GRAD_CLIPS:
             raise ValueError(f"unknown grad_clip {self.grad_clip!r}; choose one of {', '.join(GRAD_CLIPS)}")
         if "obs_mode" in self.env_kwargs:

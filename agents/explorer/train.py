@@ -1,6 +1,9 @@
 """``python -m agents.explorer``: Go-Explore, then a DQN robustified on its own best trajectories.
 
-    python -m agents.explorer --seed 0 --out agents/shipped/explorer.safetensors     # the shipped weights
+    python -m agents.explorer --families triad triad "random launchpad" "corpus bar + 20 presses" \
+        "corpus bar + 50 presses" "ceiling bar + 5 presses" --demo-starts 240 --knocked-starts 50 --rounds 3 \
+        --round-starts 36 --correction-states 2 --minutes 40 --network linear --margin-weight 5 --dueling \
+        --row-advantage --aim-reward --out agents/shipped/explorer.safetensors     # the shipped weights (#22)
     python -m agents.explorer --discover-starts 2 --demo-starts 4 --rounds 1 --out /tmp/x.safetensors
 
 1. Explore (:mod:`.go_explore`, :func:`explore`): from ``--discover-starts`` triad starts (seeds that no
@@ -46,6 +49,7 @@ from agents.explorer.backward_curriculum import BackwardCurriculum
 from agents.explorer.go_explore import GoExplore, replay, shorten
 from agents.explorer.self_imitation import Demonstrations, SelfImitationDQN
 from agents.planners.navigator import ceiling_bars
+from gym_launchpad.launchpad import LaunchpadState
 from gym_launchpad.reward import silence_distance
 
 #: Seeds of the triad starts the explorer explores from and selects its weights on, far from the
@@ -121,6 +125,26 @@ class ExplorerArgs:
         "choices": tuple(start_families.FAMILIES),
         "help": "start families (agents.starts) the spread, the rounds and the selection draw starts "
                 "from, in turn (a name given twice: twice as often); discovery is from triads always"})
+    dueling: bool = field(default=False, metadata={
+        "help": "a dueling head (a state's value apart from each press's advantage, Wang et al. 2016) on the "
+                "--network: far from the aim a state's value (~50) drowns a press's worth (< 1)"})
+    row_advantage: bool = field(default=False, metadata={
+        "help": "with --dueling and --network linear: each press's advantage reads only the toggles of the row it "
+                "edits (far states light half the buttons, and the other rows' weights add up to noise there)"})
+    aim_reward: bool = field(default=False, metadata={
+        "help": "the learner's reward of a demonstrated press is the distance to the aim it took off (the cells in "
+                "which the bar differs from the explorer's own aim bar), not the distance to the nearest corpus bar "
+                "(info['distance']): the TD target then follows the bar the ways walk to; not with --timesteps"})
+    any_order: bool = field(default=False, metadata={
+        "help": "DQfD's margin ranks first every press the rest of a way still makes, not only the next one, where "
+                "the env shows the way's presses commute (replayed shuffled, it ends on the same bar): every order "
+                "of them is a way to the aim of the same length"})
+    gamma: float | None = field(default=None, metadata={
+        "help": "the learner's discount (default: the preset's, 0.99); with the improvement reward a press's "
+                "advantage over the no-op is about (1 - gamma) times the state's value"})
+    ways: str | None = field(default=None, metadata={
+        "help": "an .npz of the exploration's ways: read if it is there and was made by the same exploration "
+                "arguments and corpus, else explored and written (runs that differ only after exploring share it)"})
     correction_states: int = field(default=0, metadata={
         "help": "ways back Go-Explore looks for per episode of a round, at most: from the first states it went "
                 "astray (0: from every one)"})
@@ -199,6 +223,44 @@ def explore(env, args: ExplorerArgs, deadline: float) -> list:
             aimed.append(trajectory)
     log(f"recover: {len(aimed) - spread} of {len(knocks)} knocked bars brought back")
     return aimed
+
+
+#: The arguments that decide what :func:`explore` finds (with the corpus): a ``--ways`` file made with others is
+#: explored again. (``--minutes`` is not among them: its deadline can only cut exploration short, and the run's
+#: log says how many ways it read.)
+EXPLORATION_ARGS = ("seed", "discover_starts", "explore_steps", "demo_starts", "spread_steps", "options",
+                    "knocked_starts", "knocks", "return_to_cells", "families")
+
+
+def _explore_or_read(env, args: ExplorerArgs, deadline: float) -> list:
+    """:func:`explore`, or with ``--ways`` the ways a run with the same exploration arguments wrote there."""
+    if args.ways is None:
+        return explore(env, args, deadline)
+    key = json.dumps({"corpus": env.unwrapped.corpus.hash,
+                      **{name: getattr(args, name) for name in EXPLORATION_ARGS}}, sort_keys=True)
+    path = Path(args.ways)
+    if path.is_file():
+        with np.load(path) as saved:
+            if str(saved["key"]) == key:
+                trajectories = read_ways(env, saved)
+                log(f"read {len(trajectories)} ways from {path} (explored by a run with the same arguments)")
+                return trajectories
+        log(f"{path} was explored with other arguments: exploring again")
+    trajectories = explore(env, args, deadline)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, key=key, masks=np.stack([t.start.masks for t in trajectories]),
+             offsets=np.stack([t.start.offsets for t in trajectories]),
+             lengths=np.array([len(t.actions) for t in trajectories]),
+             actions=np.concatenate([np.asarray(t.actions, dtype=np.int64) for t in trajectories]))
+    return trajectories
+
+
+def read_ways(env, saved) -> list:
+    """The trajectories of a ``--ways`` file, replayed in ``env`` (their distances are the env's again)."""
+    spec = env.unwrapped.launchpad
+    ends = np.cumsum(saved["lengths"])
+    return [replay(env, LaunchpadState(spec, masks, offsets), [int(a) for a in saved["actions"][end - n:end]])
+            for masks, offsets, n, end in zip(saved["masks"], saved["offsets"], saved["lengths"], ends, strict=True)]
 
 
 def _triad(env, args: ExplorerArgs, i: int):
@@ -313,18 +375,32 @@ def train(args: ExplorerArgs):
     if args.network not in ("linear", "mlp"):
         raise SystemExit(f"--network {args.network!r}: choose linear or mlp")
     preset = EXPLORER_PRESET if args.network == "linear" else EXPLORER_MLP_PRESET
+    if args.dueling:
+        preset = preset.replace(dueling=True, row_advantage=args.row_advantage)
+    elif args.row_advantage:
+        raise SystemExit("--row-advantage is the dueling head's: add --dueling (and --network linear)")
+    if args.gamma is not None:
+        preset = preset.replace(gamma=args.gamma)
     corpus = preset.load_corpus(args.corpus)
     env = preset.make_env(corpus)
 
-    trajectories = explore(env, args, began + 60 * args.minutes / 4)
+    if args.aim_reward and args.timesteps:
+        raise SystemExit("--aim-reward rewards the demonstrations by the aim's distance; the online phase "
+                         "(--timesteps) learns the env's: drop one of them")
+    trajectories = _explore_or_read(env, args, began + 60 * args.minutes / 4)
     explored = time.time() - began
     presses = [len(t.actions) for t in trajectories]
     log(f"explored in {explored:.0f}s: {len(trajectories)} trajectories to distance "
         f"{trajectories[0].final_distance}, {sum(presses)} presses (longest {max(presses)})")
 
     reward = LearnerReward.of_preset(preset, silence_distance(corpus))
+    aim = final_bar(env, trajectories[0])
+    # The aim's distance is on the env distance's scale: cells of one bar.
+    reward_aim = aim if args.aim_reward else None
+    # With --aim-reward the reward is the aim's distance; with --any-order the margin ranks a way's remaining presses.
+    ways_kwargs = {"aim": reward_aim, "any_order": args.any_order, "seed": args.seed}
     demonstrations = Demonstrations.from_trajectories(env, trajectories, reward, preset.gamma, preset.n_steps,
-                                                      args.hold_steps) if args.demonstrations else None
+                                                      args.hold_steps, **ways_kwargs) if args.demonstrations else None
     imitated = []
 
     def imitate(trajectory):
@@ -334,7 +410,7 @@ def train(args: ExplorerArgs):
         trajectory = shorten(env, replay(env, trajectory.start, trajectory.actions))
         imitated.append(len(trajectory.actions))
         demonstrations.extend(Demonstrations.from_trajectories(env, [trajectory], reward, preset.gamma,
-                                                               preset.n_steps, args.hold_steps))
+                                                               preset.n_steps, args.hold_steps, **ways_kwargs))
 
     # Without the curriculum every episode starts fresh; the trajectories still set what counts as success.
     fresh = {} if args.curriculum else {"fresh_fraction": 1.0, "fresh_fraction_end": 1.0}
@@ -356,7 +432,7 @@ def train(args: ExplorerArgs):
     selected = SELECTION_STARTS * len(set(args.families))
     log(f"after pre-training: {best['score'][0]}/{selected} held-out starts within 10, "
         f"mean final {-best['score'][1]:.1f}")
-    aim, corrected = final_bar(env, trajectories[0]), []
+    corrected = []
     for round_index in range(args.rounds if demonstrations is not None else 0):
         if time.time() > deadline:
             break
@@ -364,7 +440,7 @@ def train(args: ExplorerArgs):
         corrected.append(len(corrections))
         if corrections:
             demonstrations.extend(Demonstrations.from_trajectories(env, corrections, reward, preset.gamma,
-                                                                   preset.n_steps, args.hold_steps))
+                                                                   preset.n_steps, args.hold_steps, **ways_kwargs))
             model.pretrain(args.round_steps)
         score = select(model)
         if score >= best["score"]:

@@ -51,3 +51,41 @@ def test_family_starts_are_seeded_and_triads_are_the_envs_reset(synthetic_corpus
     first, again = (_family_start(env, args, "corpus bar + 20 presses", 7) for _ in range(2))
     assert first == again and first != _family_start(env, args, "corpus bar + 20 presses", 8)
     assert int(np.count_nonzero(_family_start(env, args, "random launchpad", 7).masks)) > 3
+
+
+@pytest.mark.slow
+def test_dueling_head_and_the_aims_reward_are_options(tmp_path, synthetic_corpus_path):
+    out = tmp_path / "explorer.safetensors"
+    assert main(["--corpus", synthetic_corpus_path, "--discover-starts", "1", "--explore-steps", "2000",
+                 "--demo-starts", "2", "--spread-steps", "300", "--knocked-starts", "0", "--rounds", "1",
+                 "--round-starts", "2", "--round-steps", "10", "--correction-states", "1", "--pretrain-steps", "10",
+                 "--network", "linear", "--dueling", "--row-advantage", "--aim-reward", "--any-order",
+                 "--out", str(out)]) == 0
+    description = json.loads(out.with_suffix(".json").read_text())
+    assert description["preset"]["dueling"] and description["args"]["aim_reward"]
+    assert parse_args(shlex.split(description["command"])[3:]).dueling
+    agent = pretrained.load(out, corpus=synthetic_corpus_path)
+    assert agent.preset.dueling
+    with pytest.raises(SystemExit, match="drop one of them"):
+        main(["--corpus", synthetic_corpus_path, "--aim-reward", "--timesteps", "10", "--out", str(out)])
+
+
+def test_ways_are_written_once_and_read_back_by_a_run_with_the_same_exploration(tmp_path, synthetic_corpus_path):
+    from agents.explorer.train import EXPLORER_PRESET, _explore_or_read
+
+    corpus = EXPLORER_PRESET.load_corpus(synthetic_corpus_path)
+    env = EXPLORER_PRESET.make_env(corpus)
+    ways = tmp_path / "ways.npz"
+    small = ["--discover-starts", "1", "--explore-steps", "500", "--demo-starts", "1", "--spread-steps", "100",
+             "--knocked-starts", "0", "--ways", str(ways)]
+    first = _explore_or_read(env, parse_args(small), deadline=float("inf"))
+    assert ways.is_file()
+    again = _explore_or_read(env, parse_args([*small, "--dueling", "--margin-weight", "5"]), float("inf"))
+    assert [t.actions for t in again] == [t.actions for t in first]
+    assert [t.distances for t in again] == [t.distances for t in first]
+    assert all(a.start == b.start for a, b in zip(again, first, strict=True))
+    # Another exploration (here another seed) does not read them: it explores again and writes its own.
+    other = _explore_or_read(env, parse_args([*small, "--seed", "1"]), float("inf"))
+    assert len(other) >= 1
+    with np.load(ways) as saved:
+        assert '"seed": 1' in str(saved["key"])
