@@ -25,9 +25,8 @@ from gym_launchpad.observation import states_from_observations
 
 #: The command that trains the dj agent, named when its weights are refused.
 RETRAIN = "retrain with `python -m agents dj-train`"
-#: A bar is in a key when this share of its struck notes is in the key's scale; the follower tries bars of the
-#: stricter share first (agents.planners.follower.KEY_SHARES).
-STRICT_KEY_SHARE, KEY_SHARE = 0.9, 0.8
+#: A bar is in a key when this share of its struck notes is in the key's scale (the follower's looser test).
+KEY_SHARE = 0.8
 #: The env's memory (bars) the ages count, where the weights do not name it (LaunchpadDJ-v0's default).
 DEFAULT_MEMORY = 100
 #: The env's arrival radius (cells) and presses a bar, where the weights do not name them (LaunchpadDJ-v0's).
@@ -94,12 +93,11 @@ class BarChoices:
     bars, the bars an arrival pays for). With ``keep_key``, the follower's preferences
     (:mod:`agents.planners.follower`) as tiers, the first that holds any bar: new bars near (their best rendering
     within ``radius`` cells and the walk there within ``presses_per_bar``: ``table``, a
-    :class:`agents.planners.hopper.TargetTable` of every bar) with at least :data:`STRICT_KEY_SHARE`, then
-    :data:`KEY_SHARE`, of their notes in the key the heard bar and the bars played recently are in
-    (:class:`agents.planners.keys.KeyTracker`, the follower's own reading) and that keep it (the key read after
-    them is the same); the same without keeping it; near bars in the key played before that keep it (not the
-    last two: no A-B-A); near new bars; new bars; every bar. So a person's new key is kept, and the network ranks
-    the bars within it."""
+    :class:`agents.planners.hopper.TargetTable` of every bar) with at least :data:`KEY_SHARE` of their notes in the
+    key the heard bar and the bars played recently are in (:class:`agents.planners.keys.KeyTracker`, the
+    follower's own reading) and that keep it (the key read after them is the same); the same without keeping
+    it; near bars in the key played before that keep it (not the last two: no A-B-A); near new bars; new bars;
+    every bar. So a person's new key is kept, and the network ranks the bars within it."""
 
     def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY, table=None, radius: int = DEFAULT_RADIUS,
                  presses_per_bar: int = DEFAULT_PRESSES_PER_BAR):
@@ -125,14 +123,12 @@ class BarChoices:
         for i, (words, row) in enumerate(zip(heard, bar_ages, strict=True)):
             key = self.tracker.key(words, row)
             in_key = self.tracker.shares[:, key] >= KEY_SHARE
-            well_in_key = self.tracker.shares[:, key] >= STRICT_KEY_SHARE
             keeps = self.tracker.keys_after(everything, row) == key
             near = self.rendered.copy()  # rendered within the radius and, where the table is known, reachable in a bar
             if self.table is not None:
                 near &= self.table.presses(masks[i], offsets[i]) <= self.presses_per_bar
             near_new = new[i] & near
-            tiers = [near_new & well_in_key & keeps, near_new & in_key & keeps, near_new & in_key,
-                     near & in_key & keeps & (row >= 2), near_new, new[i]]
+            tiers = [near_new & in_key & keeps, near_new & in_key, near & in_key & keeps & (row >= 2), near_new, new[i]]
             allowed[i] = self._first(allowed[i:i + 1], [tier[None] for tier in tiers])[0]
         return allowed
 
