@@ -156,6 +156,7 @@ class DJWalkPolicy(WalkPolicy):
 
         super().__init__(layers, description, corpus.spec, TargetTable(corpus, 1 << 30))
         self.n_bars = len(corpus)
+        self._last: tuple[np.ndarray, int] | None = None
         memory, radius = description.get("memory"), description.get("arrival_radius")
         presses = description.get("presses_per_bar")
         self.choices = BarChoices(corpus, description.get("keep_key") is True,
@@ -171,10 +172,15 @@ class DJWalkPolicy(WalkPolicy):
 
     def targets(self, obs: np.ndarray) -> np.ndarray:
         """The corpus bar the network chooses for each of a batch of observations: its largest output among
-        the bars the observation shows as new (age 1: not played in the env's memory, the bars an arrival
-        pays for, as the follower's choices are), over all bars when none is."""
+        the bars it may choose (:class:`BarChoices`). The inputs change only at bar lines, so the choice for the
+        inputs last seen is kept rather than made again at each of the bar's presses."""
         inputs = self.inputs(obs)
-        return np.where(self.choices.allowed(inputs), self.logits(inputs), -np.inf).argmax(axis=-1)
+        if len(inputs) == 1 and self._last is not None and np.array_equal(self._last[0], inputs[0]):
+            return np.array([self._last[1]])
+        chosen = np.where(self.choices.allowed(inputs), self.logits(inputs), -np.inf).argmax(axis=-1)
+        if len(inputs) == 1:
+            self._last = (inputs[0].copy(), int(chosen[0]))
+        return chosen
 
 
 def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
