@@ -12,6 +12,7 @@ from test_train import _train  # tests/agents/dqn is on sys.path (pytest's defau
 from agents.baselines import make_baseline
 from agents.dqn import export as pretrained
 from agents.dqn.launchpad_dqn import LaunchpadDQN
+from agents.dqn.presets import PRESETS
 from agents.policies import shipped_weights
 from agents.rollout import evaluate_policy
 from agents.weights import WeightsError, WeightsMismatchError
@@ -25,7 +26,7 @@ def test_shipped_weights_are_small_and_described():
     assert path.is_file(), "agents/shipped/explorer.safetensors is part of the repo"
     assert path.stat().st_size < 10 * 2**20
     description = json.loads(path.with_suffix(".json").read_text())
-    assert description["preset_name"] == "mlp" and description["wall_clock_seconds"] > 0
+    assert description["preset_name"] in PRESETS and description["wall_clock_seconds"] > 0
     assert description["command"].startswith(("python -m agents explore", "python -m agents.explorer"))
 
 
@@ -46,7 +47,7 @@ def test_loading_unpickles_nothing(monkeypatch, agent):
     monkeypatch.setattr(pickle, "load", refuse)
     monkeypatch.setattr(pickle, "loads", refuse)
     monkeypatch.setattr(pickle, "Unpickler", refuse)
-    assert pretrained.load(shipped_weights(Q_NETWORK)).preset.network == "mlp"
+    assert pretrained.load(shipped_weights(Q_NETWORK)).preset.network == agent.preset.network
 
 
 @pytest.mark.slow
