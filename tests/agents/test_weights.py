@@ -136,7 +136,7 @@ Q_NETWORK_CASES = {
     "env_kwargs with n_notes a string": (lambda d: _preset(d, env_kwargs={"n_notes": "24"}), "n_notes must be an int"),
     "env_kwargs with n_notes -1": (lambda d: _preset(d, env_kwargs={"n_notes": -1}), "n_notes must be >= 1"),
     "an unknown network": (lambda d: _preset(d, network="bogus"), "unknown network 'bogus'"),
-    "an unknown observation": (lambda d: _preset(d, obs_mode=5), "unknown obs_mode=5"),
+    "an unknown observation": (lambda d: _preset(d, obs_mode=5, row_advantage=False), "unknown obs_mode=5"),
     "episode_steps a string": (lambda d: _preset(d, episode_steps="x"), "max_episode_steps"),
     "an unknown preset field": (lambda d: _preset(d, payload=1), "unexpected keyword argument 'payload'"),
     "no preset object": (lambda d: {**d, "preset": [1]}, "has no preset object"),
