@@ -271,11 +271,10 @@ def train(task: Task, network, schedule: Schedule, fitting: Fit, seed: int, repo
         new = gather(envs, teachers, task, rng, schedule.episodes, round_, student(network), beta=beta,
                      take_over=schedule.take_over, need_action=need_action)
         # How often the student already agreed with the teacher on the states it reached, before this round's fit.
+        chosen = student(network)(new.observations) if len(new) else np.zeros(0, dtype=np.int64)
         entry = {"stage": f"dagger {round_}", "new_examples": len(new),
-                 "student_agreement": float(np.mean(student(network)(new.observations) == new.labels))
-                 if len(new) else 0.0}
+                 "student_agreement": float(np.mean(chosen == new.labels)) if len(new) else 0.0}
         if new.allowed is not None and len(new):
-            chosen = student(network)(new.observations)
             entry["student_allowed"] = float(np.mean(new.allowed[np.arange(len(new)), chosen]))
         data = data + new
         entry["examples"] = len(data)

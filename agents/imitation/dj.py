@@ -86,7 +86,8 @@ def network_sizes(env: gym.Env, args: Arguments) -> tuple[int, ...]:
     unwrapped = env.unwrapped
     n_bars = len(unwrapped.corpus)
     if args.head == "walk":
-        return (walk_inputs(env).stop - walk_inputs(env).start, *args.hidden, n_bars)
+        inputs = walk_inputs(env)
+        return (inputs.stop - inputs.start, *args.hidden, n_bars)
     return (env.observation_space.shape[0], *args.hidden, env.action_space.n)
 
 
@@ -127,23 +128,22 @@ def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger
         raise ValueError(f"head must be 'walk' or 'press', got {args.head!r}")
     walk = args.head == "walk"
     presses = itertools.count()
+    unwrapped = make_dj_env(args).unwrapped
+    # One table of every bar's best rendering, shared by the envs' walks and the student's choices.
+    table = TargetTable(unwrapped.corpus, 1 << 30) if walk else None
 
     def make_env():
         env = make_dj_env(args)
         if not walk:
             return PackedObservations(env)
-        unwrapped = env.unwrapped
-        return TargetWalkEnv(env, TargetTable(unwrapped.corpus, 1 << 30), unwrapped.presses_per_bar, walk_inputs(env))
+        return TargetWalkEnv(env, table, env.unwrapped.presses_per_bar, walk_inputs(env))
 
     def make_teacher(env):
         return dj_teacher.TargetTeacher(env) if walk else dj_teacher.PressTeacher(env, [args.seed, next(presses)])
 
-    unwrapped = make_dj_env(args).unwrapped
     steps_a_song = args.bars if walk else args.bars * unwrapped.presses_per_bar
-    choices = learned.BarChoices(unwrapped.corpus, args.keep_key, unwrapped.memory,
-                                 TargetTable(unwrapped.corpus, 1 << 30), unwrapped.arrival_radius,
-                                 unwrapped.presses_per_bar)
-    student = walk_student(choices) if walk else None
+    student = walk_student(learned.BarChoices(unwrapped.corpus, args.keep_key, unwrapped.memory, table,
+                                              unwrapped.arrival_radius, unwrapped.presses_per_bar)) if walk else None
     task = dagger.Task(make_env=make_env, make_teacher=make_teacher, start=song_seeds(args),
                        budget=lambda teacher: steps_a_song, student=student)
     schedule = dagger.Schedule(demos=args.first_songs, rounds=args.rounds, episodes=args.songs,
