@@ -33,8 +33,7 @@ from agents.imitation.composer_starts import PRESET_NAME, START_MIX, episode_bud
 from agents.imitation.dj_policy import WalkPolicy, checked_layers, numpy_layers, read, save
 from agents.imitation.target_env import TargetWalkEnv
 from agents.planners.hopper import TargetTable
-from agents.planners.navigator import ceiling_bars
-from gym_launchpad.reward import best_row_fits
+from agents.planners.navigator import bar_misses
 
 #: The command that trains the walk head, named when its weights are refused.
 RETRAIN = "retrain with `python -m agents imitate --head walk`"
@@ -47,9 +46,8 @@ OBS_MODE = "toggles"
 def ceiling_table(corpus) -> TargetTable:
     """The walk head's targets: the corpus bars at the ceiling (:func:`agents.planners.navigator.ceiling_bars`,
     the navigator's), with their best renderings."""
-    ceiling = ceiling_bars(corpus)
-    values, inverse = np.unique(corpus.bars, return_inverse=True)
-    radius = int(best_row_fits(corpus.spec, values)[0][inverse.reshape(corpus.bars.shape)].sum(axis=1)[ceiling[0]])
+    misses = bar_misses(corpus)
+    ceiling, radius = np.flatnonzero(misses == misses.min()), int(misses.min())
     table = TargetTable(corpus, radius)
     if not np.array_equal(table.targets, ceiling):
         raise ValueError(f"the target table at radius {radius} holds bars {table.targets[:8]}..., not the "

@@ -114,7 +114,7 @@ class BarChoices:
         toggles, ages = inputs[:, :self.n_toggles], inputs[:, self.n_toggles:]
         new = ages >= 1.0
         if self.tracker is None:
-            return self._first(np.ones_like(new), [new])
+            return new | ~new.any(axis=1, keepdims=True)
         masks, offsets = states_from_observations(self.spec, "toggles", toggles)
         heard = self.spec.row_table[masks, offsets]
         bar_ages = np.minimum(np.rint(ages * self.memory), self.memory).astype(np.int64)
@@ -128,18 +128,8 @@ class BarChoices:
             if self.table is not None:
                 near &= self.table.presses(masks[i], offsets[i]) <= self.presses_per_bar
             near_new = new[i] & near
-            tiers = [near_new & in_key & keeps, near_new & in_key, near & in_key & keeps & (row >= 2), near_new, new[i]]
-            allowed[i] = self._first(allowed[i:i + 1], [tier[None] for tier in tiers])[0]
-        return allowed
-
-    @staticmethod
-    def _first(allowed: np.ndarray, tiers: list[np.ndarray]) -> np.ndarray:
-        """Each row of ``allowed`` replaced by the first of ``tiers`` that holds any bar in that row."""
-        allowed, decided = allowed.copy(), np.zeros(len(allowed), dtype=bool)
-        for tier in tiers:
-            use = ~decided & tier.any(axis=1)
-            allowed[use] = tier[use]
-            decided |= use
+            tiers = (near_new & in_key & keeps, near_new & in_key, near & in_key & keeps & (row >= 2), near_new, new[i])
+            allowed[i] = next((tier for tier in tiers if tier.any()), allowed[i])
         return allowed
 
 

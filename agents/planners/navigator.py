@@ -27,10 +27,16 @@ from gym_launchpad.reward import best_row_fits
 OPTIONS = {"max_targets": Option(int, 1, 16384, "16384 targets took 0.6 s a press and 650 MiB here")}
 
 
+def bar_misses(corpus) -> np.ndarray:
+    """``(K,)``: the cells each corpus bar misses at its best launchpad rendering (the sum of its rows' nearest
+    playable rows); the least of them is the ceiling's distance."""
+    values, inverse = np.unique(corpus.bars, return_inverse=True)
+    return best_row_fits(corpus.spec, values)[0][inverse.reshape(corpus.bars.shape)].sum(axis=1)
+
+
 def ceiling_bars(corpus) -> np.ndarray:
     """Indices of the corpus bars whose nearest playable rows add up to the ceiling, in corpus order."""
-    values, inverse = np.unique(corpus.bars, return_inverse=True)
-    misses = best_row_fits(corpus.spec, values)[0][inverse.reshape(corpus.bars.shape)].sum(axis=1)
+    misses = bar_misses(corpus)
     return np.flatnonzero(misses == misses.min())
 
 
