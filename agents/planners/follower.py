@@ -25,7 +25,7 @@ renders it (the key read after the walk's end heard and its nearest bar played).
    :data:`REPLAY_AGE` bar lines (never the bar just heard, no A-B-A), rendered within ``arrival_radius`` and
    reachable, that keeps the key as rendered: the longest unplayed first (the highest age), then the best
    rendered, then the fewest presses away; only while fewer than :data:`REPLAY_SHARE` of the bar lines in the
-   memory played no new bar (:meth:`Follower.replays`). A musician who set the key wants it kept more than
+   memory played no new bar (:func:`replays`). A musician who set the key wants it kept more than
    novelty: a key of few chorale bars (C# and F# major, Eb, F, Ab and Bb minor have 10-26 rendered within 6
    cells) runs out of new ones within 32 bars;
 4. else rule 1's order over the new bars in the key that do not keep it (90%, then 80%), then a replay in the key
@@ -88,6 +88,16 @@ REPLAY_AGE = 2
 #: five triad draws; songs of seeds 100-104): no limit, 0.65 and 0.5 fit 19-21 keys (DECAY 0.7; 0.85: 20-21),
 #: but without a limit a song of seed 101 met 13 distinct bars per 100 (was 89); 0.5: 28 at least.
 REPLAY_SHARE = 0.5
+
+
+def replays(ages: np.ndarray, memory: int) -> float:
+    """The share of the bar lines since the oldest corpus bar in the ``memory`` that played no bar new to it (a
+    replay, a person's bar, a walk heard far from the corpus): the bar lines the corpus bars' ``ages`` have no bar
+    for."""
+    played = ages < memory
+    if not played.any():
+        return 0.0
+    return 1.0 - int(played.sum()) / (int(ages[played].max()) + 1)
 
 
 class Follower:
@@ -153,7 +163,7 @@ class Follower:
             if following >= 0 and allowed[following] and self.arrives(following, masks, offsets, ages, key=holds):
                 return int(following)
             replay = None
-            if tier == len(in_key) and self.replays(ages) < REPLAY_SHARE:  # rule 3: a replay that keeps the key
+            if tier == len(in_key) and replays(ages, env.memory) < REPLAY_SHARE:  # rule 3: a replay that keeps the key
                 replay = self.replay(key, share, presses, masks, offsets, ages, keep=True)
             elif tier == len(tiers) - 1:  # rule 4: a replay in the key rather than leave it
                 replay = self.replay(key, share, presses, masks, offsets, ages, keep=False)
@@ -187,15 +197,6 @@ class Follower:
                     return int(bar)
         return None
 
-    def replays(self, ages: np.ndarray) -> float:
-        """The share of the bar lines since the oldest corpus bar in the memory that played no bar new to it (a
-        replay, a person's bar, a walk heard far from the corpus): the bar lines the ages have no bar for."""
-        played = ages < self.env.memory
-        if not played.any():
-            return 0.0
-        span = int(ages[played].max()) + 1
-        return 1.0 - int(played.sum()) / span
-
     def arrives(self, bar: int, masks: np.ndarray, offsets: np.ndarray, ages: np.ndarray,
                 least_age: int | None = None, key: int | None = None) -> bool:
         """Whether the walk to ``bar`` ends on a bar the env hears as new: the nearest corpus bar of the walk's end
@@ -219,19 +220,26 @@ class Follower:
         one that keeps the key and whose walk's first bar of presses (the lowest actions, as the walk presses them)
         reads in the key too, so that at the next bar line (which plays no corpus bar either) it is within reach
         and keeps the key: the fewest presses away, then the best rendered. None if there is none."""
-        env, spec = self.env, self.env.launchpad
-        ppb = env.presses_per_bar
+        ppb = self.env.presses_per_bar
         far = np.flatnonzero(in_key & (presses > ppb) & (presses <= 2 * ppb))
         if not len(far):
             return None
         far = far[self.keys.keys_after(far, ages) == key]
         for bar in far[np.lexsort((far, self.table.fit[far], presses[far]))]:
-            partial = LaunchpadState(spec, masks.copy(), offsets.copy())
-            for action in sorted(self.table.walk(int(bar), masks, offsets))[:ppb]:
-                partial.apply(int(action))
-            if self.keys.key(spec.row_table[partial.masks, partial.offsets], ages) == key:
+            if first_bar_keeps(self.keys, self.table, int(bar), masks, offsets, ages, key, ppb):
                 return int(bar)
         return None
+
+
+def first_bar_keeps(keys: KeyTracker, table: TargetTable, bar: int, masks: np.ndarray, offsets: np.ndarray,
+                    ages: np.ndarray, key: int, presses_per_bar: int) -> bool:
+    """Whether the walk from ``(masks, offsets)`` to ``bar`` still reads in ``key`` after its first bar of presses
+    (its lowest ``presses_per_bar`` actions, as the walk presses them), heard at the next bar line with the corpus
+    bars' ``ages``: a two-bar walk after a person's bar that keeps the key the person set (rule 2)."""
+    partial = LaunchpadState(table.spec, masks.copy(), offsets.copy())
+    for action in sorted(table.walk(bar, masks, offsets))[:presses_per_bar]:
+        partial.apply(int(action))
+    return keys.key(table.spec.row_table[partial.masks, partial.offsets], ages) == key
 
 
 #: The options of ``follower:...``.

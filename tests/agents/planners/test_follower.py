@@ -7,7 +7,7 @@ import pytest
 import gym_launchpad  # noqa: F401  (registers the ids)
 from agents import starts
 from agents.eval.song_metrics import check, song_metrics
-from agents.planners.follower import Follower, successors
+from agents.planners.follower import Follower, replays, successors
 from agents.planners.keys import scores
 from agents.rollout import write_song
 
@@ -151,4 +151,4 @@ def test_when_no_new_bar_in_the_key_is_near_it_replays_the_longest_unplayed_bar_
     top = reachable & (follower.keys.shares[:, 0] >= 0.9) & (ages > ages[replay])
     assert not any(follower.arrives(bar, masks, offsets, ages, least_age=2) for bar in np.flatnonzero(top))
     # The replays' share: the bar lines in the memory (since its oldest bar) that played no new bar.
-    assert follower.replays(np.array([0, 1, 3, unwrapped.memory])) == 0.25
+    assert replays(np.array([0, 1, 3, unwrapped.memory]), unwrapped.memory) == 0.25
