@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from agents import weights
+from agents.planners.follower import REPLAY_SHARE, first_bar_keeps, replays
 from gym_launchpad.observation import states_from_observations
 
 #: The command that trains the dj agent, named when its weights are refused.
@@ -31,6 +32,13 @@ KEY_SHARE = 0.8
 DEFAULT_MEMORY = 100
 #: The env's arrival radius (cells) and presses a bar, where the weights do not name them (LaunchpadDJ-v0's).
 DEFAULT_RADIUS, DEFAULT_PRESSES_PER_BAR = 6, 24
+#: A bar the dj agent replays was last heard at least this many bar lines ago, so a loop is four bars or more (the
+#: follower's :data:`agents.planners.follower.REPLAY_AGE` is 2: no A-B-A). Its songs can play only a few bars over
+#: and over, which the replays' share (:func:`agents.planners.follower.replays`) does not see; with 2, from one of
+#: the jam's random launchpads it read a key of few bars and looped three of them for 24 bars (30-bar songs of 10
+#: random launchpads, arrivals a bar: 0.81 with 2, 0.84 with 3, 0.88 with 4; keys that fit, ``dj_key_fit.py``'s
+#: draw and two others, with the weights trained before: 20 with 2, 19 with 3, 18 with 4, 17-18 with 8).
+LOOP_AGE = 3
 #: More layers than any dj agent trained here has: a JSON asking for more is not one of ours.
 MAX_LAYERS = 16
 
@@ -87,17 +95,37 @@ class WalkPolicy(DJPolicy):
         return self.table.first_press(int(target), masks, offsets)
 
 
+def oldest(bars: np.ndarray, ages: np.ndarray) -> np.ndarray:
+    """Of ``bars`` (bool, one per corpus bar), those played longest ago (the largest of their ``ages``): the follower
+    replays the longest unplayed bar first, so a key of few bars is replayed in its longest loop (the network, free
+    to choose among every replay, picked young ones: a loop of three bars)."""
+    return bars & (ages == ages[bars].max()) if bars.any() else bars
+
+
 class BarChoices:
     """The corpus bars a dj walk head may choose at a bar line, from what the observation shows (the heard bar's
     toggles, then the ages: the walk head's inputs): the new ones (age 1: not played in the env's ``memory``
-    bars, the bars an arrival pays for). With ``keep_key``, the follower's preferences
-    (:mod:`agents.planners.follower`) as tiers, the first that holds any bar: new bars near (their best rendering
-    within ``radius`` cells and the walk there within ``presses_per_bar``: ``table``, a
-    :class:`agents.planners.hopper.TargetTable` of every bar) with at least :data:`KEY_SHARE` of their notes in the
-    key the heard bar and the bars played recently are in (:class:`agents.planners.keys.KeyTracker`, the
-    follower's own reading) and that keep it (the key read after them is the same); the same without keeping
-    it; near bars in the key played before that keep it (not the last two: no A-B-A); near new bars; new bars;
-    every bar. So a person's new key is kept, and the network ranks the bars within it."""
+    bars, the bars an arrival pays for). With ``keep_key``, the follower's rules (:mod:`agents.planners.follower`)
+    as tiers, in its order, the first that holds any bar; the network ranks the bars within it (the follower's
+    own ranking, the chorale's next bar first, is what it imitates):
+
+    1. new bars near (their best rendering within ``radius`` cells and a walk there of 1 to ``presses_per_bar`` presses:
+       ``table``, a :class:`agents.planners.hopper.TargetTable` of every bar) with at least :data:`KEY_SHARE` of
+       their notes in the key the heard bar and the bars played recently are in
+       (:class:`agents.planners.keys.KeyTracker`, the follower's own reading) that keep it (the key read after
+       them is the same);
+    2. after a bar line that played no corpus bar (a person's bar, the start): the follower's two-bar walk, new bars
+       in the key that keep it beyond the bar's presses and within two bars' whose walk still reads in the key after
+       its first bar (:func:`agents.planners.follower.first_bar_keeps`), so the key a person sets survives the walk;
+    3. near bars in the key played before (not at the last :data:`LOOP_AGE` bar lines) that keep it, the longest
+       unplayed (:func:`oldest`), while fewer than :data:`agents.planners.follower.REPLAY_SHARE` of the bar lines in
+       the memory replayed;
+    4. near new bars in the key that do not keep it; 5. the longest unplayed near bars in the key; 6. near new
+       bars; 7. the new bars fewest presses (at least one) away, the follower's last resort.
+
+    Tiers 2 and 3 took the dj agent from 16 to 19-20 of 24 keys (``agents/results/all_keys/dj_key_fit.py``, five
+    triad draws and mid-song): without them it left a person's key in its first bars (an E minor triad read as C
+    major after one corpus bar) or when the key's new bars ran out (F minor to F major)."""
 
     def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY, table=None, radius: int = DEFAULT_RADIUS,
                  presses_per_bar: int = DEFAULT_PRESSES_PER_BAR):
@@ -124,13 +152,32 @@ class BarChoices:
             key = self.tracker.key(words, row)
             in_key = self.tracker.shares[:, key] >= KEY_SHARE
             keeps = self.tracker.keys_after(everything, row) == key
-            near = self.rendered.copy()  # rendered within the radius and, where the table is known, reachable in a bar
-            if self.table is not None:
-                near &= self.table.presses(masks[i], offsets[i]) <= self.presses_per_bar
-            near_new = new[i] & near
-            tiers = (near_new & in_key & keeps, near_new & in_key, near & in_key & keeps & (row >= 2), near_new, new[i])
+            near, nearest = self.rendered.copy(), new[i]  # rendered within the radius; where the table is known,
+            if self.table is not None:  # reachable in a bar by a walk (a bar the launchpad renders changes nothing)
+                presses = self.table.presses(masks[i], offsets[i])
+                near &= (presses > 0) & (presses <= self.presses_per_bar)
+                walked = new[i] & (presses > 0)
+                if walked.any():  # the follower's last resort: the new bars fewest presses (at least one) away
+                    nearest = walked & (presses == presses[walked].min())
+            near_new, replay = new[i] & near, near & in_key & (row >= LOOP_AGE) & (row < self.memory)
+            replaying = replays(row, self.memory) < REPLAY_SHARE
+            tiers = [near_new & in_key & keeps, oldest(replay & keeps, row) & replaying, near_new & in_key,
+                     oldest(replay, row), near_new, nearest]
+            if self.table is not None and not tiers[0].any() and not (row == 0).any():
+                tiers.insert(1, self.setting_key(key, new[i] & self.rendered & in_key & keeps, presses, masks[i],
+                                                 offsets[i], row))
             allowed[i] = next((tier for tier in tiers if tier.any()), allowed[i])
         return allowed
+
+    def setting_key(self, key: int, candidates: np.ndarray, presses: np.ndarray, masks: np.ndarray,
+                    offsets: np.ndarray, ages: np.ndarray) -> np.ndarray:
+        """Tier 2: the ``candidates`` more than the bar's presses away (``presses``, to each bar) and within two
+        bars' whose walk still reads in ``key`` after its first bar of presses."""
+        setting = candidates & (presses > self.presses_per_bar) & (presses <= 2 * self.presses_per_bar)
+        for bar in np.flatnonzero(setting):
+            setting[bar] = first_bar_keeps(self.tracker, self.table, int(bar), masks, offsets, ages, key,
+                                           self.presses_per_bar)
+        return setting
 
 
 class DJWalkPolicy(WalkPolicy):

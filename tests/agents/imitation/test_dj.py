@@ -146,3 +146,83 @@ def test_with_keep_key_the_walk_head_chooses_among_new_bars_in_the_key_a_persons
         everything_new = plain.allowed(obs[inputs][None])[0]
         np.testing.assert_array_equal(everything_new, unwrapped.ages >= unwrapped.memory)
         assert allowed.sum() < everything_new.sum()
+
+
+def _choices_with_walks(env):
+    unwrapped = env.unwrapped
+    table = TargetTable(unwrapped.corpus, 1 << 30)
+    return dj_policy.BarChoices(unwrapped.corpus, True, unwrapped.memory, table), table
+
+
+def test_after_a_persons_triad_with_no_near_bar_keeping_its_key_the_walk_head_walks_two_bars_that_keep_it():
+    from agents import starts
+    from agents.planners.follower import first_bar_keeps
+
+    env = gym.make(DJ)
+    unwrapped = env.unwrapped
+    choices, table = _choices_with_walks(env)
+    tracker, key = choices.tracker, 16  # E minor: its near bars in the key read as G major once played
+    rng = np.random.default_rng(590_016)
+    obs, _ = env.reset(seed=int(rng.integers(2**31)), options={"state": starts.triad_in_key(unwrapped.launchpad, key,
+                                                                                               rng)})
+    masks, offsets, ages = unwrapped.state.masks, unwrapped.state.offsets, unwrapped.ages
+    presses = table.presses(masks, offsets)
+    in_key = tracker.shares[:, key] >= dj_policy.KEY_SHARE
+    keeps = tracker.keys_after(np.arange(len(ages)), ages) == key
+    near = (table.fit <= unwrapped.arrival_radius) & (presses <= unwrapped.presses_per_bar)
+    assert tracker.key(unwrapped.heard_words, ages) == key and not (near & in_key & keeps).any()
+    allowed = choices.allowed(obs[dj.walk_inputs(env)][None])[0]
+    # Not a near bar in the key that leaves it (what it chose before), but a walk of two bars that keeps it.
+    assert allowed.any() and not (allowed & near).any()
+    assert (in_key & keeps)[allowed].all() and (presses[allowed] <= 2 * unwrapped.presses_per_bar).all()
+    assert all(first_bar_keeps(tracker, table, int(bar), masks, offsets, ages, key, unwrapped.presses_per_bar)
+               for bar in np.flatnonzero(allowed))
+
+
+def test_a_replay_that_keeps_the_key_comes_before_a_new_bar_in_the_key_that_leaves_it():
+    from agents import starts
+
+    env = gym.make(DJ)
+    unwrapped = env.unwrapped
+    choices, table = _choices_with_walks(env)
+    tracker = choices.tracker
+    env.reset(seed=3, options={"state": starts.triad_in_key(unwrapped.launchpad, 0, np.random.default_rng(0))})
+    masks, offsets = unwrapped.state.masks, unwrapped.state.offsets
+    # Every bar in C major has been played in the memory, one a bar line, but those that leave the key are new.
+    in_c = np.flatnonzero(tracker.shares[:, 0] >= dj_policy.KEY_SHARE)
+    ages = np.full(len(unwrapped.corpus), unwrapped.memory)
+    ages[in_c] = np.minimum(np.arange(len(in_c)), unwrapped.memory - 1)
+    leaving = in_c[tracker.keys_after(in_c, ages) != 0]
+    ages[leaving] = unwrapped.memory
+    assert tracker.key(unwrapped.heard_words, ages) == 0
+    presses = table.presses(masks, offsets)
+    near = (table.fit <= unwrapped.arrival_radius) & (presses <= unwrapped.presses_per_bar)
+    new_leaving = near & (ages == unwrapped.memory) & (tracker.shares[:, 0] >= dj_policy.KEY_SHARE)
+    assert new_leaving.any() and not (tracker.keys_after(np.flatnonzero(new_leaving), ages) == 0).any()
+    obs = unwrapped._observation().copy()
+    inputs = obs[dj.walk_inputs(env)]
+    n_toggles = inputs.shape[0] - len(ages)
+    inputs[n_toggles:] = ages / unwrapped.memory  # as the env shows the ages
+    allowed = choices.allowed(inputs[None])[0]
+    assert allowed.any() and not (allowed & new_leaving).any()
+    # Replays, none of the last LOOP_AGE bar lines, and of those that keep the key the longest unplayed.
+    assert ((ages[allowed] >= dj_policy.LOOP_AGE) & (ages[allowed] < unwrapped.memory)).all()
+    assert (tracker.keys_after(np.flatnonzero(allowed), ages) == 0).all()
+    replays = near & (tracker.shares[:, 0] >= dj_policy.KEY_SHARE) & (ages >= dj_policy.LOOP_AGE)
+    replays &= (ages < unwrapped.memory) & (tracker.keys_after(np.arange(len(ages)), ages) == 0)
+    assert (ages[allowed] == ages[replays].max()).all()
+
+
+def test_far_from_every_bar_the_walk_head_walks_toward_the_nearest_new_bars():
+    from agents import starts
+
+    env = gym.make(DJ)
+    unwrapped = env.unwrapped
+    choices, table = _choices_with_walks(env)
+    corpus = unwrapped.corpus
+    state = starts.FAMILIES["random launchpad"].state(corpus, np.random.default_rng(6), np.array([], dtype=np.int64))
+    obs, _ = env.reset(seed=6, options={"state": state})
+    presses = table.presses(unwrapped.state.masks, unwrapped.state.offsets)
+    assert presses.min() > unwrapped.presses_per_bar  # no bar within reach: the follower's last resort
+    allowed = choices.allowed(obs[dj.walk_inputs(env)][None])[0]
+    np.testing.assert_array_equal(np.flatnonzero(allowed), np.flatnonzero(presses == presses.min()))
