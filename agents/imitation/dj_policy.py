@@ -36,8 +36,8 @@ DEFAULT_RADIUS, DEFAULT_PRESSES_PER_BAR = 6, 24
 #: follower's :data:`agents.planners.follower.REPLAY_AGE` is 2: no A-B-A). Its songs can play only a few bars over
 #: and over, which the replays' share (:func:`agents.planners.follower.replays`) does not see; with 2, from one of
 #: the jam's random launchpads it read a key of few bars and looped three of them for 24 bars (30-bar songs of 10
-#: random launchpads, arrivals a bar: 0.81 with 2, 0.84 with 3, 0.88 with 4; keys that fit, ``dj_key_fit.py``'s
-#: draw and two others, with the weights trained before: 20 with 2, 19 with 3, 18 with 4, 17-18 with 8).
+#: random launchpads, arrivals a bar: 0.81 with 2, 0.84 with 3, 0.88 with 4; keys that fit, with the weights trained
+#: before: 20 with 2 on ``dj_key_fit.py``'s draw, 19 with 3 on five draws, 18 with 4 and 17-18 with 8 on three).
 LOOP_AGE = 3
 #: More layers than any dj agent trained here has: a JSON asking for more is not one of ours.
 MAX_LAYERS = 16
