@@ -2,7 +2,7 @@
 
 ``python -m agents jam`` plays Launchpad-v0 policies a press a bar; on LaunchpadDJ-v0 a bar is ``presses_per_bar``
 presses, so this plays each key's ``--bars`` bars press by press and judges the bars heard at the bar lines, with
-jam's rule (:func:`agents.eval.jam.key_fit`): the fraction of struck notes in the key's scale (major, or harmonic
+jam's rule (:func:`agents.eval.key_fit.fit_of_key`): the fraction of struck notes in the key's scale (major, or harmonic
 minor), a key fitting at 80% or more. Also: arrivals (bars new to the last ``memory`` bars) and the mean distance of
 the heard bars to the corpus.
 
@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 
 import numpy as np
 
 from agents import starts
-from agents.eval.key_fit import KEY_FIT
+from agents.eval.key_fit import fit_of_key
 from agents.policies import load_policy
 
 #: Seeds apart from jam's families (500,000 + 10,000 f) and every training seed.
@@ -48,7 +47,6 @@ def key_fit(agent: str, corpus: str | None, bars: int, after: int = 0, seed: int
     loaded = load_policy(agent, corpus)
     env, policy = loaded.env.unwrapped, loaded.policy
     spec = env.launchpad
-    pitch_class = spec.pitches % 12
     keys = []
     for key in range(starts.N_KEYS):
         rng = np.random.default_rng(seed + key)
@@ -69,13 +67,8 @@ def key_fit(agent: str, corpus: str | None, bars: int, after: int = 0, seed: int
                 heard.append(env.heard_words.copy())
                 arrivals += bool(info["arrival"])
                 distances.append(info["distance"])
-        per_row = np.bitwise_count(np.asarray(heard, dtype=np.uint64)).sum(axis=0)  # onsets: every cell is struck
-        total = int(per_row.sum())
-        inside = int(per_row[starts.key_scale(key)[pitch_class]].sum())
-        fraction = inside / total if total else math.nan
-        keys.append({"key": starts.key_name(key), "struck": total, "in_scale": fraction,
-                     "fits": bool(total and fraction >= KEY_FIT), "arrivals": arrivals,
-                     "mean_distance": float(np.mean(distances))})
+        keys.append({**fit_of_key(spec, np.asarray(heard, dtype=np.uint64), env.corpus.cells, key),
+                     "arrivals": arrivals, "mean_distance": float(np.mean(distances))})
     return {"agent": loaded.label, "corpus": corpus or "shipped (bach_onsets.npz)", "corpus_bars": len(env.corpus),
             "bars": bars, "after": after, "keys_fit": sum(k["fits"] for k in keys), "key_fit": keys}
 
