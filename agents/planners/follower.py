@@ -214,7 +214,7 @@ class Follower:
         return key is None or self.keys.key_after_heard(words, int(nearest), ages) == key
 
     def setting_key(self, key: int, in_key: np.ndarray, presses: np.ndarray, masks: np.ndarray, offsets: np.ndarray,
-                    ages: np.ndarray, keep: bool = False) -> int | None:
+                    ages: np.ndarray) -> int | None:
         """Rule 2 of the module docstring, after a bar line that played no corpus bar (a person's bar, or the
         start): of the new bars in key ``key`` (``in_key``) more than the bar's presses away and within two bars',
         one that keeps the key and whose walk's first bar of presses (the lowest actions, as the walk presses them)
