@@ -85,11 +85,14 @@ def _label(loaded: policies.LoadedPolicy) -> str:
     if source.registered is not None:
         return f"{source.label} {source.kind}{task}"
     name = Path(source.source).name
-    if hasattr(loaded.policy, "description") and loaded.policy.description.get("head") == "walk":
+    description = getattr(loaded.policy, "description", None)
+    if description is None:
+        return f"{type(loaded.policy).__name__} {name}"
+    if source.task == policies.DJ:  # a dj agent's weights, of either head
+        return f"learned dj{task} ({name})"
+    if description.get("head") == "walk":
         return f"learned composer {policies.WALK_LABEL} ({name})"
-    if hasattr(loaded.policy, "description"):
-        return f"learned {loaded.policy.description.get('preset_name', '')} ({name})"
-    return f"{type(loaded.policy).__name__} {name}"
+    return f"learned {description.get('preset_name', '')} ({name})"
 
 
 # --- the session ------------------------------------------------------------------------------------

@@ -165,12 +165,15 @@ def test_a_human_press_counts_toward_the_bar_and_the_agent_presses_to_the_bar_li
 
 
 def test_the_dj_agent_plays_by_default_and_songs_are_written_as_onsets(tmp_path):
+    from agents import weights
     from agents.policies import shipped_names
     from gym_launchpad.corpus.build import read_midi_bars
 
     assert "dj" in shipped_names("gym_launchpad/LaunchpadDJ-v0"), "the repo ships the dj agent's weights"
     agent = make_agent(None)
     assert agent.label == "dj learned (DJ task)" and agent.env.corpus.cells == "onsets"
+    # The same weights named by their file are the dj agent's too (their walk head is not the composer's).
+    assert make_agent(str(weights.SHIPPED_DIR / "dj.safetensors")).label == "learned dj (DJ task) (dj.safetensors)"
     session = Session(agent, seed=0, out=tmp_path / "dj.mid")
     session.play_offline(4)
     assert session.agent_actions == 4 * 24 and len(session.recorded) == 4
