@@ -142,7 +142,7 @@ def configuration(args: Arguments) -> tuple[dagger.Task, dagger.Schedule, dagger
         return dj_teacher.TargetTeacher(env) if walk else dj_teacher.PressTeacher(env, [args.seed, next(presses)])
 
     steps_a_song = args.bars if walk else args.bars * unwrapped.presses_per_bar
-    student = walk_student(learned.BarChoices(unwrapped.corpus, args.keep_key, unwrapped.memory, table,
+    student = walk_student(learned.BarChoices(unwrapped.corpus, table, args.keep_key, unwrapped.memory,
                                               unwrapped.arrival_radius, unwrapped.presses_per_bar)) if walk else None
     task = dagger.Task(make_env=make_env, make_teacher=make_teacher, start=song_seeds(args),
                        budget=lambda teacher: steps_a_song, student=student)

@@ -110,7 +110,7 @@ class BarChoices:
     own ranking, the chorale's next bar first, is what it imitates):
 
     1. new bars near (their best rendering within ``radius`` cells and a walk there of 1 to ``presses_per_bar`` presses:
-       ``table``, a :class:`agents.planners.hopper.TargetTable` of every bar) with at least :data:`KEY_SHARE` of
+       ``table``, a :class:`agents.planners.hopper.TargetTable` of every corpus bar) with at least :data:`KEY_SHARE` of
        their notes in the key the heard bar and the bars played recently are in
        (:class:`agents.planners.keys.KeyTracker`, the follower's own reading) that keep it (the key read after
        them is the same);
@@ -127,14 +127,14 @@ class BarChoices:
     triad draws and mid-song): without them it left a person's key in its first bars (an E minor triad read as C
     major after one corpus bar) or when the key's new bars ran out (F minor to F major)."""
 
-    def __init__(self, corpus, keep_key: bool, memory: int = DEFAULT_MEMORY, table=None, radius: int = DEFAULT_RADIUS,
+    def __init__(self, corpus, table, keep_key: bool, memory: int = DEFAULT_MEMORY, radius: int = DEFAULT_RADIUS,
                  presses_per_bar: int = DEFAULT_PRESSES_PER_BAR):
         from agents.planners.keys import KeyTracker
 
         self.spec, self.memory, self.table = corpus.spec, int(memory), table
         self.n_toggles = self.spec.n_notes * (2 * self.spec.bar_bits + 1)
         self.tracker = KeyTracker(corpus.spec, corpus.bars, self.memory) if keep_key else None
-        self.rendered = np.ones(len(corpus), dtype=bool) if table is None else table.fit <= radius
+        self.rendered = table.fit <= radius
         self.presses_per_bar = int(presses_per_bar)
 
     def allowed(self, inputs: np.ndarray) -> np.ndarray:
@@ -152,18 +152,17 @@ class BarChoices:
             key = self.tracker.key(words, row)
             in_key = self.tracker.shares[:, key] >= KEY_SHARE
             keeps = self.tracker.keys_after(everything, row) == key
-            near, nearest = self.rendered.copy(), new[i]  # rendered within the radius; where the table is known,
-            if self.table is not None:  # reachable in a bar by a walk (a bar the launchpad renders changes nothing)
-                presses = self.table.presses(masks[i], offsets[i])
-                near &= (presses > 0) & (presses <= self.presses_per_bar)
-                walked = new[i] & (presses > 0)
-                if walked.any():  # the follower's last resort: the new bars fewest presses (at least one) away
-                    nearest = walked & (presses == presses[walked].min())
+            # Near: rendered within the radius and reachable in a bar by a walk (a bar the launchpad renders already
+            # would change nothing). Nearest, the follower's last resort: the new bars fewest presses (at least 1) away.
+            presses = self.table.presses(masks[i], offsets[i])
+            near = self.rendered & (presses > 0) & (presses <= self.presses_per_bar)
+            walked = new[i] & (presses > 0)
+            nearest = walked & (presses == presses[walked].min()) if walked.any() else new[i]
             near_new, replay = new[i] & near, near & in_key & (row >= LOOP_AGE) & (row < self.memory)
             replaying = replays(row, self.memory) < REPLAY_SHARE
             tiers = [near_new & in_key & keeps, oldest(replay & keeps, row) & replaying, near_new & in_key,
                      oldest(replay, row), near_new, nearest]
-            if self.table is not None and not tiers[0].any() and not (row == 0).any():
+            if not tiers[0].any() and not (row == 0).any():
                 tiers.insert(1, self.setting_key(key, new[i] & self.rendered & in_key & keeps, presses, masks[i],
                                                  offsets[i], row))
             allowed[i] = next((tier for tier in tiers if tier.any()), allowed[i])
@@ -180,6 +179,13 @@ class BarChoices:
         return setting
 
 
+def env_setting(description: dict, name: str, least: int, default: int) -> int:
+    """The env's ``name`` as the weights' JSON gives it, where it is a whole number from ``least`` to 10,000 (a JSON
+    from elsewhere may say anything), else ``default``."""
+    value = description.get(name)
+    return value if isinstance(value, int) and least <= value <= 10_000 else default
+
+
 class DJWalkPolicy(WalkPolicy):
     """The ``"walk"`` head: the MLP's largest output among the bars it may choose (:class:`BarChoices`: new, and
     in the key heard where the weights say ``"keep_key"``) is a corpus bar, chosen from the observation's heard
@@ -194,14 +200,10 @@ class DJWalkPolicy(WalkPolicy):
         super().__init__(layers, description, corpus.spec, TargetTable(corpus, 1 << 30))
         self.n_bars = len(corpus)
         self._last: tuple[np.ndarray, int] | None = None
-        memory, radius = description.get("memory"), description.get("arrival_radius")
-        presses = description.get("presses_per_bar")
-        self.choices = BarChoices(corpus, description.get("keep_key") is True,
-                                  memory if isinstance(memory, int) and 1 <= memory <= 10_000 else DEFAULT_MEMORY,
-                                  self.table,
-                                  radius if isinstance(radius, int) and 0 <= radius <= 10_000 else DEFAULT_RADIUS,
-                                  presses if isinstance(presses, int) and 1 <= presses <= 10_000
-                                  else DEFAULT_PRESSES_PER_BAR)
+        self.choices = BarChoices(corpus, self.table, description.get("keep_key") is True,
+                                  env_setting(description, "memory", 1, DEFAULT_MEMORY),
+                                  env_setting(description, "arrival_radius", 0, DEFAULT_RADIUS),
+                                  env_setting(description, "presses_per_bar", 1, DEFAULT_PRESSES_PER_BAR))
 
     def inputs(self, obs: np.ndarray) -> np.ndarray:
         """The network's inputs of a batch of observations: the heard bar's toggles and the ages."""

@@ -133,7 +133,8 @@ def test_with_keep_key_the_walk_head_chooses_among_new_bars_in_the_key_a_persons
     env = gym.make(DJ)
     unwrapped = env.unwrapped
     corpus = unwrapped.corpus
-    keeping, plain = dj_policy.BarChoices(corpus, True), dj_policy.BarChoices(corpus, False)
+    table = TargetTable(corpus, 1 << 30)
+    keeping, plain = dj_policy.BarChoices(corpus, table, True), dj_policy.BarChoices(corpus, table, False)
     tracker = KeyTracker(corpus.spec, corpus.bars, unwrapped.memory)
     inputs = dj.walk_inputs(env)
     for key in (0, 6, 21):  # C major, F# major, A minor
@@ -151,7 +152,7 @@ def test_with_keep_key_the_walk_head_chooses_among_new_bars_in_the_key_a_persons
 def _choices_with_walks(env):
     unwrapped = env.unwrapped
     table = TargetTable(unwrapped.corpus, 1 << 30)
-    return dj_policy.BarChoices(unwrapped.corpus, True, unwrapped.memory, table), table
+    return dj_policy.BarChoices(unwrapped.corpus, table, True, unwrapped.memory), table
 
 
 def test_after_a_persons_triad_with_no_near_bar_keeping_its_key_the_walk_head_walks_two_bars_that_keep_it():
