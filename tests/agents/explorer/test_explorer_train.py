@@ -28,14 +28,19 @@ def test_training_command_writes_loadable_weights(tmp_path, synthetic_corpus_pat
     assert env.action_space.contains(int(action))
 
 
+def one_short_round(corpus: str, starts: int) -> list[str]:
+    """The training command's arguments for a run of seconds: ``starts`` demonstration and correction starts, one
+    round of a few steps."""
+    return ["--corpus", corpus, "--discover-starts", "1", "--explore-steps", "2000", "--demo-starts", str(starts),
+            "--spread-steps", "300", "--knocked-starts", "0", "--rounds", "1", "--round-starts", str(starts),
+            "--round-steps", "10", "--correction-states", "1", "--pretrain-steps", "10"]
+
+
 @pytest.mark.slow
 def test_training_from_start_families_records_its_aim_and_command(tmp_path, synthetic_corpus_path):
     out = tmp_path / "explorer.safetensors"
     families = ["triad", "random launchpad", "ceiling bar + 5 presses"]
-    assert main(["--corpus", synthetic_corpus_path, "--discover-starts", "1", "--explore-steps", "2000",
-                 "--demo-starts", "3", "--spread-steps", "300", "--knocked-starts", "0", "--rounds", "1",
-                 "--round-starts", "3", "--round-steps", "10", "--correction-states", "1", "--pretrain-steps", "10",
-                 "--families", *families, "--out", str(out)]) == 0
+    assert main([*one_short_round(synthetic_corpus_path, 3), "--families", *families, "--out", str(out)]) == 0
     description = json.loads(out.with_suffix(".json").read_text())
     assert description["selection_families"] == families
     assert np.asarray(description["aim"]).shape == (24,)
@@ -56,11 +61,8 @@ def test_family_starts_are_seeded_and_triads_are_the_envs_reset(synthetic_corpus
 @pytest.mark.slow
 def test_dueling_head_and_the_aims_reward_are_options(tmp_path, synthetic_corpus_path):
     out = tmp_path / "explorer.safetensors"
-    assert main(["--corpus", synthetic_corpus_path, "--discover-starts", "1", "--explore-steps", "2000",
-                 "--demo-starts", "2", "--spread-steps", "300", "--knocked-starts", "0", "--rounds", "1",
-                 "--round-starts", "2", "--round-steps", "10", "--correction-states", "1", "--pretrain-steps", "10",
-                 "--network", "linear", "--dueling", "--row-advantage", "--aim-reward", "--any-order",
-                 "--out", str(out)]) == 0
+    assert main([*one_short_round(synthetic_corpus_path, 2), "--network", "linear", "--dueling", "--row-advantage",
+                 "--aim-reward", "--any-order", "--out", str(out)]) == 0
     description = json.loads(out.with_suffix(".json").read_text())
     assert description["preset"]["dueling"] and description["args"]["aim_reward"]
     assert parse_args(shlex.split(description["command"])[3:]).dueling
