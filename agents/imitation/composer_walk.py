@@ -30,7 +30,7 @@ import numpy as np
 from agents import starts, weights
 from agents.imitation import dagger
 from agents.imitation.composer_starts import PRESET_NAME, START_MIX, episode_budget, start_mix, training_corpus
-from agents.imitation.dj_policy import WalkPolicy, checked_layers, numpy_layers, read, save
+from agents.imitation.dj_policy import WalkPolicy, checked_layers, mlp_layers, numpy_layers, read, save
 from agents.imitation.target_env import TargetWalkEnv
 from agents.planners.hopper import TargetTable
 from agents.planners.navigator import bar_misses
@@ -112,19 +112,6 @@ class WalkTeacher:
         return int(self.navigator.walk_lengths(self.env.state).min())
 
 
-def network(n_inputs: int, hidden, n_targets: int):
-    """The torch MLP (ReLU between layers) the walk head is trained as."""
-    import torch as th
-
-    sizes = (n_inputs, *hidden, n_targets)
-    layers = []
-    for i in range(len(sizes) - 1):
-        layers.append(th.nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            layers.append(th.nn.ReLU())
-    return th.nn.Sequential(*layers)
-
-
 def configuration(args, corpus):
     """The walk head as a configuration of :func:`agents.imitation.dagger.train` (``args``: the composer's
     :class:`~agents.imitation.composer.ComposerArgs`)."""
@@ -161,7 +148,7 @@ def train(args, command: str) -> Path:
     task, schedule, fitting, table = configuration(args, corpus)
     th.manual_seed(args.seed)
     n_inputs = corpus.spec.n_notes * (2 * corpus.spec.bar_bits + 1)
-    model = network(n_inputs, args.hidden, len(table.targets))
+    model = th.nn.Sequential(*mlp_layers((n_inputs, *args.hidden, len(table.targets))))
     trained = dagger.train(task, model, schedule, fitting, args.seed, report=lambda line: print(line, flush=True))
     return save(numpy_layers(model), args.out, {
         "head": "walk", "task": TASK, "obs_mode": OBS_MODE,

@@ -187,13 +187,8 @@ def train(args: Arguments) -> Path:
     task, schedule, fitting = configuration(args)
     env = make_dj_env(args)
     unwrapped = env.unwrapped
-    sizes = network_sizes(env, args)
-    layers: list = [] if args.head == "walk" else [unpacking()]
-    for i in range(len(sizes) - 1):
-        layers.append(th.nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            layers.append(th.nn.ReLU())
-    model = th.nn.Sequential(*layers)
+    unpack = [] if args.head == "walk" else [unpacking()]
+    model = th.nn.Sequential(*unpack, *learned.mlp_layers(network_sizes(env, args)))
     started = time.perf_counter()
     trained = dagger.train(task, model, schedule, fitting, args.seed, report=lambda line: print(line, flush=True))
     description = {

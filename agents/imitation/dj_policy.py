@@ -222,6 +222,19 @@ class DJWalkPolicy(WalkPolicy):
         return chosen
 
 
+def mlp_layers(sizes) -> list:
+    """The torch layers of an MLP of ``sizes`` (inputs, hidden widths, outputs), ReLU between them: the network this
+    format holds (:func:`numpy_layers` reads it back from a ``Sequential`` of them)."""
+    import torch as th
+
+    layers: list = []
+    for i in range(len(sizes) - 1):
+        layers.append(th.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(th.nn.ReLU())
+    return layers
+
+
 def numpy_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
     """The ``(weight, bias)`` pairs of the ``torch.nn.Linear`` layers of ``model`` (a ``Sequential``), as numpy."""
     import torch as th
